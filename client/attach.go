@@ -1,0 +1,285 @@
+package client
+
+// What happens on attach, terminal side (the server side is
+// server/attach.go):
+//
+//  1. Attach checks stdin is a terminal, reads its size, and sends the
+//     request (attach, or new with attach) carrying that size and the tty.
+//  2. The server replies; an error (no session, busy, ...) is returned
+//     before the terminal is touched.
+//  3. The terminal goes into raw mode (golang.org/x/term). From here on
+//     every way out restores it: detach, exit, lost server, SIGTERM/SIGHUP,
+//     and a panic (deferred restore, then re-panic).
+//  4. Two loops run: keyboard -> MsgInput frames (the detach key is cut out
+//     and becomes MsgDetach), and MsgOutput frames -> stdout, byte for byte.
+//     SIGWINCH sends MsgResize at once.
+//  5. The server ends the stream with MsgDetached or MsgExited, or the
+//     connection drops. The terminal is restored, modes the program may
+//     have left on are reset, and one bracketed line says why:
+//     [detached (from session NAME)], [exited (status N)],
+//     [server exited], [lost connection].
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"linger/socket"
+)
+
+// AttachOptions describe one attach.
+type AttachOptions struct {
+	Conn      *socket.Conn
+	Request   *socket.Request // OpAttach, or OpNew with Attach set
+	DetachKey byte            // 0 with NoDetachKey: disabled
+	// KeyFromServer: use the detach key the server's configuration names
+	// (the user gave no --detach-key).
+	KeyFromServer bool
+	NoDetachKey   bool
+	ParseKey      func(string) (byte, bool, error)
+	In, Out       *os.File
+}
+
+// Result is how an attach ended.
+type Result struct {
+	Message  string // the bracketed line, without brackets
+	ExitCode int
+	Session  *socket.SessionInfo
+}
+
+// ErrNotATerminal is returned when stdin is not a terminal.
+var ErrNotATerminal = errors.New("attaching needs a terminal (stdin is not a tty): use 'linger new -d' in scripts")
+
+// TTYName is the path of the terminal on fd, or "".
+func TTYName(f *os.File) string {
+	name, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+	if err != nil || !term.IsTerminal(int(f.Fd())) {
+		return ""
+	}
+	return name
+}
+
+// TermSize is the size of the terminal on f, or 0, 0.
+func TermSize(f *os.File) (cols, rows int) {
+	cols, rows, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0, 0
+	}
+	return cols, rows
+}
+
+// Attach runs steps 1-5 and returns how the attach ended.
+func Attach(o AttachOptions) (res Result, err error) {
+	in, out := o.In, o.Out
+	fd := int(in.Fd())
+	if !term.IsTerminal(fd) {
+		return res, ErrNotATerminal
+	}
+	req := o.Request
+	if cols, rows := TermSize(in); cols > 0 {
+		req.Cols, req.Rows = cols, rows
+	}
+	req.Caller.TTY = TTYName(in)
+
+	rep, err := o.Conn.Request(req)
+	if err != nil {
+		return res, err
+	}
+	res.Session = rep.Session
+	key, noKey := o.DetachKey, o.NoDetachKey
+	if o.KeyFromServer && o.ParseKey != nil && rep.DetachKey != "" {
+		if k, off, err := o.ParseKey(rep.DetachKey); err == nil {
+			key, noKey = k, off
+		}
+	}
+
+	// Step 3: raw mode, restored on every way out.
+	state, err := term.MakeRaw(fd)
+	if err != nil {
+		return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
+	}
+	a := &attached{conn: o.Conn, out: out, name: rep.Session.Name}
+	restore := func() {
+		a.resetModes()
+		term.Restore(fd, state)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			restore()
+			panic(p)
+		}
+	}()
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGWINCH, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT)
+	defer signal.Stop(sigs)
+	go a.signals(sigs, in)
+	if !req.ReadOnly || !noKey {
+		go a.keyboard(in, key, noKey, req.ReadOnly)
+	}
+	res.Message, res.ExitCode = a.output()
+	restore()
+	fmt.Fprintf(out, "\r\n[%s]\r\n", res.Message)
+	return res, nil
+}
+
+// attached is the state of one attached stream.
+type attached struct {
+	conn *socket.Conn
+	out  *os.File
+	name string
+
+	mu       sync.Mutex
+	detached bool // we asked to detach
+	hangup   bool // the terminal went away
+	alt      bool // the program is on the alternate screen
+}
+
+// keyboard copies stdin to the session, cutting out the detach key.
+func (a *attached) keyboard(in *os.File, key byte, noKey, readOnly bool) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := in.Read(buf)
+		if n > 0 {
+			p := buf[:n]
+			i := -1
+			if !noKey {
+				i = bytes.IndexByte(p, key)
+			}
+			if i >= 0 {
+				p = p[:i]
+			}
+			if len(p) > 0 && !readOnly {
+				if a.conn.WriteFrame(socket.MsgInput, p) != nil {
+					return
+				}
+			}
+			if i >= 0 {
+				a.requestDetach()
+				return
+			}
+		}
+		if err != nil {
+			// the terminal is gone: drop the connection, the session stays
+			a.mu.Lock()
+			a.hangup = true
+			a.mu.Unlock()
+			a.conn.Close()
+			return
+		}
+	}
+}
+
+func (a *attached) requestDetach() {
+	a.mu.Lock()
+	a.detached = true
+	a.mu.Unlock()
+	a.conn.WriteFrame(socket.MsgDetach, nil)
+}
+
+// signals handles window size changes and requests to leave.
+func (a *attached) signals(sigs <-chan os.Signal, in *os.File) {
+	for sig := range sigs {
+		switch sig {
+		case syscall.SIGWINCH:
+			if cols, rows := TermSize(in); cols > 0 {
+				a.conn.WriteFrame(socket.MsgResize, socket.EncodeSize(cols, rows))
+			}
+		case syscall.SIGHUP:
+			// terminal closed: leave without detaching (the session keeps
+			// running; the server sees a lost client)
+			a.mu.Lock()
+			a.hangup = true
+			a.mu.Unlock()
+			a.conn.Close()
+		default: // SIGTERM, SIGINT, SIGQUIT sent by someone: detach cleanly
+			a.requestDetach()
+		}
+	}
+}
+
+// output copies the session's output to the terminal until the stream ends
+// and returns the reason line and exit code.
+func (a *attached) output() (string, int) {
+	for {
+		typ, p, err := a.conn.ReadFrame()
+		if err != nil {
+			a.mu.Lock()
+			hangup := a.hangup
+			a.mu.Unlock()
+			if hangup {
+				return "lost tty", 1
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
+				return "lost connection", 1
+			}
+			return "lost connection", 1
+		}
+		switch typ {
+		case socket.MsgOutput:
+			a.track(p)
+			if _, err := a.out.Write(p); err != nil {
+				a.conn.Close()
+				return "lost tty", 1
+			}
+		case socket.MsgDetached:
+			var d socket.Detached
+			json.Unmarshal(p, &d)
+			switch d.Reason {
+			case socket.ReasonServerExited:
+				return "server exited", 1
+			case socket.ReasonTooSlow:
+				return fmt.Sprintf("detached (from session %s: terminal too slow)", a.name), 1
+			}
+			return fmt.Sprintf("detached (from session %s)", a.name), 0
+		case socket.MsgExited:
+			var e socket.Exited
+			json.Unmarshal(p, &e)
+			if e.Killed {
+				return fmt.Sprintf("exited (%s, killed)", e.Status), e.ShellCode
+			}
+			return fmt.Sprintf("exited (%s)", e.Status), e.ShellCode
+		}
+	}
+}
+
+var (
+	altOn  = []byte("\x1b[?1049h")
+	altOff = []byte("\x1b[?1049l")
+)
+
+// track notes whether the program switched to the alternate screen, so
+// leaving can switch back. It only looks at chunks holding an ESC [ ?.
+func (a *attached) track(p []byte) {
+	if bytes.Contains(p, []byte("\x1b[?")) {
+		on, off := bytes.LastIndex(p, altOn), bytes.LastIndex(p, altOff)
+		if on > off {
+			a.alt = true
+		} else if off > on {
+			a.alt = false
+		}
+	}
+}
+
+// resetModes leaves the terminal as a shell expects it: attributes reset,
+// cursor visible, normal cursor keys and keypad, no bracketed paste, mouse
+// or focus reporting, and off the alternate screen if the program was on
+// it.
+func (a *attached) resetModes() {
+	s := "\x1b[0m\x1b[?25h\x1b[?1l\x1b>\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1004l"
+	if a.alt {
+		s += "\x1b[?1049l"
+	}
+	a.out.WriteString(s)
+}
+
+// IsTerminal reports whether f is a terminal.
+func IsTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

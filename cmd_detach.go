@@ -1,0 +1,26 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"linger/socket"
+)
+
+var detachCommand = &cli.Command{
+	Name:      "detach",
+	Usage:     "detach the clients of sessions, from any shell",
+	ArgsUsage: "[NAME|ID...]",
+	Description: `Detaches every client attached to the named sessions (every session with
+--all); the sessions keep running. Inside a session, without a name, it
+detaches that session. At an attached terminal the detach key does the same.`,
+	Flags: []cli.Flag{
+		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "detach the clients of every session"},
+	},
+	Action: func(c *cli.Context) error {
+		if c.Bool("all") && c.NArg() > 0 {
+			return usagef("give session names or --all, not both")
+		}
+		_, err := request(c, &socket.Request{Op: socket.OpDetach, Targets: c.Args().Slice(), All: c.Bool("all")})
+		return err
+	},
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"linger/client"
+	"linger/socket"
+)
+
+// program is what we announce in the protocol hello.
+func program() string { return "linger " + version }
+
+// socketPath is the server socket in effect: -S/$LINGER_SOCKET, else the
+// socket of the -L server.
+func socketPath(c *cli.Context) (string, error) {
+	if p := lookupString(c, "socket"); p != "" {
+		return filepath.Abs(p)
+	}
+	name := lookupString(c, "server")
+	if name == "" {
+		name = "default"
+	}
+	return socket.DefaultPath(name)
+}
+
+// logPath is where a server on sock writes its log:
+// $XDG_STATE_HOME/linger/NAME.log, else ~/.local/state/linger/NAME.log.
+func logPath(sock string) string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "linger", strings.TrimSuffix(filepath.Base(sock), ".sock")+".log")
+}
+
+// connect dials the server; autoStart starts one when none runs.
+func connect(c *cli.Context, autoStart bool) (*socket.Conn, error) {
+	sock, err := socketPath(c)
+	if err != nil {
+		return nil, err
+	}
+	o := client.Options{Socket: sock, Program: program(), AutoStart: autoStart, LogFile: logPath(sock)}
+	if p, explicit := configPath(c); explicit {
+		o.Config, _ = filepath.Abs(p)
+	}
+	return client.Connect(o)
+}
+
+// request sends one request to a running server and returns its reply.
+func request(c *cli.Context, req *socket.Request) (*socket.Reply, error) {
+	conn, err := connect(c, false)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	req.Caller = caller()
+	return conn.Request(req)
+}
+
+// caller describes where this command runs, so the server can answer
+// relative to it.
+func caller() socket.Caller {
+	cwd, _ := os.Getwd()
+	id, _ := strconv.Atoi(os.Getenv("LINGER_SESSION_ID"))
+	return socket.Caller{TTY: client.TTYName(os.Stdin), SessionID: id, Cwd: cwd}
+}
+
+// checkNesting refuses to attach from inside a session unless --nest.
+func checkNesting(c *cli.Context) error {
+	if name := os.Getenv("LINGER_SESSION"); name != "" && !c.Bool("nest") {
+		return usagef("already inside session %q: sessions should be nested with care (use --nest, or unset LINGER_SESSION)", name)
+	}
+	return nil
+}
+
+// isNoServer reports whether err says no server is running.
+func isNoServer(err error) bool { return errors.Is(err, socket.ErrNoServer) }
+
+var nestFlag = &cli.BoolFlag{Name: "nest", Usage: "allow attaching from inside a linger session"}
+
+var detachKeyFlag = &cli.StringFlag{
+	Name:  "detach-key",
+	Usage: "detach with `KEY` (e.g. ctrl-a, ^], none) instead of the configured one",
+}

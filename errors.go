@@ -1,0 +1,67 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK    = 0 // success
+	exitError = 1 // something went wrong; the message says what
+	exitUsage = 2 // the command line was wrong
+)
+
+// usageError marks an error in how linger was called (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// usagef returns a usage error (exit status 2).
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// exitStatus carries an exit code without a message, for commands whose
+// status is that of something else (an attached session's command).
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// onUsageError turns urfave/cli's flag parsing errors into our one-line form.
+func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
+	msg := err.Error()
+	if name := c.Command.Name; name != "" && c.Command.HelpName != "" {
+		return usagef("%s (see 'linger %s --help')", msg, name)
+	}
+	return usagef("%s (see 'linger --help')", msg)
+}
+
+// exitCode prints err as "linger: ..." on stderr and returns the exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var st exitStatus
+	if errors.As(err, &st) {
+		return int(st)
+	}
+	var ue usageError
+	code := exitError
+	if errors.As(err, &ue) {
+		code = exitUsage
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) && !errors.As(err, &ue) {
+		code = ec.ExitCode()
+	}
+	msg := strings.TrimPrefix(err.Error(), "linger: ")
+	if msg != "" {
+		fmt.Fprintf(os.Stderr, "linger: %s\n", msg)
+	}
+	return code
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+)
+
+// globalFlags are accepted before any command.
+var globalFlags = []cli.Flag{
+	&cli.StringFlag{
+		Name:    "server",
+		Aliases: []string{"L"},
+		Usage:   "use the independent server `NAME` (socket $XDG_RUNTIME_DIR/linger/NAME.sock, else /tmp/linger-UID/NAME.sock)",
+		Value:   "default",
+	},
+	&cli.StringFlag{
+		Name:    "socket",
+		Aliases: []string{"S"},
+		Usage:   "use the server socket at `PATH` (overrides -L)",
+		EnvVars: []string{"LINGER_SOCKET"},
+	},
+	&cli.StringFlag{
+		Name:    "config",
+		Aliases: []string{"c"},
+		Usage:   "read session configurations from `FILE` (default $XDG_CONFIG_HOME/linger/config.toml, else ~/.config/linger/config.toml)",
+		EnvVars: []string{"LINGER_CONFIG"},
+	},
+}
+
+// configPath returns the configuration file in effect and whether the user
+// named it (a named file must exist; the default one may be absent).
+func configPath(c *cli.Context) (path string, explicit bool) {
+	if p := lookupString(c, "config"); p != "" {
+		return p, true
+	}
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "linger", "config.toml"), false
+}
+
+// lookupString finds a string flag set on this command or any parent
+// (urfave/cli/v2 keeps global flags on the root context).
+func lookupString(c *cli.Context, name string) string {
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet(name) {
+			return ctx.String(name)
+		}
+	}
+	for _, ctx := range c.Lineage() {
+		if v := ctx.String(name); v != "" {
+			return v
+		}
+	}
+	return ""
+}

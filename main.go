@@ -1,0 +1,77 @@
+// Command linger keeps shells and commands alive after you walk away.
+//
+// One binary is both the background server that holds pty-backed sessions
+// (see package server) and the client that creates, attaches to, lists and
+// removes them. This file only builds the command table; each command lives
+// in its own cmd_*.go file, and the attach loop lives in package client.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// rawArgs is the command line as given (urfave/cli drops "--").
+var rawArgs []string
+
+// commands is the command table, in alphabetical order (a test checks).
+var commands = []*cli.Command{
+	attachCommand,
+	configCommand,
+	detachCommand,
+	killCommand,
+	listCommand,
+	newCommand,
+	serverCommand,
+	versionCommand,
+}
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+// run executes the app and returns the process exit code.
+func run(args []string) int {
+	rawArgs = args
+	return exitCode(newApp().Run(args))
+}
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:                 "linger",
+		Usage:                "keep shells and commands alive after you walk away",
+		UsageText:            "linger [global options] command [command options] [arguments...]",
+		Description:          description,
+		Version:              version,
+		Flags:                globalFlags,
+		Commands:             commands,
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		OnUsageError:         onUsageError,
+		CommandNotFound:      commandNotFound,
+		ExitErrHandler:       func(*cli.Context, error) {}, // exitCode reports errors
+		Writer:               os.Stdout,
+		ErrWriter:            os.Stderr,
+	}
+}
+
+const description = `linger runs shells and commands on pseudo-terminals inside a background
+server, so they keep running when you detach, close the terminal or lose the
+connection. Attach again later from any terminal, list sessions from any shell,
+start commands detached and remove them when done.
+
+The server starts on demand and exits when its last session is gone. The
+detach key is Ctrl-\ unless the configuration or --detach-key says otherwise.
+
+Exit status: 0 on success, 1 on error, 2 on a usage error; an attached client
+whose session's command ends exits with that command's status.`
+
+func commandNotFound(c *cli.Context, name string) {
+	fmt.Fprintf(os.Stderr, "linger: unknown command %q (try 'linger --help')\n", name)
+	os.Exit(exitUsage)
+}

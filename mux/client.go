@@ -1,0 +1,39 @@
+package mux
+
+import (
+	"time"
+
+	"linger/shell"
+)
+
+// Client is an attached client as seen by a session. Package server
+// implements it over a socket connection.
+//
+// Output may block (back-pressure); a non-zero deadline bounds it. Detached
+// and Exited tell the client why it is leaving and close it; they must not
+// block for long. None of them is called with a session lock held.
+type Client interface {
+	Output(p []byte, deadline time.Time) error
+	Detached(session, reason string)
+	Exited(session string, st shell.ExitStatus, killed bool)
+}
+
+// ClientInfo is what a session remembers of an attached client.
+type ClientInfo struct {
+	TTY      string    // the client's terminal, e.g. /dev/pts/3 ("" if unknown)
+	Since    time.Time // when it attached
+	ReadOnly bool
+}
+
+// attachment is a client attached to a session.
+type attachment struct {
+	c Client
+	ClientInfo
+}
+
+// SlowClientTimeout bounds how long the output of a session with several
+// clients waits for one of them. A client that accepts nothing for this long
+// is detached (reason too-slow) so it cannot stall the others. A session's
+// only client is never timed out: it back-pressures the program, as a real
+// terminal does.
+const SlowClientTimeout = 5 * time.Second

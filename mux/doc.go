@@ -1,0 +1,20 @@
+// Package mux owns linger's sessions: the registry that names and numbers
+// them, their State and Availability, who is attached, where their output
+// goes, and the session configurations read from TOML.
+//
+// A session is a shell.Process plus the clients attached to it. One
+// goroutine per session (Session.pump) reads the pty and hands each chunk to
+// the attached clients, in Session.deliver: that is the one place every
+// byte of output passes through, so buffering for disconnected sessions and
+// the screen emulator hook in there.
+//
+// Exit is two events, in either order: the reaper reports the process's
+// status (Session.processExited) and the pump sees the end of the output
+// (Session.outputEnded); Session.finish runs when both have happened.
+//
+// # What mux must not do
+//
+// It never touches a real terminal and never speaks the wire protocol:
+// clients are reached through the Client interface, which package server
+// implements over a socket. It does not import package socket.
+package mux

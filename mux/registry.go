@@ -1,0 +1,472 @@
+package mux
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"linger/shell"
+)
+
+// KillGrace is how long a killed session's processes get between SIGHUP and
+// SIGKILL.
+const KillGrace = 2 * time.Second
+
+// Errors a caller can tell apart (with errors.Is).
+var (
+	ErrNoSession = errors.New("no such session")
+	ErrBusy      = errors.New("session is busy")
+	ErrExists    = errors.New("session exists")
+	ErrExiting   = errors.New("server is exiting")
+)
+
+// Registry holds every session of a server.
+type Registry struct {
+	cfg    *Config
+	socket string
+	logf   func(format string, args ...any)
+
+	mu       sync.Mutex
+	byID     map[int]*Session
+	byName   map[string]*Session
+	reserved map[string]bool // names being created
+	nextID   int
+	procs    int  // sessions whose process has not finished
+	closing  bool // Shutdown began, or the server is exiting because it is empty
+	idle     chan struct{}
+
+	// OnEmpty is called (once, without locks held) when the last session is
+	// gone and every process has finished, if exit_when_empty is set.
+	OnEmpty func()
+}
+
+// NewRegistry makes an empty registry for a server listening on socket.
+func NewRegistry(cfg *Config, socket string, logf func(string, ...any)) *Registry {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	return &Registry{
+		cfg: cfg, socket: socket, logf: logf,
+		byID: map[int]*Session{}, byName: map[string]*Session{}, reserved: map[string]bool{},
+		nextID: 1,
+	}
+}
+
+// Config is the configuration the registry was made with.
+func (r *Registry) Config() *Config { return r.cfg }
+
+// NewOptions describe a session to create.
+type NewOptions struct {
+	Name          string   // "" = pick one
+	Command       []string // empty = the configuration's, else $SHELL -l, else /bin/sh
+	Configuration string   // "" = the default configuration
+	Cwd           string   // "" = the configuration's, else ClientCwd
+	ClientCwd     string
+	ClientEnv     []string // the client's environment
+	SetEnv        []string // KEY=VALUE given with -e, applied last
+	Term          string   // the client's $TERM
+	Cols, Rows    int
+	Attach        *AttachOptions // attach this client before the program starts
+}
+
+// New creates and starts a session. It is listed before New returns.
+func (r *Registry) New(o NewOptions) (*Session, error) {
+	conf, err := r.cfg.Lookup(o.Configuration)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range o.SetEnv {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return nil, fmt.Errorf("invalid environment variable %q (expected KEY=VALUE)", kv)
+		}
+	}
+	if o.Name != "" {
+		if err := ValidateName(o.Name); err != nil {
+			return nil, err
+		}
+	}
+
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return nil, ErrExiting
+	}
+	id := r.nextID
+	name := o.Name
+	if name == "" {
+		name = r.pickName(id)
+	} else if r.byName[name] != nil || r.reserved[name] {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("%w: session %q already exists (attach with 'linger attach %s', or use new -A)", ErrExists, name, name)
+	}
+	r.nextID++
+	r.reserved[name] = true
+	r.procs++
+	r.mu.Unlock()
+
+	s, err := r.start(id, name, conf, o)
+	if err == nil && o.Attach != nil {
+		s.owner = &attachment{c: o.Attach.Client, ClientInfo: o.Attach.Info}
+		s.owner.Since = time.Now()
+	}
+
+	r.mu.Lock()
+	delete(r.reserved, name)
+	if err != nil {
+		r.procs--
+		r.mu.Unlock()
+		r.checkEmpty() // a server started for this session has nothing to do
+		return nil, err
+	}
+	r.byID[id] = s
+	r.byName[name] = s
+	r.mu.Unlock()
+	r.logf("session %s (%d) started: %s (pid %d, %s)", name, id, CommandLine(s.Command), s.Pid(), s.PtyName())
+	go s.pump()
+	return s, nil
+}
+
+// pickName returns a short unused name for session id.
+func (r *Registry) pickName(id int) string {
+	for n := 0; ; n++ {
+		name := "s" + strconv.Itoa(id)
+		if n > 0 {
+			name += "-" + strconv.Itoa(n)
+		}
+		if r.byName[name] == nil && !r.reserved[name] {
+			return name
+		}
+	}
+}
+
+// start resolves the command, directory and environment and spawns the
+// program.
+func (r *Registry) start(id int, name string, conf *Configuration, o NewOptions) (*Session, error) {
+	env := newEnv(o.ClientEnv)
+	for k, v := range conf.Env {
+		env.set(k, v)
+	}
+	for _, kv := range o.SetEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		env.set(k, v)
+	}
+	term := o.Term
+	if term == "" {
+		term = "xterm-256color"
+	}
+	env.set("TERM", term)
+	env.set("LINGER_SESSION", name)
+	env.set("LINGER_SESSION_ID", strconv.Itoa(id))
+	env.set("LINGER_SOCKET", r.socket)
+
+	argv := o.Command
+	if len(argv) == 0 {
+		argv = conf.Command
+	}
+	if len(argv) == 0 {
+		if sh := env.get("SHELL"); sh != "" {
+			argv = []string{sh, "-l"}
+		} else {
+			argv = []string{"/bin/sh"}
+		}
+	}
+
+	cwd := o.Cwd
+	if cwd == "" {
+		cwd = conf.Cwd
+	}
+	if cwd == "~" || strings.HasPrefix(cwd, "~/") {
+		cwd = filepath.Join(env.get("HOME"), cwd[1:])
+	}
+	if cwd == "" {
+		cwd = o.ClientCwd
+	}
+	if cwd == "" {
+		cwd = "/"
+	}
+	if fi, err := os.Stat(cwd); err != nil || !fi.IsDir() {
+		if err == nil {
+			return nil, fmt.Errorf("working directory %q is not a directory", cwd)
+		}
+		return nil, fmt.Errorf("working directory %q: %v", cwd, errors.Unwrap(err))
+	}
+
+	cols, rows := o.Cols, o.Rows
+	if cols <= 0 || rows <= 0 {
+		cols, rows = 80, 24
+	}
+	s := &Session{
+		ID: id, Name: name, Configuration: conf.Name, Command: argv, Cwd: cwd,
+		Created: time.Now(), reg: r,
+	}
+	proc, err := shell.Start(shell.Options{Argv: argv, Env: env.list(), Dir: cwd, Cols: cols, Rows: rows}, s.processExited)
+	if err != nil {
+		return nil, err
+	}
+	s.proc = proc
+	return s, nil
+}
+
+// Lookup finds a session by name or ID.
+func (r *Registry) Lookup(target string) (*Session, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lookupLocked(target)
+}
+
+func (r *Registry) lookupLocked(target string) (*Session, error) {
+	if s := r.byName[target]; s != nil {
+		return s, nil
+	}
+	if allDigits(target) {
+		if id, err := strconv.Atoi(target); err == nil && r.byID[id] != nil {
+			return r.byID[id], nil
+		}
+		return nil, fmt.Errorf("%w: no session with ID %s (try 'linger ls')", ErrNoSession, target)
+	}
+	return nil, fmt.Errorf("%w: no session named %q (try 'linger ls')", ErrNoSession, target)
+}
+
+// Sessions returns every session, by ID.
+func (r *Registry) Sessions() []*Session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := make([]*Session, 0, len(r.byID))
+	for _, s := range r.byID {
+		list = append(list, s)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	return list
+}
+
+// AttachOptions describe an attach.
+type AttachOptions struct {
+	Target     string // name or ID; "" = the most recently detached session
+	Client     Client
+	Info       ClientInfo
+	Steal      bool
+	Cols, Rows int
+}
+
+// Attach attaches a client. A Closed session is returned with closed=true
+// and is not attached: the caller reports its status and calls Collect.
+func (r *Registry) Attach(o AttachOptions) (s *Session, closed bool, err error) {
+	r.mu.Lock()
+	if o.Target == "" {
+		s, err = r.mostRecentLocked()
+	} else {
+		s, err = r.lookupLocked(o.Target)
+	}
+	r.mu.Unlock()
+	if err != nil {
+		return nil, false, err
+	}
+	return s.attach(o)
+}
+
+// mostRecentLocked picks the session to attach when none is named: the most
+// recently detached free one, else the newest free one.
+func (r *Registry) mostRecentLocked() (*Session, error) {
+	var best *Session
+	var bestT time.Time
+	for _, s := range r.byID {
+		s.mu.Lock()
+		free := s.owner == nil
+		t := s.lastDetach
+		if t.IsZero() {
+			t = s.Created
+		}
+		s.mu.Unlock()
+		if free && (best == nil || t.After(bestT)) {
+			best, bestT = s, t
+		}
+	}
+	if best == nil {
+		if len(r.byID) == 0 {
+			return nil, fmt.Errorf("%w: no sessions (start one with 'linger new')", ErrNoSession)
+		}
+		return nil, fmt.Errorf("%w: every session is attached (name one, with --steal or --read-only)", ErrNoSession)
+	}
+	return best, nil
+}
+
+func (s *Session) attach(o AttachOptions) (*Session, bool, error) {
+	a := &attachment{c: o.Client, ClientInfo: o.Info}
+	a.Since = time.Now()
+	s.mu.Lock()
+	if s.finished {
+		s.mu.Unlock()
+		return s, true, nil
+	}
+	if a.ReadOnly {
+		s.watchers = append(s.watchers, a)
+		s.mu.Unlock()
+		return s, false, nil
+	}
+	var stolen *attachment
+	if s.owner != nil {
+		if !o.Steal {
+			h := s.owner.ClientInfo
+			s.mu.Unlock()
+			from := ""
+			if h.TTY != "" {
+				from = " from " + strings.TrimPrefix(h.TTY, "/dev/")
+			}
+			return nil, false, fmt.Errorf("%w: session %q is busy: attached since %s%s (use --steal or --read-only)",
+				ErrBusy, s.Name, h.Since.Format("15:04"), from)
+		}
+		stolen = s.owner
+	}
+	s.owner = a
+	s.mu.Unlock()
+	if stolen != nil {
+		stolen.c.Detached(s.Name, "detached")
+	}
+	s.resizeForAttach(o.Cols, o.Rows)
+	return s, false, nil
+}
+
+// Detach detaches client c from session s (it asked to, or went away).
+func (r *Registry) Detach(s *Session, c Client) bool {
+	return s.detach(c)
+}
+
+// DetachAll detaches every client of s and tells them; it returns how many.
+func (r *Registry) DetachAll(s *Session) int {
+	clients := s.detachAll()
+	for _, a := range clients {
+		a.c.Detached(s.Name, "detached")
+	}
+	return len(clients)
+}
+
+// Kill removes a session and ends its process group: SIGHUP, then SIGKILL
+// after KillGrace. Clients still attached learn it when the program ends.
+func (r *Registry) Kill(s *Session) {
+	s.mu.Lock()
+	s.killed = true
+	s.mu.Unlock()
+	r.remove(s)
+	s.proc.Terminate(KillGrace)
+	r.logf("session %s (%d) killed", s.Name, s.ID)
+}
+
+// Collect removes a Closed session whose status has been delivered.
+func (r *Registry) Collect(s *Session) {
+	r.remove(s)
+}
+
+// remove takes s out of the registry (idempotent).
+func (r *Registry) remove(s *Session) {
+	r.mu.Lock()
+	if r.byID[s.ID] == s {
+		delete(r.byID, s.ID)
+		delete(r.byName, s.Name)
+	}
+	r.mu.Unlock()
+	r.checkEmpty()
+}
+
+// processDone is called once per session when its process has finished.
+func (r *Registry) processDone() {
+	r.mu.Lock()
+	r.procs--
+	idle := r.idle
+	if r.procs == 0 && idle != nil {
+		r.idle = nil
+		close(idle)
+	}
+	r.mu.Unlock()
+	r.checkEmpty()
+}
+
+// checkEmpty calls OnEmpty when nothing is left and exit_when_empty is set.
+func (r *Registry) checkEmpty() {
+	r.mu.Lock()
+	empty := len(r.byID) == 0 && r.procs == 0 && len(r.reserved) == 0 && !r.closing
+	if empty && r.cfg.Server.ExitWhenEmpty && r.OnEmpty != nil {
+		r.closing = true
+	} else {
+		empty = false
+	}
+	r.mu.Unlock()
+	if empty {
+		r.OnEmpty()
+	}
+}
+
+// Shutdown detaches every client (telling them the server exits), ends
+// every session's processes and waits for them, up to KillGrace and a
+// little more. It returns how many sessions there were.
+func (r *Registry) Shutdown() int {
+	r.mu.Lock()
+	r.closing = true
+	list := make([]*Session, 0, len(r.byID))
+	for _, s := range r.byID {
+		list = append(list, s)
+	}
+	r.byID, r.byName = map[int]*Session{}, map[string]*Session{}
+	idle := make(chan struct{})
+	if r.procs == 0 {
+		close(idle)
+	} else {
+		r.idle = idle
+	}
+	r.mu.Unlock()
+	for _, s := range list {
+		for _, a := range s.detachAll() {
+			a.c.Detached(s.Name, "server-exited")
+		}
+		s.mu.Lock()
+		s.killed = true
+		s.mu.Unlock()
+		s.proc.Terminate(KillGrace)
+	}
+	select {
+	case <-idle:
+	case <-time.After(KillGrace + time.Second):
+		r.logf("shutdown: some processes did not end in time")
+	}
+	return len(list)
+}
+
+// env is an ordered environment with replacement.
+type env struct {
+	keys []string
+	vals map[string]string
+}
+
+func newEnv(list []string) *env {
+	e := &env{vals: map[string]string{}}
+	for _, kv := range list {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			continue
+		}
+		e.set(k, v)
+	}
+	return e
+}
+
+func (e *env) set(k, v string) {
+	if _, ok := e.vals[k]; !ok {
+		e.keys = append(e.keys, k)
+	}
+	e.vals[k] = v
+}
+
+func (e *env) get(k string) string { return e.vals[k] }
+
+func (e *env) list() []string {
+	out := make([]string, 0, len(e.keys))
+	for _, k := range e.keys {
+		out = append(out, k+"="+e.vals[k])
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"errors"
+	"strconv"
+
+	"linger/mux"
+	"linger/socket"
+)
+
+func caller(req *socket.Request) mux.Caller {
+	return mux.Caller{TTY: req.Caller.TTY, SessionID: req.Caller.SessionID}
+}
+
+// sessionInfo converts a mux snapshot to the wire (and `ls --json`) form.
+func sessionInfo(i mux.Info) socket.SessionInfo {
+	out := socket.SessionInfo{
+		ID: i.ID, Name: i.Name, State: i.State, Availability: i.Availability,
+		Configuration: i.Configuration, Command: i.Command, Cwd: i.Cwd, Pid: i.Pid,
+		Created: i.Created, Clients: i.Clients, Size: socket.Size{Cols: i.Cols, Rows: i.Rows},
+	}
+	if i.Exit != nil {
+		out.ExitStatus = i.Exit.String()
+	}
+	return out
+}
+
+// handleNew creates a session; with req.Attach the connection then becomes
+// the attached stream (see attach.go).
+func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
+	o := mux.NewOptions{
+		Name: req.Name, Command: req.Command, Configuration: req.Configuration,
+		Cwd: req.Cwd, ClientCwd: req.Caller.Cwd, ClientEnv: req.Env, SetEnv: req.SetEnv,
+		Term: req.Term, Cols: req.Cols, Rows: req.Rows,
+	}
+	if req.AttachIfExist && req.Name != "" {
+		if sess, err := s.reg.Lookup(req.Name); err == nil {
+			if !req.Attach {
+				s.reply(c, socket.Reply{Session: ptr(sessionInfo(sess.Info(caller(req))))})
+				return
+			}
+			s.handleAttach(c, &socket.Request{Op: socket.OpAttach, Caller: req.Caller, Target: req.Name, Cols: req.Cols, Rows: req.Rows})
+			return
+		}
+	}
+	if !req.Attach {
+		sess, err := s.reg.New(o)
+		if err != nil {
+			s.replyErr(c, err)
+			return
+		}
+		s.reply(c, socket.Reply{Session: ptr(sessionInfo(sess.Info(caller(req))))})
+		return
+	}
+	// Attach before the program starts, so not a byte of its output is
+	// missed; the client's Output waits until the reply is on the wire.
+	cl := newClient(c, req.Caller.TTY, false)
+	o.Attach = &mux.AttachOptions{Client: cl, Info: cl.info}
+	sess, err := s.reg.New(o)
+	if err != nil {
+		s.replyErr(c, err)
+		return
+	}
+	s.stream(cl, sess, req)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
+	list := s.reg.Sessions()
+	rep := socket.Reply{Sessions: make([]socket.SessionInfo, 0, len(list))}
+	cl := caller(req)
+	for _, sess := range list {
+		rep.Sessions = append(rep.Sessions, sessionInfo(sess.Info(cl)))
+	}
+	s.reply(c, rep)
+}
+
+// targets resolves the sessions a detach or kill names: all of them must
+// exist, or nothing is done.
+func (s *Server) targets(req *socket.Request) ([]*mux.Session, error) {
+	if req.All {
+		return s.reg.Sessions(), nil
+	}
+	if len(req.Targets) == 0 && req.Caller.SessionID != 0 {
+		req.Targets = []string{strconv.Itoa(req.Caller.SessionID)}
+	}
+	if len(req.Targets) == 0 {
+		return nil, errors.New("name a session, or use --all")
+	}
+	var list []*mux.Session
+	seen := map[*mux.Session]bool{}
+	for _, t := range req.Targets {
+		sess, err := s.reg.Lookup(t)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[sess] {
+			seen[sess] = true
+			list = append(list, sess)
+		}
+	}
+	return list, nil
+}
+
+func (s *Server) handleDetach(c *socket.Conn, req *socket.Request) {
+	list, err := s.targets(req)
+	if err != nil {
+		s.replyErr(c, err)
+		return
+	}
+	n := 0
+	for _, sess := range list {
+		n += s.reg.DetachAll(sess)
+	}
+	s.reply(c, socket.Reply{Count: n})
+}
+
+func (s *Server) handleKill(c *socket.Conn, req *socket.Request) {
+	list, err := s.targets(req)
+	if err != nil {
+		s.replyErr(c, err)
+		return
+	}
+	for _, sess := range list {
+		s.reg.Kill(sess)
+	}
+	s.reply(c, socket.Reply{Count: len(list)})
+}
+
+func (s *Server) handleStop(c *socket.Conn, req *socket.Request) {
+	n := s.reg.Shutdown()
+	s.reply(c, socket.Reply{Count: n})
+	s.stop("linger server stop")
+}

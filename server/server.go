@@ -1,0 +1,242 @@
+// Package server is linger's background server. It listens on the unix
+// socket, serves only its own user (SO_PEERCRED), and answers each
+// connection's one request against the mux registry: new, attach, list,
+// detach, kill, stop. One file per kind of work: server.go (listening,
+// handshake, dispatch), requests.go (the short requests), attach.go (the
+// attached stream; the terminal side is package client).
+//
+// It must not die or stall because of one client: every connection is
+// served in its own goroutine with deadlines on the handshake and request,
+// panics in a handler are logged and end only that connection, and a client
+// that stops reading is handled by mux (see mux.SlowClientTimeout).
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"linger/mux"
+	"linger/socket"
+)
+
+// Options configure a server.
+type Options struct {
+	Socket  string
+	Config  *mux.Config
+	Program string // "linger VERSION", sent in the hello
+	Log     *log.Logger
+	// Ready is called once: with nil when the socket accepts connections,
+	// or with the error that stopped the server from starting.
+	Ready func(error)
+}
+
+// Server is a running server.
+type Server struct {
+	opts Options
+	reg  *mux.Registry
+	ln   *socket.Listener
+	log  *log.Logger
+
+	stopOnce sync.Once
+	done     chan struct{}
+
+	limMu   sync.Mutex
+	limited map[string]*limitEntry
+}
+
+// Run serves until `linger server stop`, SIGTERM/SIGINT, or (with
+// exit_when_empty) the end of the last session.
+func Run(o Options) error {
+	ready := o.Ready
+	if ready == nil {
+		ready = func(error) {}
+	}
+	if o.Log == nil {
+		o.Log = log.New(os.Stderr, "", log.LstdFlags)
+	}
+	ln, err := socket.Listen(o.Socket)
+	if err != nil {
+		ready(err)
+		return err
+	}
+	s := &Server{opts: o, ln: ln, log: o.Log, done: make(chan struct{}), limited: map[string]*limitEntry{}}
+	s.reg = mux.NewRegistry(o.Config, o.Socket, s.log.Printf)
+	s.reg.OnEmpty = func() { s.stop("last session ended (exit_when_empty)") }
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	go func() {
+		for sig := range sigs {
+			if sig == syscall.SIGHUP {
+				continue // no controlling terminal to lose; ignore stray hangups
+			}
+			s.log.Printf("%v: ending %d sessions", sig, s.reg.Shutdown())
+			s.stop("signal " + sig.String())
+		}
+	}()
+
+	s.log.Printf("server %s listening on %s (pid %d, config %s)", o.Program, o.Socket, os.Getpid(), configName(o.Config))
+	ready(nil)
+	for {
+		nc, err := ln.AcceptUnix()
+		if err != nil {
+			select {
+			case <-s.done:
+				signal.Stop(sigs)
+				return nil
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			s.limitedf("accept", "accept: %v", err)
+			time.Sleep(10 * time.Millisecond) // out of fds: don't spin
+			continue
+		}
+		go s.serve(nc)
+	}
+}
+
+func configName(c *mux.Config) string {
+	if c.Path == "" {
+		return "built-in defaults"
+	}
+	return c.Path
+}
+
+// stop closes the listener (removing the socket) so Run returns.
+func (s *Server) stop(why string) {
+	s.stopOnce.Do(func() {
+		s.log.Printf("server exiting: %s", why)
+		close(s.done)
+		s.ln.Close()
+	})
+}
+
+// serve handles one connection: credentials, hello, one request.
+func (s *Server) serve(nc *net.UnixConn) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Printf("panic serving a client (connection closed, server continues): %v\n%s", p, debug.Stack())
+			nc.Close()
+		}
+	}()
+	uid, pid, err := socket.PeerCred(nc)
+	if err != nil || !socket.Allowed(uid) {
+		s.limitedf(fmt.Sprintf("refuse-%d", uid), "refused connection from uid %d (pid %d): only uid %d and root may connect", uid, pid, os.Geteuid())
+		c := socket.NewConn(nc)
+		c.WriteFrameDeadline(socket.MsgReply, refusal, time.Now().Add(time.Second))
+		nc.Close()
+		return
+	}
+	c := socket.NewConn(nc)
+	if _, _, err := c.Hello(s.opts.Program, true, 5*time.Second); err != nil {
+		var ve *socket.VersionError
+		if errors.As(err, &ve) {
+			c.WriteJSON(socket.MsgReply, socket.Reply{Error: ve.Error(), Code: socket.ErrVersion})
+		}
+		s.limitedf("hello", "bad handshake from pid %d: %v", pid, err)
+		c.Close()
+		return
+	}
+	var req socket.Request
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if err := c.ReadJSON(socket.MsgRequest, &req); err != nil {
+		s.limitedf("request", "bad request from pid %d: %v", pid, err)
+		c.Close()
+		return
+	}
+	nc.SetReadDeadline(time.Time{})
+	switch req.Op {
+	case socket.OpNew:
+		s.handleNew(c, &req)
+	case socket.OpAttach:
+		s.handleAttach(c, &req)
+	case socket.OpList:
+		s.handleList(c, &req)
+	case socket.OpDetach:
+		s.handleDetach(c, &req)
+	case socket.OpKill:
+		s.handleKill(c, &req)
+	case socket.OpStop:
+		s.handleStop(c, &req)
+	default:
+		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
+	}
+}
+
+// refusal is what a peer of another uid gets before the connection closes.
+var refusal, _ = json.Marshal(socket.Reply{Code: socket.ErrBadInput, Error: "permission denied: this server belongs to another user"})
+
+// reply sends a reply and closes the connection.
+func (s *Server) reply(c *socket.Conn, rep socket.Reply) {
+	c.WriteJSON(socket.MsgReply, rep)
+	c.Close()
+}
+
+// replyErr sends an error reply and closes the connection.
+func (s *Server) replyErr(c *socket.Conn, err error) {
+	s.reply(c, errorReply(err))
+}
+
+func errorReply(err error) socket.Reply {
+	rep := socket.Reply{Error: err.Error(), Code: socket.ErrBadInput}
+	switch {
+	case errors.Is(err, mux.ErrNoSession):
+		rep.Code = socket.ErrNoSession
+	case errors.Is(err, mux.ErrBusy):
+		rep.Code = socket.ErrBusy
+	case errors.Is(err, mux.ErrExists):
+		rep.Code = socket.ErrExists
+	case errors.Is(err, mux.ErrExiting):
+		rep.Code = socket.ErrExiting
+	}
+	// the errors.Is prefixes ("no such session: ...") are for code, not people
+	for _, sentinel := range []error{mux.ErrNoSession, mux.ErrBusy, mux.ErrExists} {
+		prefix := sentinel.Error() + ": "
+		if len(rep.Error) > len(prefix) && rep.Error[:len(prefix)] == prefix {
+			rep.Error = rep.Error[len(prefix):]
+		}
+	}
+	return rep
+}
+
+// limitEntry rate-limits one kind of log line.
+type limitEntry struct {
+	last       time.Time
+	suppressed int
+}
+
+// limitedf logs a line of kind key at most once a minute, counting the rest,
+// so a misbehaving client cannot flood the log.
+func (s *Server) limitedf(key, format string, args ...any) {
+	s.limMu.Lock()
+	e := s.limited[key]
+	if e == nil {
+		e = &limitEntry{}
+		s.limited[key] = e
+	}
+	now := time.Now()
+	if !e.last.IsZero() && now.Sub(e.last) < time.Minute {
+		e.suppressed++
+		s.limMu.Unlock()
+		return
+	}
+	n := e.suppressed
+	e.last, e.suppressed = now, 0
+	s.limMu.Unlock()
+	msg := fmt.Sprintf(format, args...)
+	if n > 0 {
+		msg += fmt.Sprintf(" (%d more like this in the last minute)", n)
+	}
+	s.log.Print(msg)
+}

@@ -1,0 +1,26 @@
+// Package shell owns pty-backed processes: it spawns a program on a new
+// pseudo-terminal as a session leader, moves bytes to and from the pty
+// master, resizes and signals it, reaps it and reports how it ended.
+//
+// It must not know about sessions, sockets, clients, naming or persistence:
+// those belong to the packages above it. A [Process] is just a program and
+// the master side of its terminal.
+//
+// Cost model: an idle process holds no goroutine, no OS thread and no read
+// buffer of its own. The pty master is non-blocking and registered with
+// Go's runtime poller, so a goroutine blocked in [Process.ReadSome] parks
+// without pinning a thread, and the 32 KiB read buffer is taken from a
+// package-level pool only once output is readable. Exits are collected by
+// one package-level reaper goroutine driven by SIGCHLD, and
+// [Process.Terminate] escalates to SIGKILL from a timer.
+//
+// Processes are started with syscall.ForkExec and reaped with wait4 on
+// their own pids; the package deliberately avoids os/exec and os.Process so
+// nothing else waits for its children. It only waits for pids it started,
+// so children that other packages start with os/exec are left alone.
+//
+// Children inherit signals the server ignores (signal.Ignore, nohup):
+// a server that ignores SIGHUP makes Terminate's hangup a no-op for
+// programs that do not reset it, leaving only the SIGKILL. Signals the
+// server catches with signal.Notify are reset to the default in children.
+package shell

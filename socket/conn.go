@@ -1,0 +1,137 @@
+package socket
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// Conn is one end of a linger connection: framed reads from a buffered
+// reader, and frame writes serialised by a mutex so that output from the
+// session and control messages from elsewhere never interleave.
+type Conn struct {
+	nc  *net.UnixConn
+	r   *bufio.Reader
+	buf []byte
+
+	wmu  sync.Mutex
+	hdr  [HeaderSize]byte
+	bufs net.Buffers
+	vec  [2][]byte
+}
+
+// NewConn wraps a unix connection.
+func NewConn(nc *net.UnixConn) *Conn {
+	return &Conn{nc: nc, r: bufio.NewReaderSize(nc, 64<<10)}
+}
+
+// Unix returns the underlying connection.
+func (c *Conn) Unix() *net.UnixConn { return c.nc }
+
+// Close closes the connection.
+func (c *Conn) Close() error { return c.nc.Close() }
+
+// WriteFrame writes one frame with a single writev and no copy of payload.
+func (c *Conn) WriteFrame(typ uint8, payload []byte) error {
+	return c.WriteFrameDeadline(typ, payload, time.Time{})
+}
+
+// WriteFrameDeadline is WriteFrame with a write deadline (zero = none).
+func (c *Conn) WriteFrameDeadline(typ uint8, payload []byte, deadline time.Time) error {
+	if len(payload) > MaxFrame {
+		return fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, len(payload))
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.nc.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	Header(&c.hdr, typ, len(payload))
+	c.vec[0] = c.hdr[:]
+	c.vec[1] = payload
+	c.bufs = c.vec[:]
+	if len(payload) == 0 {
+		c.bufs = c.vec[:1]
+	}
+	_, err := c.bufs.WriteTo(c.nc)
+	c.vec[1] = nil
+	return err
+}
+
+// WriteJSON writes a frame whose payload is v encoded as JSON.
+func (c *Conn) WriteJSON(typ uint8, v any) error {
+	p, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.WriteFrame(typ, p)
+}
+
+// ReadFrame reads the next frame. The payload is valid until the next call.
+func (c *Conn) ReadFrame() (typ uint8, payload []byte, err error) {
+	typ, payload, err = ReadFrame(c.r, c.buf)
+	if cap(payload) > cap(c.buf) && cap(payload) <= 64<<10 {
+		c.buf = payload[:0]
+	}
+	return typ, payload, err
+}
+
+// ReadJSON reads the next frame, which must be of type want, into v.
+func (c *Conn) ReadJSON(want uint8, v any) error {
+	typ, p, err := c.ReadFrame()
+	if err != nil {
+		return err
+	}
+	if typ != want {
+		return fmt.Errorf("unexpected message 0x%02x (wanted 0x%02x)", typ, want)
+	}
+	if err := json.Unmarshal(p, v); err != nil {
+		return fmt.Errorf("bad message 0x%02x: %v", typ, err)
+	}
+	return nil
+}
+
+// VersionError is a protocol version mismatch.
+type VersionError struct{ Client, Server uint32 }
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("protocol version mismatch (client %d, server %d): run 'linger server stop' and retry", e.Client, e.Server)
+}
+
+// Hello sends our MsgHello and reads the peer's, within timeout. isServer
+// says which side we are, for the wording of a mismatch.
+func (c *Conn) Hello(program string, isServer bool, timeout time.Duration) (peerVersion uint32, peerProgram string, err error) {
+	if err := c.WriteFrameDeadline(MsgHello, EncodeHello(program), time.Now().Add(timeout)); err != nil {
+		return 0, "", err
+	}
+	c.nc.SetReadDeadline(time.Now().Add(timeout))
+	defer c.nc.SetReadDeadline(time.Time{})
+	typ, p, err := c.ReadFrame()
+	if err != nil {
+		return 0, "", err
+	}
+	if typ == MsgReply && !isServer {
+		// refused before the hello (another user's server)
+		var rep Reply
+		if json.Unmarshal(p, &rep) == nil && rep.Error != "" {
+			return 0, "", &ReplyError{Code: rep.Code, Msg: rep.Error}
+		}
+	}
+	if typ != MsgHello {
+		return 0, "", fmt.Errorf("expected hello, got message 0x%02x", typ)
+	}
+	v, prog, err := DecodeHello(p)
+	if err != nil {
+		return 0, "", err
+	}
+	if v != ProtocolVersion {
+		if isServer {
+			return v, prog, &VersionError{Client: v, Server: ProtocolVersion}
+		}
+		return v, prog, &VersionError{Client: ProtocolVersion, Server: v}
+	}
+	return v, prog, nil
+}

@@ -1,0 +1,63 @@
+package socket
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// ErrNoServer means nothing listens on the socket (missing or stale).
+var ErrNoServer = errors.New("no server running")
+
+// Dial connects to the server socket at path and exchanges hellos.
+// A missing or stale socket gives an error wrapping ErrNoServer.
+func Dial(path, program string) (*Conn, error) {
+	nc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("%w on %s", ErrNoServer, path)
+		}
+		if errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("cannot connect to %s (permission denied: is it another user's server?)", path)
+		}
+		return nil, fmt.Errorf("error connecting to %s (%v)", path, unwrapSys(err))
+	}
+	c := NewConn(nc)
+	if _, _, err := c.Hello(program, false, 10*time.Second); err != nil {
+		c.Close()
+		var ve *VersionError
+		var re *ReplyError
+		if errors.As(err, &ve) || errors.As(err, &re) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("server on %s did not answer (%v)", path, err)
+	}
+	return c, nil
+}
+
+// Request sends req and reads the reply. A reply carrying an error is
+// returned as *ReplyError.
+func (c *Conn) Request(req *Request) (*Reply, error) {
+	if err := c.WriteJSON(MsgRequest, req); err != nil {
+		return nil, fmt.Errorf("lost connection to the server (%v)", err)
+	}
+	var rep Reply
+	if err := c.ReadJSON(MsgReply, &rep); err != nil {
+		return nil, fmt.Errorf("lost connection to the server (%v)", err)
+	}
+	if rep.Error != "" {
+		return &rep, &ReplyError{Code: rep.Code, Msg: rep.Error}
+	}
+	return &rep, nil
+}
+
+// ReplyError is an error the server sent back.
+type ReplyError struct {
+	Code string
+	Msg  string
+}
+
+func (e *ReplyError) Error() string { return e.Msg }

@@ -1,0 +1,117 @@
+package socket
+
+import "time"
+
+// Request is the JSON payload of MsgRequest. Op says which fields matter.
+type Request struct {
+	Op     string `json:"op"` // one of the Op* constants
+	Caller Caller `json:"caller"`
+
+	// OpNew
+	Name          string   `json:"name,omitempty"`          // "" = the server picks one
+	Command       []string `json:"command,omitempty"`       // "" = the configuration's
+	Configuration string   `json:"configuration,omitempty"` // "" = the default one
+	Cwd           string   `json:"cwd,omitempty"`           // "" = the configuration's, else Caller.Cwd
+	Env           []string `json:"env,omitempty"`           // the client's environment
+	SetEnv        []string `json:"set_env,omitempty"`       // -e KEY=VALUE, applied last
+	Term          string   `json:"term,omitempty"`          // the client's $TERM
+	Attach        bool     `json:"attach,omitempty"`        // attach after creating
+	AttachIfExist bool     `json:"attach_if_exists,omitempty"`
+
+	// OpNew (size of the session) and OpAttach (size of the client terminal)
+	Cols int `json:"cols,omitempty"`
+	Rows int `json:"rows,omitempty"`
+
+	// OpAttach
+	Target   string `json:"target,omitempty"` // name or ID; "" = most recently detached
+	Steal    bool   `json:"steal,omitempty"`
+	ReadOnly bool   `json:"read_only,omitempty"`
+
+	// OpDetach, OpKill
+	Targets []string `json:"targets,omitempty"`
+	All     bool     `json:"all,omitempty"`
+}
+
+// Request operations.
+const (
+	OpNew    = "new"
+	OpAttach = "attach"
+	OpDetach = "detach"
+	OpKill   = "kill"
+	OpList   = "list"
+	OpStop   = "stop" // end the server and every session
+)
+
+// Caller says where a request comes from, so the server can answer
+// relative to it (State Opened, Availability Available) and say who holds
+// a busy session.
+type Caller struct {
+	TTY       string `json:"tty,omitempty"`        // the caller's terminal, e.g. /dev/pts/3
+	SessionID int    `json:"session_id,omitempty"` // $LINGER_SESSION_ID when run inside a session
+	Cwd       string `json:"cwd,omitempty"`
+}
+
+// Reply is the JSON payload of MsgReply.
+type Reply struct {
+	Error string `json:"error,omitempty"` // one line, for the user
+	Code  string `json:"code,omitempty"`  // machine-readable kind of error (Err* constants)
+
+	Session   *SessionInfo  `json:"session,omitempty"`    // OpNew, OpAttach
+	Sessions  []SessionInfo `json:"sessions,omitempty"`   // OpList
+	Count     int           `json:"count,omitempty"`      // OpDetach, OpKill, OpStop
+	DetachKey string        `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: from the configuration
+}
+
+// Error codes in Reply.Code.
+const (
+	ErrNoSession = "no-session"
+	ErrBusy      = "busy"
+	ErrExists    = "exists"
+	ErrExiting   = "exiting" // the server is shutting down: dial again
+	ErrBadInput  = "bad-input"
+	ErrVersion   = "version"
+)
+
+// SessionInfo describes one session. It is also the documented format of
+// `linger ls --json`: field names are stable.
+type SessionInfo struct {
+	ID            int       `json:"id"`
+	Name          string    `json:"name"`
+	State         string    `json:"state"`        // Opened, Disconnected, Closed
+	Availability  string    `json:"availability"` // Available, Busy, None
+	Configuration string    `json:"configuration"`
+	Command       []string  `json:"command"`
+	Cwd           string    `json:"cwd"`
+	Pid           int       `json:"pid"`
+	Created       time.Time `json:"created"`
+	Clients       int       `json:"clients"`
+	Size          Size      `json:"size"`
+	ExitStatus    string    `json:"exit_status,omitempty"` // "status 0", "signal 9 (killed)" once Closed
+}
+
+// Size is a terminal size in cells.
+type Size struct {
+	Cols int `json:"cols"`
+	Rows int `json:"rows"`
+}
+
+// Detached is the JSON payload of MsgDetached.
+type Detached struct {
+	Session string `json:"session"`
+	Reason  string `json:"reason"` // one of the Reason* constants
+}
+
+// Reasons in Detached.
+const (
+	ReasonDetached     = "detached"      // detach key, `linger detach`, or --steal from elsewhere
+	ReasonServerExited = "server-exited" // the server is shutting down
+	ReasonTooSlow      = "too-slow"      // the client did not read its output in time
+)
+
+// Exited is the JSON payload of MsgExited.
+type Exited struct {
+	Session   string `json:"session"`
+	Status    string `json:"status"`     // "status 3", "signal 9 (killed)"
+	ShellCode int    `json:"shell_code"` // exit code, or 128+signal
+	Killed    bool   `json:"killed"`     // ended by `linger kill`
+}

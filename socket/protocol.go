@@ -1,0 +1,155 @@
+// Package socket owns linger's wire protocol, its unix-socket listener and
+// dialer, and the checks on who may connect. It knows nothing about sessions:
+// it moves frames. Package server gives them meaning; package client speaks
+// them from the other end.
+//
+// # Frames
+//
+// Every message is one frame:
+//
+//	type    uint8             what the payload is (the Msg* constants below)
+//	length  uint32, big end.  payload length, at most MaxFrame
+//	payload length bytes
+//
+// A frame over MaxFrame, or of a type the receiver does not expect at that
+// point, ends the connection.
+//
+// # Conversation
+//
+// On connect both sides send MsgHello first: a uint32 ProtocolVersion
+// followed by the sender's program version as text. Each side compares
+// versions; on a mismatch the server replies MsgReply with the error and
+// closes, and the client says
+//
+//	protocol version mismatch (client N, server M): run 'linger server stop' and retry
+//
+// The client then sends one MsgRequest (JSON, see Request) and reads one
+// MsgReply (JSON, see Reply). For attach requests the connection then
+// carries the attached stream: MsgOutput from the server (raw pty bytes, no
+// encoding), MsgInput, MsgResize and MsgDetach from the client, and at the
+// end one of MsgDetached or MsgExited from the server before it closes.
+// Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
+// with a 5-byte header, so there is no per-byte work.
+//
+// Bump ProtocolVersion whenever any of this changes.
+package socket
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ProtocolVersion is the version of everything in this file. Bump it when a
+// frame layout, a message number or a JSON field changes meaning.
+const ProtocolVersion = 1
+
+// MaxFrame is the largest payload either side accepts.
+const MaxFrame = 1 << 20
+
+// HeaderSize is the size of a frame header.
+const HeaderSize = 5
+
+// Message types, in blocks: 0x1_ handshake, 0x2_ request/reply, 0x3_ the
+// attached stream. Retired numbers stay reserved.
+const (
+	MsgHello uint8 = 0x10 // both ways: uint32 version + program version text
+
+	MsgRequest uint8 = 0x20 // client: JSON Request
+	MsgReply   uint8 = 0x21 // server: JSON Reply
+
+	MsgOutput   uint8 = 0x30 // server: raw program output
+	MsgInput    uint8 = 0x31 // client: raw keyboard input
+	MsgResize   uint8 = 0x32 // client: uint16 cols, uint16 rows
+	MsgDetach   uint8 = 0x33 // client: detach me (empty payload)
+	MsgDetached uint8 = 0x34 // server: you are detached; JSON Detached
+	MsgExited   uint8 = 0x35 // server: the session's command ended; JSON Exited
+)
+
+// ErrFrameTooLarge is returned for a frame whose length exceeds MaxFrame.
+var ErrFrameTooLarge = errors.New("frame too large")
+
+// Header encodes a frame header into h.
+func Header(h *[HeaderSize]byte, typ uint8, n int) {
+	h[0] = typ
+	binary.BigEndian.PutUint32(h[1:], uint32(n))
+}
+
+// ReadHeader reads one frame header and checks its length.
+func ReadHeader(r io.Reader) (typ uint8, n int, err error) {
+	var h [HeaderSize]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, 0, err
+	}
+	size := binary.BigEndian.Uint32(h[1:])
+	if size > MaxFrame {
+		return h[0], 0, fmt.Errorf("%w: %d bytes (limit %d)", ErrFrameTooLarge, size, MaxFrame)
+	}
+	return h[0], int(size), nil
+}
+
+// ReadFrame reads a whole frame, reusing buf when it is large enough.
+func ReadFrame(r io.Reader, buf []byte) (typ uint8, payload []byte, err error) {
+	typ, n, err := ReadHeader(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, nil, err
+	}
+	return typ, buf, nil
+}
+
+// EncodeHello builds the MsgHello payload.
+func EncodeHello(program string) []byte {
+	p := make([]byte, 4+len(program))
+	binary.BigEndian.PutUint32(p, ProtocolVersion)
+	copy(p[4:], program)
+	return p
+}
+
+// DecodeHello splits a MsgHello payload.
+func DecodeHello(p []byte) (version uint32, program string, err error) {
+	if len(p) < 4 {
+		return 0, "", errors.New("short hello")
+	}
+	return binary.BigEndian.Uint32(p), string(p[4:]), nil
+}
+
+// EncodeSize builds a MsgResize payload.
+func EncodeSize(cols, rows int) []byte {
+	p := make([]byte, 4)
+	binary.BigEndian.PutUint16(p, uint16(clamp(cols)))
+	binary.BigEndian.PutUint16(p[2:], uint16(clamp(rows)))
+	return p
+}
+
+// DecodeSize reads a MsgResize payload.
+func DecodeSize(p []byte) (cols, rows int, err error) {
+	if len(p) != 4 {
+		return 0, 0, fmt.Errorf("bad resize payload (%d bytes)", len(p))
+	}
+	cols, rows = int(binary.BigEndian.Uint16(p)), int(binary.BigEndian.Uint16(p[2:]))
+	if cols == 0 || rows == 0 {
+		return 0, 0, fmt.Errorf("bad size %dx%d", cols, rows)
+	}
+	return cols, rows, nil
+}
+
+func clamp(v int) int {
+	if v < 1 {
+		return 1
+	}
+	if v > 0xffff {
+		return 0xffff
+	}
+	return v
+}

@@ -1,0 +1,210 @@
+package socket
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFrameRoundTrip(t *testing.T) {
+	var b bytes.Buffer
+	var h [HeaderSize]byte
+	Header(&h, MsgOutput, 5)
+	b.Write(h[:])
+	b.WriteString("hello")
+	typ, p, err := ReadFrame(&b, nil)
+	if err != nil || typ != MsgOutput || string(p) != "hello" {
+		t.Fatalf("got %x %q %v", typ, p, err)
+	}
+}
+
+func TestFrameTooLarge(t *testing.T) {
+	var h [HeaderSize]byte
+	Header(&h, MsgInput, MaxFrame+1)
+	_, _, err := ReadFrame(bytes.NewReader(h[:]), nil)
+	if !errors.Is(err, ErrFrameTooLarge) {
+		t.Fatalf("want ErrFrameTooLarge, got %v", err)
+	}
+}
+
+func TestFrameTruncated(t *testing.T) {
+	var h [HeaderSize]byte
+	Header(&h, MsgInput, 10)
+	_, _, err := ReadFrame(bytes.NewReader(append(h[:], "abc"...)), nil)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("want ErrUnexpectedEOF, got %v", err)
+	}
+	_, _, err = ReadFrame(bytes.NewReader(h[:3]), nil)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("short header: want ErrUnexpectedEOF, got %v", err)
+	}
+}
+
+func TestSizeAndHello(t *testing.T) {
+	c, r, err := DecodeSize(EncodeSize(132, 43))
+	if err != nil || c != 132 || r != 43 {
+		t.Fatalf("size: %d %d %v", c, r, err)
+	}
+	if _, _, err := DecodeSize([]byte{0, 0, 0, 5}); err == nil {
+		t.Fatal("zero cols accepted")
+	}
+	if _, _, err := DecodeSize([]byte{1}); err == nil {
+		t.Fatal("short payload accepted")
+	}
+	v, prog, err := DecodeHello(EncodeHello("linger x"))
+	if err != nil || v != ProtocolVersion || prog != "linger x" {
+		t.Fatalf("hello: %d %q %v", v, prog, err)
+	}
+}
+
+// TestVersionMismatch runs a real socket pair: a peer that speaks another
+// protocol version gets the documented message.
+func TestVersionMismatch(t *testing.T) {
+	dir := shortDir(t)
+	l, err := Listen(filepath.Join(dir, "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		nc, err := l.AcceptUnix()
+		if err != nil {
+			return
+		}
+		c := NewConn(nc)
+		p := EncodeHello("old server")
+		p[3] = 99 // version 99
+		c.WriteFrame(MsgHello, p)
+		c.ReadFrame()
+		nc.Close()
+	}()
+	_, err = Dial(l.Path(), "test")
+	want := "protocol version mismatch (client 1, server 99): run 'linger server stop' and retry"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}
+
+func TestListenRefusesUnsafeDirs(t *testing.T) {
+	dir := shortDir(t)
+	open := filepath.Join(dir, "open")
+	os.Mkdir(open, 0o755)
+	os.Chmod(open, 0o755)
+	if _, err := Listen(filepath.Join(open, "s.sock")); err == nil || !strings.Contains(err.Error(), "unsafe permissions") {
+		t.Fatalf("group/other-readable dir: %v", err)
+	}
+	real := filepath.Join(dir, "real")
+	os.Mkdir(real, 0o700)
+	link := filepath.Join(dir, "link")
+	os.Symlink(real, link)
+	if _, err := Listen(filepath.Join(link, "s.sock")); err == nil || !strings.Contains(err.Error(), "symlink") {
+		t.Fatalf("symlinked dir: %v", err)
+	}
+	// a fresh directory is created 0700
+	fresh := filepath.Join(dir, "fresh", "sub")
+	l, err := Listen(filepath.Join(fresh, "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fi, _ := os.Stat(fresh)
+	if fi.Mode().Perm() != 0o700 {
+		t.Fatalf("created dir mode %o", fi.Mode().Perm())
+	}
+	si, _ := os.Stat(l.Path())
+	if si.Mode().Perm() != 0o600 {
+		t.Fatalf("socket mode %o", si.Mode().Perm())
+	}
+}
+
+func TestListenStaleAndLive(t *testing.T) {
+	dir := shortDir(t)
+	path := filepath.Join(dir, "s.sock")
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Listen(path); !errors.Is(err, ErrServerRunning) {
+		t.Fatalf("second listener on a live socket: %v", err)
+	}
+	// Leave the file behind as a dead server would.
+	l.UnixListener.SetUnlinkOnClose(false)
+	l.UnixListener.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal("socket file should still exist")
+	}
+	if _, err := Dial(path, "t"); !errors.Is(err, ErrNoServer) {
+		t.Fatalf("dial stale: %v", err)
+	}
+	l2, err := Listen(path)
+	if err != nil {
+		t.Fatalf("stale socket not replaced: %v", err)
+	}
+	l2.Close()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatal("Close did not remove its socket")
+	}
+}
+
+func TestConnWritesWholeFrames(t *testing.T) {
+	dir := shortDir(t)
+	l, err := Listen(filepath.Join(dir, "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan []byte)
+	go func() {
+		nc, _ := l.AcceptUnix()
+		c := NewConn(nc)
+		var got []byte
+		for {
+			typ, p, err := c.ReadFrame()
+			if err != nil {
+				done <- got
+				return
+			}
+			if typ == MsgOutput {
+				got = append(got, p...)
+			}
+		}
+	}()
+	nc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: l.Path(), Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewConn(nc)
+	want := bytes.Repeat([]byte("0123456789"), 10000)
+	for i := 0; i < len(want); i += 3000 {
+		end := min(i+3000, len(want))
+		if err := c.WriteFrameDeadline(MsgOutput, want[i:end], time.Now().Add(5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	select {
+	case got := <-done:
+		if !bytes.Equal(got, want) {
+			t.Fatalf("got %d bytes, want %d", len(got), len(want))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("reader did not finish")
+	}
+}
+
+// shortDir is a private 0700 directory with a short path (unix socket
+// paths are limited to 108 bytes).
+func shortDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "lgs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
