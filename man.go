@@ -1,15 +1,82 @@
 package main
 
-import "strings"
+import (
+	"strings"
 
-// manPage renders the man page from the command table.
+	"github.com/urfave/cli/v2"
+)
+
+// manPage renders man/linger.1 from the command table: urfave/cli's page
+// (synopsis, options, commands) plus each command's description and the
+// FILES and ENVIRONMENT sections.
 func manPage() (string, error) {
 	app := newApp()
-	app.Name = "linger"
 	s, err := app.ToMan()
 	if err != nil {
 		return "", err
 	}
-	// ToMan leaves the section blank; linger is a user command.
-	return strings.Replace(s, `.TH linger 8`, `.TH linger 1`, 1), nil
+	s = strings.Replace(s, ".TH linger 8", ".TH linger 1", 1)
+	var b strings.Builder
+	b.WriteString(s)
+	b.WriteString("\n.SH COMMAND DETAILS\n")
+	var walk func(prefix string, cmds []*cli.Command)
+	walk = func(prefix string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			if c.Hidden {
+				continue
+			}
+			name := strings.TrimSpace(prefix + " " + c.Name)
+			b.WriteString(".SS linger " + roff(name))
+			if c.ArgsUsage != "" {
+				b.WriteString(" " + roff(c.ArgsUsage))
+			}
+			b.WriteString("\n")
+			desc := c.Description
+			if desc == "" {
+				desc = c.Usage
+			}
+			for _, para := range strings.Split(desc, "\n\n") {
+				b.WriteString(".PP\n" + roff(para) + "\n")
+			}
+			walk(name, c.Subcommands)
+		}
+	}
+	walk("", app.Commands)
+	b.WriteString(manFiles)
+	return b.String(), nil
 }
+
+// roff escapes text for a man page.
+func roff(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {
+			lines[i] = `\&` + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+const manFiles = `
+.SH FILES
+.TP
+.B $XDG_RUNTIME_DIR/linger/NAME.sock, else /tmp/linger-UID/NAME.sock
+The server socket (NAME from -L, default "default"). Its directory is created 0700 and refused when it is a symlink, not owned by the user, or open to group or others; the socket is 0600, and the server serves only its own user and root (checked with SO_PEERCRED).
+.TP
+.B $XDG_CONFIG_HOME/linger/config.toml, else ~/.config/linger/config.toml
+Session configurations (TOML); see config.example.toml for every key and its default. No file means built-in defaults.
+.TP
+.B $XDG_STATE_HOME/linger/NAME.log, else ~/.local/state/linger/NAME.log
+The log of a server started on demand.
+.SH ENVIRONMENT
+.TP
+.B LINGER_SOCKET, LINGER_CONFIG
+Same as -S and -c.
+.TP
+.B LINGER_SESSION, LINGER_SESSION_ID
+Set inside a session to its name and ID (with LINGER_SOCKET). new and attach refuse to nest inside a session unless --nest.
+.TP
+.B TERM
+Passed from the client to the session, else xterm-256color.
+`

@@ -59,10 +59,13 @@ func (cl *client) Exited(session string, st shell.ExitStatus, killed bool) {
 // finish sends the last message (at most once, bounded in time) and closes.
 func (cl *client) finish(typ uint8, v any) {
 	cl.once.Do(func() {
+		// A client that stopped reading may have the pump blocked in a
+		// write: bound it, so this message is sent or dropped within 1s.
+		cl.conn.LimitWrites(time.Now().Add(time.Second))
 		select {
 		case <-cl.ready:
 			p, _ := json.Marshal(v)
-			cl.conn.WriteFrameDeadline(typ, p, time.Now().Add(time.Second))
+			cl.conn.WriteFrame(typ, p)
 		default: // the reply was never sent: just close
 		}
 		cl.conn.Close()

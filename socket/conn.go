@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,7 @@ type Conn struct {
 	buf []byte
 
 	wmu  sync.Mutex
+	hard atomic.Int64 // unix nanoseconds; bounds every write from now on (0 = none)
 	hdr  [HeaderSize]byte
 	bufs net.Buffers
 	vec  [2][]byte
@@ -46,6 +48,11 @@ func (c *Conn) WriteFrameDeadline(typ uint8, payload []byte, deadline time.Time)
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if h := c.hard.Load(); h != 0 {
+		if hd := time.Unix(0, h); deadline.IsZero() || deadline.After(hd) {
+			deadline = hd
+		}
+	}
 	if err := c.nc.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
@@ -59,6 +66,14 @@ func (c *Conn) WriteFrameDeadline(typ uint8, payload []byte, deadline time.Time)
 	_, err := c.bufs.WriteTo(c.nc)
 	c.vec[1] = nil
 	return err
+}
+
+// LimitWrites bounds every write from now on by t, including one blocked
+// right now (a peer that stopped reading), so a final message can be sent
+// or given up on without waiting for the writer that holds the lock.
+func (c *Conn) LimitWrites(t time.Time) {
+	c.hard.Store(t.UnixNano())
+	c.nc.SetWriteDeadline(t)
 }
 
 // WriteJSON writes a frame whose payload is v encoded as JSON.
