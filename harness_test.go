@@ -152,6 +152,11 @@ func newEnv(t testing.TB) *env {
 		t.Cleanup(func() { os.RemoveAll(d) })
 		dir = d
 	}
+	// The socket lives in dir, and linger refuses socket directories open to
+	// group or others (t.TempDir is 0755 under umask 022).
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatalf("harness: chmod: %v", err)
+	}
 	e := &env{
 		t:      t,
 		Dir:    dir,

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -135,6 +136,12 @@ func (s *Server) serve(nc *net.UnixConn) {
 		s.limitedf(fmt.Sprintf("refuse-%d", uid), "refused connection from uid %d (pid %d): only uid %d and root may connect", uid, pid, os.Geteuid())
 		c := socket.NewConn(nc)
 		c.WriteFrameDeadline(socket.MsgReply, refusal, time.Now().Add(time.Second))
+		// Half-close and drain what the peer sends (its hello) before
+		// closing: closing with unread input resets the connection, and the
+		// peer could lose the refusal.
+		nc.CloseWrite()
+		nc.SetReadDeadline(time.Now().Add(time.Second))
+		io.Copy(io.Discard, io.LimitReader(nc, 1<<16))
 		nc.Close()
 		return
 	}

@@ -119,13 +119,19 @@ func (e *VersionError) Error() string {
 // Hello sends our MsgHello and reads the peer's, within timeout. isServer
 // says which side we are, for the wording of a mismatch.
 func (c *Conn) Hello(program string, isServer bool, timeout time.Duration) (peerVersion uint32, peerProgram string, err error) {
-	if err := c.WriteFrameDeadline(MsgHello, EncodeHello(program), time.Now().Add(timeout)); err != nil {
-		return 0, "", err
+	werr := c.WriteFrameDeadline(MsgHello, EncodeHello(program), time.Now().Add(timeout))
+	if werr != nil {
+		// The server may have refused us and closed: its reply can still
+		// be waiting to be read.
+		timeout = time.Second
 	}
 	c.nc.SetReadDeadline(time.Now().Add(timeout))
 	defer c.nc.SetReadDeadline(time.Time{})
 	typ, p, err := c.ReadFrame()
 	if err != nil {
+		if werr != nil {
+			return 0, "", werr
+		}
 		return 0, "", err
 	}
 	if typ == MsgReply && !isServer {
@@ -134,6 +140,9 @@ func (c *Conn) Hello(program string, isServer bool, timeout time.Duration) (peer
 		if json.Unmarshal(p, &rep) == nil && rep.Error != "" {
 			return 0, "", &ReplyError{Code: rep.Code, Msg: rep.Error}
 		}
+	}
+	if werr != nil {
+		return 0, "", werr
 	}
 	if typ != MsgHello {
 		return 0, "", fmt.Errorf("expected hello, got message 0x%02x", typ)

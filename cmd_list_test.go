@@ -1,0 +1,434 @@
+package main
+
+// End-to-end tests of `linger ls` (table and --json), plus the helpers the
+// other e2e files of this package share (cmd_kill_test.go,
+// cmd_server_test.go, security_test.go): process inspection through /proc,
+// finding the server of an env, and decoding `ls --json`.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ---------------------------------------------------------------------------
+// shared helpers
+
+// procStat is the part of /proc/PID/stat the tests look at.
+type procStat struct {
+	State   byte
+	Ppid    int
+	Pgrp    int
+	Session int
+	TTYNr   int
+}
+
+// readProcStat parses /proc/PID/stat; ok is false if the process is gone.
+func readProcStat(pid int) (st procStat, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return st, false
+	}
+	// comm may hold spaces and parentheses: fields start after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return st, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 5 {
+		return st, false
+	}
+	st.State = f[0][0]
+	st.Ppid, _ = strconv.Atoi(f[1])
+	st.Pgrp, _ = strconv.Atoi(f[2])
+	st.Session, _ = strconv.Atoi(f[3])
+	st.TTYNr, _ = strconv.Atoi(f[4])
+	return st, true
+}
+
+// procAlive reports whether pid is a live process (zombies count as dead).
+func procAlive(pid int) bool {
+	st, ok := readProcStat(pid)
+	return ok && st.State != 'Z' && st.State != 'X'
+}
+
+// procArgv is the argv of pid from /proc/PID/cmdline (nil if gone).
+func procArgv(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+}
+
+// groupAlive reports whether a live (non-zombie) process is in group pgid.
+func groupAlive(pgid int) bool {
+	ents, _ := os.ReadDir("/proc")
+	for _, ent := range ents {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		if st, ok := readProcStat(pid); ok && st.Pgrp == pgid && st.State != 'Z' && st.State != 'X' {
+			return true
+		}
+	}
+	return false
+}
+
+// serverPids lists the live linger server processes serving sock: a process
+// whose argv has the word "server" (not "server stop") and sock itself.
+func serverPids(sock string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, ent := range ents {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil || pid == os.Getpid() || !procAlive(pid) {
+			continue
+		}
+		argv := procArgv(pid)
+		hasServer, hasSock, stop := false, false, false
+		for i, a := range argv {
+			switch a {
+			case "server":
+				hasServer = true
+				if i+1 < len(argv) && argv[i+1] == "stop" {
+					stop = true
+				}
+			case sock:
+				hasSock = true
+			}
+		}
+		if hasServer && hasSock && !stop && len(argv) > 0 && filepath.Base(argv[0]) == "linger" {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// theServer polls until exactly one server serves e.Sock and returns its pid.
+func theServer(t *testing.T, e *env) int {
+	t.Helper()
+	var pids []int
+	poll(t, "exactly one server process for "+e.Sock, harnessWait, func() bool {
+		pids = serverPids(e.Sock)
+		return len(pids) == 1
+	})
+	return pids[0]
+}
+
+// noServer polls until no server process serves sock.
+func noServer(t *testing.T, sock string) {
+	t.Helper()
+	poll(t, "no server process for "+sock, harnessWait, func() bool {
+		return len(serverPids(sock)) == 0
+	})
+}
+
+// fileExists reports whether path exists (without following a symlink).
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// serverLog is the log of the daemon started for e (see logPath).
+func serverLog(e *env) string {
+	return filepath.Join(e.Dir, "state", "linger", strings.TrimSuffix(filepath.Base(e.Sock), ".sock")+".log")
+}
+
+func readFileString(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+// newDetached runs `linger new -d NAME -- CMD...` and checks it printed NAME.
+func newDetached(t *testing.T, e *env, name string, cmd ...string) {
+	t.Helper()
+	r := e.Run(append([]string{"new", "-d", name, "--"}, cmd...)...)
+	if r.Code != 0 || r.Stdout != name+"\n" {
+		t.Fatalf("linger new -d %s -- %q: want exit 0 and %q on stdout\n%v", name, cmd, name+"\n", r)
+	}
+}
+
+// lsJSON runs `linger ls --json` and decodes it.
+func lsJSON(t *testing.T, e *env) []map[string]any {
+	t.Helper()
+	r := e.Run("ls", "--json")
+	if r.Code != 0 {
+		t.Fatalf("linger ls --json failed\n%v", r)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil {
+		t.Fatalf("linger ls --json: not a JSON array of objects: %v\n%v", err, r)
+	}
+	return list
+}
+
+// sessionByName finds a session in an ls --json list (nil if absent).
+func sessionByName(list []map[string]any, name string) map[string]any {
+	for _, s := range list {
+		if s["name"] == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// sessionPid is the pid of session name, from ls --json.
+func sessionPid(t *testing.T, e *env, name string) int {
+	t.Helper()
+	s := sessionByName(lsJSON(t, e), name)
+	if s == nil {
+		t.Fatalf("session %q not in ls --json", name)
+	}
+	pid, ok := s["pid"].(float64)
+	if !ok || pid <= 1 {
+		t.Fatalf("session %q: bad pid %#v", name, s["pid"])
+	}
+	return int(pid)
+}
+
+// sessionNames lists the names in ls --json, in order.
+func sessionNames(t *testing.T, e *env) []string {
+	t.Helper()
+	var names []string
+	for _, s := range lsJSON(t, e) {
+		n, _ := s["name"].(string)
+		names = append(names, n)
+	}
+	return names
+}
+
+// waitGone polls until pid has ended.
+func waitGone(t *testing.T, pid int, timeout time.Duration, what string) {
+	t.Helper()
+	poll(t, what+" (pid "+strconv.Itoa(pid)+") to end", timeout, func() bool { return !procAlive(pid) })
+}
+
+var tableSep = regexp.MustCompile(`\s{2,}`)
+
+// tableRows splits ls's table output into rows of cells (columns are
+// separated by at least two spaces; cells hold at most single spaces).
+func tableRows(out string) [][]string {
+	var rows [][]string
+	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		rows = append(rows, tableSep.Split(strings.TrimRight(line, " "), -1))
+	}
+	return rows
+}
+
+// runBin runs the linger binary without a testing.T (safe in goroutines).
+func runBin(envv []string, dir string, args ...string) (result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), harnessRunTimeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, lingerBin, args...)
+	c.Env, c.Dir = envv, dir
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	c.WaitDelay = 3 * time.Second
+	err := c.Run()
+	r := result{Stdout: stdout.String(), Stderr: stderr.String(), Code: -1}
+	if c.ProcessState != nil {
+		r.Code = c.ProcessState.ExitCode()
+	}
+	if ctx.Err() != nil {
+		return r, ctx.Err()
+	}
+	if _, ok := err.(*exec.ExitError); ok {
+		err = nil
+	}
+	return r, err
+}
+
+// ---------------------------------------------------------------------------
+// ls
+
+var lsHeader = []string{"ID", "NAME", "STATE", "AVAILABILITY", "CONFIGURATION", "CREATED", "SIZE", "COMMAND"}
+
+func TestListTable(t *testing.T) {
+	e := newEnv(t)
+	newDetached(t, e, "x", "sh", "-c", "sleep 100")
+	// Listed as soon as new returns: no polling.
+	r := e.Run("ls")
+	if r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("linger ls\n%v", r)
+	}
+	rows := tableRows(r.Stdout)
+	if len(rows) != 2 {
+		t.Fatalf("want a header and one row, got %d rows\n%s", len(rows), r.Stdout)
+	}
+	if strings.Join(rows[0], "|") != strings.Join(lsHeader, "|") {
+		t.Errorf("header = %q, want %q", rows[0], lsHeader)
+	}
+	want := []string{"1", "x", "Disconnected", "None", "default", "", "80x24", `sh -c 'sleep 100'`}
+	row := rows[1]
+	if len(row) != len(want) {
+		t.Fatalf("row has %d cells %q, want %d\n%s", len(row), row, len(want), r.Stdout)
+	}
+	for i, w := range want {
+		if i == 5 {
+			if !regexp.MustCompile(`^\d+s ago$`).MatchString(row[i]) {
+				t.Errorf("CREATED = %q, want \"Ns ago\"", row[i])
+			}
+			continue
+		}
+		if row[i] != w {
+			t.Errorf("%s = %q, want %q\n%s", lsHeader[i], row[i], w, r.Stdout)
+		}
+	}
+
+	// A second session comes after the first, with the next ID, and its own
+	// size.
+	r = e.Run("new", "-d", "--size", "100x30", "y", "--", "sleep", "100")
+	if r.Code != 0 || r.Stdout != "y\n" {
+		t.Fatalf("new -d --size 100x30 y\n%v", r)
+	}
+	rows = tableRows(e.Run("ls").Stdout)
+	if len(rows) != 3 || rows[1][1] != "x" || rows[2][0] != "2" || rows[2][1] != "y" || rows[2][6] != "100x30" || rows[2][7] != "sleep 100" {
+		t.Errorf("after a second session, rows = %q", rows)
+	}
+}
+
+func TestListJSON(t *testing.T) {
+	e := newEnv(t)
+	before := time.Now().Add(-time.Second)
+	newDetached(t, e, "j", "sleep", "100")
+	r := e.Run("ls", "--json")
+	after := time.Now().Add(time.Second)
+	if r.Code != 0 {
+		t.Fatalf("ls --json\n%v", r)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil {
+		t.Fatalf("ls --json is not an array of objects: %v\n%s", err, r.Stdout)
+	}
+	if len(list) != 1 {
+		t.Fatalf("want 1 session, got %d\n%s", len(list), r.Stdout)
+	}
+	s := list[0]
+
+	// Every documented field, with its JSON type; nothing else (exit_status
+	// only once Closed).
+	types := map[string]string{
+		"id": "number", "name": "string", "state": "string", "availability": "string",
+		"configuration": "string", "command": "array", "cwd": "string", "pid": "number",
+		"created": "string", "clients": "number", "size": "object",
+	}
+	kind := func(v any) string {
+		switch v.(type) {
+		case float64:
+			return "number"
+		case string:
+			return "string"
+		case []any:
+			return "array"
+		case map[string]any:
+			return "object"
+		case bool:
+			return "bool"
+		case nil:
+			return "null"
+		}
+		return "?"
+	}
+	for k, want := range types {
+		v, ok := s[k]
+		if !ok {
+			t.Errorf("field %q missing\n%s", k, r.Stdout)
+			continue
+		}
+		if got := kind(v); got != want {
+			t.Errorf("field %q is a %s (%#v), want a %s", k, got, v, want)
+		}
+	}
+	for k := range s {
+		if _, ok := types[k]; !ok {
+			t.Errorf("unexpected field %q = %#v (exit_status only once Closed)", k, s[k])
+		}
+	}
+
+	if s["id"] != float64(1) || s["name"] != "j" || s["state"] != "Disconnected" ||
+		s["availability"] != "None" || s["configuration"] != "default" || s["clients"] != float64(0) {
+		t.Errorf("id/name/state/availability/configuration/clients wrong: %v", s)
+	}
+	if cmd, _ := s["command"].([]any); len(cmd) != 2 || cmd[0] != "sleep" || cmd[1] != "100" {
+		t.Errorf("command = %#v, want [sleep 100]", s["command"])
+	}
+	if s["cwd"] != e.Home {
+		t.Errorf("cwd = %#v, want the client's directory %q", s["cwd"], e.Home)
+	}
+	if size, _ := s["size"].(map[string]any); size["cols"] != float64(80) || size["rows"] != float64(24) || len(size) != 2 {
+		t.Errorf("size = %#v, want {cols: 80, rows: 24}", s["size"])
+	}
+	created, err := time.Parse(time.RFC3339, s["created"].(string))
+	if err != nil {
+		t.Errorf("created %q is not RFC 3339: %v", s["created"], err)
+	} else if created.Before(before) || created.After(after) {
+		t.Errorf("created = %v, want between %v and %v", created, before, after)
+	}
+
+	pid := int(s["pid"].(float64))
+	if !procAlive(pid) {
+		t.Fatalf("pid %d is not a live process", pid)
+	}
+	if argv := procArgv(pid); strings.Join(argv, " ") != "sleep 100" {
+		t.Errorf("pid %d runs %q, want the session's command [sleep 100]", pid, argv)
+	}
+}
+
+func TestListNoServer(t *testing.T) {
+	e := newEnv(t)
+	r := e.Run("ls", "--json")
+	if r.Code != 0 || r.Stdout != "[]\n" || r.Stderr != "" {
+		t.Errorf("ls --json with no server: want `[]` and exit 0\n%v", r)
+	}
+	r = e.Run("ls")
+	want := "linger: no server running on " + e.Sock + "\n"
+	if r.Code != 1 || r.Stdout != "" || r.Stderr != want {
+		t.Errorf("ls with no server: want exit 1 and %q\n%v", want, r)
+	}
+	// Neither started a server.
+	if fileExists(e.Sock) || len(serverPids(e.Sock)) != 0 {
+		t.Errorf("ls started a server (socket exists: %v, servers: %v)", fileExists(e.Sock), serverPids(e.Sock))
+	}
+}
+
+func TestListClosedSession(t *testing.T) {
+	e := newEnv(t)
+	newDetached(t, e, "keep", "sleep", "100")
+	newDetached(t, e, "three", "sh", "-c", "exit 3")
+	var s map[string]any
+	poll(t, "session three to be Closed in ls --json", harnessWait, func() bool {
+		s = sessionByName(lsJSON(t, e), "three")
+		return s != nil && s["state"] == "Closed"
+	})
+	if s["exit_status"] != "status 3" || s["availability"] != "None" {
+		t.Errorf("closed session: exit_status = %#v availability = %#v, want \"status 3\" and None", s["exit_status"], s["availability"])
+	}
+	r := e.Run("ls")
+	rows := tableRows(r.Stdout)
+	if len(rows) != 3 {
+		t.Fatalf("want header + 2 rows\n%v", r)
+	}
+	if rows[2][1] != "three" || rows[2][2] != "Closed (status 3)" || rows[2][3] != "None" {
+		t.Errorf("closed row = %q, want STATE \"Closed (status 3)\", AVAILABILITY None", rows[2])
+	}
+	if rows[1][1] != "keep" || rows[1][2] != "Disconnected" {
+		t.Errorf("running row = %q", rows[1])
+	}
+	// The running session has no exit_status.
+	if k := sessionByName(lsJSON(t, e), "keep"); k == nil || k["exit_status"] != nil {
+		t.Errorf("running session: %v", k)
+	}
+}

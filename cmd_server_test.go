@@ -1,0 +1,326 @@
+package main
+
+// End-to-end tests of the server's life: auto-start as a daemon, the start
+// race, exit_when_empty, `linger server stop`, the foreground `linger
+// server`, a stale socket, a bad configuration, and `linger version`.
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestServerAutoStartDaemon(t *testing.T) {
+	e := newEnv(t)
+	if fileExists(e.Sock) {
+		t.Fatalf("socket exists before any command")
+	}
+	newDetached(t, e, "x", "sleep", "100")
+	pid := theServer(t, e)
+	st, ok := readProcStat(pid)
+	if !ok {
+		t.Fatalf("server %d vanished", pid)
+	}
+	if st.TTYNr != 0 {
+		t.Errorf("server %d has a controlling terminal (tty_nr %d)", pid, st.TTYNr)
+	}
+	if st.Session != pid {
+		t.Errorf("server %d is not a session leader (sid %d)", pid, st.Session)
+	}
+	// Its socket is 0600.
+	if fi, err := os.Lstat(e.Sock); err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket %s: %v, mode %v; want a 0600 socket", e.Sock, err, fi.Mode())
+	}
+	logText := readFileString(serverLog(e))
+	if !strings.Contains(logText, "listening on "+e.Sock) {
+		t.Errorf("log %s lacks \"listening on %s\":\n%s", serverLog(e), e.Sock, logText)
+	}
+	if !strings.Contains(logText, fmt.Sprintf("(pid %d,", pid)) {
+		t.Errorf("log names another pid than the server's %d:\n%s", pid, logText)
+	}
+	// The session runs under the server.
+	if sp, ok := readProcStat(sessionPid(t, e, "x")); !ok || sp.Ppid != pid {
+		t.Errorf("session process's parent = %d, want the server %d", sp.Ppid, pid)
+	}
+}
+
+func TestServerAutoStartRace(t *testing.T) {
+	e := newEnv(t)
+	const n = 8
+	var wg sync.WaitGroup
+	results := make([]result, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			results[i], errs[i] = runBin(e.Env, e.Home, "new", "-d", "s"+strconv.Itoa(i), "--", "sleep", "100")
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	for i := 0; i < n; i++ {
+		if errs[i] != nil || results[i].Code != 0 || results[i].Stdout != "s"+strconv.Itoa(i)+"\n" {
+			t.Errorf("client %d: %v\n%v", i, errs[i], results[i])
+		}
+	}
+	if pids := serverPids(e.Sock); len(pids) != 1 {
+		t.Errorf("%d server processes after the race, want 1: %v", len(pids), pids)
+	}
+	if c := strings.Count(readFileString(serverLog(e)), "listening on"); c != 1 {
+		t.Errorf("%d servers listened, want 1:\n%s", c, readFileString(serverLog(e)))
+	}
+	names := sessionNames(t, e)
+	if len(names) != n {
+		t.Errorf("ls shows %d sessions, want %d: %q", len(names), n, names)
+	}
+}
+
+func TestServerExitWhenEmpty(t *testing.T) {
+	e := newEnv(t)
+	newDetached(t, e, "a", "sleep", "100")
+	newDetached(t, e, "b", "sleep", "100")
+	srv := theServer(t, e)
+	if r := e.Run("kill", "a"); r.Code != 0 {
+		t.Fatalf("kill a\n%v", r)
+	}
+	// One session left: the server stays.
+	if r := e.Run("ls"); r.Code != 0 || !procAlive(srv) {
+		t.Fatalf("server gone with a session left\n%v", r)
+	}
+	if r := e.Run("kill", "b"); r.Code != 0 {
+		t.Fatalf("kill b\n%v", r)
+	}
+	waitGone(t, srv, harnessWait, "the server after its last session was killed")
+	poll(t, "the socket to be removed", harnessWait, func() bool { return !fileExists(e.Sock) })
+	if !strings.Contains(readFileString(serverLog(e)), "exit_when_empty") {
+		t.Errorf("log does not say why the server exited:\n%s", readFileString(serverLog(e)))
+	}
+	// A new command starts a new server.
+	newDetached(t, e, "c", "sleep", "100")
+	if p := theServer(t, e); p == srv {
+		t.Errorf("same server pid %d after exit", p)
+	}
+}
+
+func TestServerStaysWhenNotExitWhenEmpty(t *testing.T) {
+	e := newEnv(t)
+	e.WriteConfig("[server]\nexit_when_empty = false\n")
+	newDetached(t, e, "a", "sleep", "100")
+	srv := theServer(t, e)
+	pid := sessionPid(t, e, "a")
+	if r := e.Run("kill", "a"); r.Code != 0 {
+		t.Fatalf("kill a\n%v", r)
+	}
+	waitGone(t, pid, harnessWait, "the killed session's process")
+	// The server would decide to exit right after reaping the process; give
+	// it a bounded window in which it must stay up.
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if !procAlive(srv) || !fileExists(e.Sock) {
+			t.Fatalf("server exited although exit_when_empty = false\n%s", readFileString(serverLog(e)))
+		}
+		time.Sleep(harnessPollEvery)
+	}
+	r := e.Run("ls")
+	if r.Code != 0 || len(tableRows(r.Stdout)) != 1 {
+		t.Errorf("ls on the empty server: want just the header\n%v", r)
+	}
+	newDetached(t, e, "b", "sleep", "100")
+	if p := theServer(t, e); p != srv {
+		t.Errorf("a new server %d started, want the old one %d to serve", p, srv)
+	}
+}
+
+func TestServerStop(t *testing.T) {
+	e := newEnv(t)
+	newDetached(t, e, "a", "sleep", "100")
+	newDetached(t, e, "b", "sh", "-c", "sleep 100")
+	pa, pb := sessionPid(t, e, "a"), sessionPid(t, e, "b")
+	srv := theServer(t, e)
+
+	r := e.Run("server", "stop")
+	want := "server on " + e.Sock + " stopped (2 sessions ended)\n"
+	if r.Code != 0 || r.Stdout != want {
+		t.Fatalf("server stop: want %q\n%v", want, r)
+	}
+	waitGone(t, pa, harnessWait, "session a's process")
+	poll(t, "session b's group to end", harnessWait, func() bool { return !groupAlive(pb) })
+	waitGone(t, srv, harnessWait, "the stopped server")
+	poll(t, "the socket to be removed", harnessWait, func() bool { return !fileExists(e.Sock) })
+
+	r = e.Run("server", "stop")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "no server running") {
+		t.Errorf("server stop with no server: want exit 1 and \"no server running\"\n%v", r)
+	}
+
+	// One session: singular.
+	newDetached(t, e, "c", "sleep", "100")
+	r = e.Run("server", "stop")
+	if want := "server on " + e.Sock + " stopped (1 session ended)\n"; r.Code != 0 || r.Stdout != want {
+		t.Errorf("server stop: want %q\n%v", want, r)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// foregroundServer starts `linger server -S sock` with its stderr captured.
+// done is closed once it has been reaped.
+func foregroundServer(t *testing.T, e *env, args ...string) (c *exec.Cmd, stderr *syncBuffer, done chan struct{}) {
+	t.Helper()
+	c = exec.Command(lingerBin, append([]string{"server", "-S", e.Sock}, args...)...)
+	c.Env, c.Dir = e.Env, e.Home
+	stderr = &syncBuffer{}
+	c.Stderr = stderr
+	c.WaitDelay = 3 * time.Second
+	if err := c.Start(); err != nil {
+		t.Fatalf("start linger server: %v", err)
+	}
+	done = make(chan struct{})
+	go func() { _ = c.Wait(); close(done) }()
+	e.track(func() {
+		select {
+		case <-done:
+		default:
+			_ = c.Process.Kill()
+			<-done
+		}
+	})
+	return c, stderr, done
+}
+
+func TestServerForeground(t *testing.T) {
+	e := newEnv(t)
+	c, stderr, done := foregroundServer(t, e)
+	poll(t, "the foreground server to answer", harnessWait, func() bool {
+		return e.Run("ls", "--json").Stdout == "[]\n" && fileExists(e.Sock) && strings.Contains(stderr.String(), "listening on")
+	})
+	if pids := serverPids(e.Sock); len(pids) != 1 || pids[0] != c.Process.Pid {
+		t.Fatalf("server processes %v, want just the foreground one %d", pids, c.Process.Pid)
+	}
+	newDetached(t, e, "fg", "sleep", "100")
+	newDetached(t, e, "fg2", "sh", "-c", "sleep 100")
+	p1, p2 := sessionPid(t, e, "fg"), sessionPid(t, e, "fg2")
+	if sp, _ := readProcStat(p1); sp.Ppid != c.Process.Pid {
+		t.Errorf("session started by another process (%d) than the foreground server %d", sp.Ppid, c.Process.Pid)
+	}
+
+	// A second server on the same live socket refuses to start.
+	r := e.Run("server", "-S", e.Sock)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "a server is already running on "+e.Sock) {
+		t.Errorf("second server: want exit 1 and \"a server is already running on %s\"\n%v", e.Sock, r)
+	}
+	if names := sessionNames(t, e); len(names) != 2 {
+		t.Errorf("the second server disturbed the first: sessions %q", names)
+	}
+
+	if err := c.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(harnessWait):
+		t.Fatalf("foreground server did not exit on SIGTERM\n%s", stderr.String())
+	}
+	if code := c.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("foreground server exit code %d after SIGTERM, want 0\n%s", code, stderr.String())
+	}
+	waitGone(t, p1, harnessWait, "session fg's process")
+	poll(t, "session fg2's group to end", harnessWait, func() bool { return !groupAlive(p2) })
+	if fileExists(e.Sock) {
+		t.Errorf("socket %s left behind after SIGTERM", e.Sock)
+	}
+	if !strings.Contains(stderr.String(), "terminated") {
+		t.Errorf("stderr does not log the signal:\n%s", stderr.String())
+	}
+}
+
+func TestServerStaleSocket(t *testing.T) {
+	e := newEnv(t)
+	newDetached(t, e, "old", "sleep", "100")
+	srv := theServer(t, e)
+	old := sessionPid(t, e, "old")
+	if err := syscall.Kill(srv, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, srv, harnessWait, "the SIGKILLed server")
+	// The hangup of the pty ends its session.
+	waitGone(t, old, harnessWait, "the dead server's session (SIGHUP from the closed pty)")
+	if !fileExists(e.Sock) {
+		t.Fatalf("socket %s vanished with a SIGKILLed server: the stale case is not exercised", e.Sock)
+	}
+	r := e.Run("ls")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "no server running on "+e.Sock) {
+		t.Errorf("ls on a stale socket: want \"no server running\"\n%v", r)
+	}
+	// A new session starts a fresh server without manual cleanup.
+	newDetached(t, e, "fresh", "sleep", "100")
+	if p := theServer(t, e); p == srv {
+		t.Errorf("server pid unchanged")
+	}
+	if names := sessionNames(t, e); strings.Join(names, ",") != "fresh" {
+		t.Errorf("sessions on the fresh server = %q, want [fresh]", names)
+	}
+}
+
+func TestServerBadConfig(t *testing.T) {
+	e := newEnv(t)
+	e.WriteConfig("[server]\ndetach_key = \"bogus\"\n")
+	r := e.Run("new", "-d", "x", "--", "sleep", "100")
+	if r.Code != 1 || r.Stdout != "" {
+		t.Errorf("new -d with a bad config: want exit 1 and no output\n%v", r)
+	}
+	msg := strings.TrimSuffix(r.Stderr, "\n")
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, e.Config+":2:") || !strings.Contains(msg, "detach_key") {
+		t.Errorf("want one line naming %s:2 and detach_key, got %q", e.Config, r.Stderr)
+	}
+	noServer(t, e.Sock)
+	if fileExists(e.Sock) {
+		t.Errorf("socket left behind by a server that refused its config")
+	}
+	r = e.Run("ls", "--json")
+	if r.Code != 0 || r.Stdout != "[]\n" {
+		t.Errorf("ls --json after the failure\n%v", r)
+	}
+	r = e.Run("config", "check")
+	if r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, ":2:") || !strings.Contains(r.Stdout+r.Stderr, "detach_key") {
+		t.Errorf("config check: want a failure listing line 2 and detach_key\n%v", r)
+	}
+}
+
+func TestServerVersion(t *testing.T) {
+	e := newEnv(t)
+	r := e.Run("version")
+	if r.Code != 0 || !regexp.MustCompile(`^linger \S+ \(protocol 1, go[0-9][^)]*\)\n$`).MatchString(r.Stdout) {
+		t.Errorf("version: want \"linger VERSION (protocol 1, goX)\"\n%v", r)
+	}
+	if fileExists(e.Sock) {
+		t.Errorf("version started a server")
+	}
+}
