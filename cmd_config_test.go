@@ -7,22 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/urfave/cli/v2"
 )
 
 // runConfig runs linger in-process with a private config location and
 // returns what it printed and its exit status.
 func runConfig(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	// urfave/cli stores values from $LINGER_CONFIG in the shared flag
-	// structs: restore them so one run cannot leak into the next.
-	for _, f := range globalFlags {
-		if sf, ok := f.(*cli.StringFlag); ok {
-			saved := *sf
-			defer func() { *sf = saved }()
-		}
-	}
 	var out, errOut bytes.Buffer
 	app := newApp()
 	app.Writer, app.ErrWriter = &out, &errOut

@@ -35,8 +35,8 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 // onUsageError turns urfave/cli's flag parsing errors into our one-line form.
 func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 	msg := err.Error()
-	if name := c.Command.Name; name != "" && c.Command.HelpName != "" {
-		return usagef("%s (see 'linger %s --help')", msg, name)
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != "linger" {
+		return usagef("%s (see '%s --help')", msg, c.Command.HelpName)
 	}
 	return usagef("%s (see 'linger --help')", msg)
 }

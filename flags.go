@@ -7,26 +7,29 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// globalFlags are accepted before any command.
-var globalFlags = []cli.Flag{
-	&cli.StringFlag{
-		Name:    "server",
-		Aliases: []string{"L"},
-		Usage:   "use the independent server `NAME` (socket $XDG_RUNTIME_DIR/linger/NAME.sock, else /tmp/linger-UID/NAME.sock)",
-		Value:   "default",
-	},
-	&cli.StringFlag{
-		Name:    "socket",
-		Aliases: []string{"S"},
-		Usage:   "use the server socket at `PATH` (overrides -L)",
-		EnvVars: []string{"LINGER_SOCKET"},
-	},
-	&cli.StringFlag{
-		Name:    "config",
-		Aliases: []string{"c"},
-		Usage:   "read session configurations from `FILE` (default $XDG_CONFIG_HOME/linger/config.toml, else ~/.config/linger/config.toml)",
-		EnvVars: []string{"LINGER_CONFIG"},
-	},
+// globalFlags are accepted before any command. They are made fresh for each
+// app: urfave/cli stores values from environment variables in the flags.
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{
+			Name:    "server",
+			Aliases: []string{"L"},
+			Usage:   "use the independent server `NAME` (socket $XDG_RUNTIME_DIR/linger/NAME.sock, else /tmp/linger-UID/NAME.sock)",
+			Value:   "default",
+		},
+		&cli.StringFlag{
+			Name:    "socket",
+			Aliases: []string{"S"},
+			Usage:   "use the server socket at `PATH` (overrides -L)",
+			EnvVars: []string{"LINGER_SOCKET"},
+		},
+		&cli.StringFlag{
+			Name:    "config",
+			Aliases: []string{"c"},
+			Usage:   "read session configurations from `FILE` (default $XDG_CONFIG_HOME/linger/config.toml, else ~/.config/linger/config.toml)",
+			EnvVars: []string{"LINGER_CONFIG"},
+		},
+	}
 }
 
 // configPath returns the configuration file in effect and whether the user

@@ -42,13 +42,14 @@ func run(args []string) int {
 }
 
 func newApp() *cli.App {
+	setUsageErrors(commands)
 	return &cli.App{
 		Name:                 "linger",
 		Usage:                "keep shells and commands alive after you walk away",
 		UsageText:            "linger [global options] command [command options] [arguments...]",
 		Description:          description,
 		Version:              version,
-		Flags:                globalFlags,
+		Flags:                globalFlags(),
 		Commands:             commands,
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
@@ -70,6 +71,15 @@ detach key is Ctrl-\ unless the configuration or --detach-key says otherwise.
 
 Exit status: 0 on success, 1 on error, 2 on a usage error; an attached client
 whose session's command ends exits with that command's status.`
+
+// setUsageErrors makes every command report flag errors our way (one
+// line, exit 2) instead of urfave/cli's help dump.
+func setUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = onUsageError
+		setUsageErrors(c.Subcommands)
+	}
+}
 
 func commandNotFound(c *cli.Context, name string) {
 	fmt.Fprintf(os.Stderr, "linger: unknown command %q (try 'linger --help')\n", name)

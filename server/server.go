@@ -49,6 +49,7 @@ type Server struct {
 
 	stopOnce sync.Once
 	done     chan struct{}
+	conns    sync.WaitGroup // connections being served
 
 	limMu   sync.Mutex
 	limited map[string]*limitEntry
@@ -93,6 +94,7 @@ func Run(o Options) error {
 			select {
 			case <-s.done:
 				signal.Stop(sigs)
+				s.drain()
 				return nil
 			default:
 			}
@@ -103,7 +105,23 @@ func Run(o Options) error {
 			time.Sleep(10 * time.Millisecond) // out of fds: don't spin
 			continue
 		}
-		go s.serve(nc)
+		s.conns.Add(1)
+		go func() {
+			defer s.conns.Done()
+			s.serve(nc)
+		}()
+	}
+}
+
+// drain lets connections in progress finish (their replies, e.g. the error
+// of a failed new on a server that is now empty) before the server exits.
+func (s *Server) drain() {
+	idle := make(chan struct{})
+	go func() { s.conns.Wait(); close(idle) }()
+	select {
+	case <-idle:
+	case <-time.After(5 * time.Second):
+		s.log.Printf("exiting with connections still open")
 	}
 }
 

@@ -3,6 +3,7 @@ package socket
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -32,6 +33,10 @@ func Dial(path, program string) (*Conn, error) {
 		var re *ReplyError
 		if errors.As(err, &ve) || errors.As(err, &re) {
 			return nil, err
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+			// a server that was exiting closed us before the hello
+			return nil, fmt.Errorf("%w on %s (it was exiting)", ErrNoServer, path)
 		}
 		return nil, fmt.Errorf("server on %s did not answer (%v)", path, err)
 	}

@@ -1,0 +1,344 @@
+package main
+
+// End-to-end tests of `linger attach` and of what happens to an attached
+// client: detach, reattach, busy/steal/read-only, resize, the command
+// ending, the client or its terminal dying, kill and detach from elsewhere.
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"linger/socket"
+)
+
+// The busy message names the holder's terminal and when it attached.
+var naBusyRE = regexp.MustCompile(`(?m)^linger: session "x" is busy: attached since \d\d:\d\d from pts/\d+ \(use --steal or --read-only\)$`)
+
+// naDetachAndWait types the default detach key and checks the client leaves
+// with exit status 0 and the detach line for session name.
+func naDetachAndWait(t *testing.T, tm *term, name string) {
+	t.Helper()
+	tm.Type("\x1c")
+	naWaitLine(tm, "[detached (from session "+name+")]")
+	if code := tm.WaitExit(); code != 0 {
+		t.Errorf("exit %d after detaching, want 0", code)
+	}
+}
+
+func TestAttachReattachKeepsState(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tm := naStartSession(t, e, 80, 24, naNewShellArgs("w")...)
+	naShRun(tm, `V=kept$((1+1)); cd /; echo "set=$V"`, "set=kept2")
+	naDetachAndWait(t, tm, "w")
+
+	tm = e.Start(80, 24, "attach", "w")
+	naShRun(tm, `echo "v=$V pwd=$(pwd)"`, "v=kept2 pwd=/")
+	naDetachAndWait(t, tm, "w")
+
+	// without a name: the most recently detached session
+	tm = e.Start(80, 24, "attach")
+	naShRun(tm, `echo "again=$V"`, "again=kept2")
+	naDetachAndWait(t, tm, "w")
+
+	// by ID
+	tm = e.Start(80, 24, "attach", "1")
+	naShRun(tm, `echo "by-id=$LINGER_SESSION"`, "by-id=w")
+	naDetachAndWait(t, tm, "w")
+}
+
+func TestAttachMostRecentlyDetached(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, name := range []string{"a", "b"} {
+		if r := e.Run(append([]string{"new", "-d", name}, naShSession...)...); r.Code != 0 {
+			t.Fatalf("new -d %s: %v", name, r)
+		}
+	}
+	// b is the newest, but a is detached after it was created
+	tm := e.Start(80, 24, "attach", "a")
+	naShRun(tm, `echo "in=$LINGER_SESSION"`, "in=a")
+	naDetachAndWait(t, tm, "a")
+	tm = e.Start(80, 24, "attach")
+	naShRun(tm, `echo "in=$LINGER_SESSION"`, "in=a")
+	naDetachAndWait(t, tm, "a")
+
+	tm = e.Start(80, 24, "attach", "b")
+	naShRun(tm, `echo "in=$LINGER_SESSION"`, "in=b")
+	// while b is held, attach without a name picks the free one
+	tm2 := e.Start(80, 24, "attach")
+	naShRun(tm2, `echo "other=$LINGER_SESSION"`, "other=a")
+	naDetachAndWait(t, tm2, "a")
+	naDetachAndWait(t, tm, "b")
+	tm = e.Start(80, 24, "attach")
+	naShRun(tm, `echo "in=$LINGER_SESSION"`, "in=b")
+}
+
+func TestAttachResize(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	prog := `trap 'stty size' WINCH; echo ready; while :; do sleep 0.05; done`
+	tm := e.Start(80, 24, "new", "r", "--", "sh", "-c", prog)
+	naWaitLine(tm, "ready")
+	tm.Resize(100, 30)
+	naWaitLine(tm, "30 100")
+	tm.Resize(70, 20)
+	naWaitLine(tm, "20 70")
+	naDetachAndWait(t, tm, "r")
+	if s := naWaitSession(t, e, "r", "detached", func(s *socket.SessionInfo) bool { return s.Clients == 0 }); s.Size.Cols != 70 || s.Size.Rows != 20 {
+		t.Errorf("ls size %dx%d, want 70x20", s.Size.Cols, s.Size.Rows)
+	}
+	// reattaching from another size gives the session that size
+	tm = e.Start(90, 25, "attach", "r")
+	naWaitLine(tm, "25 90")
+	tm.Resize(91, 26)
+	naWaitLine(tm, "26 91")
+	naDetachAndWait(t, tm, "r")
+	// same size: the program is still told to redraw
+	tm = e.Start(91, 26, "attach", "r")
+	naWaitLine(tm, "26 91")
+}
+
+func TestAttachBusyStealAndReadOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner := naStartSession(t, e, 120, 24, naNewShellArgs("x")...)
+
+	busy := e.Start(200, 24, "attach", "x")
+	if code := busy.WaitExit(); code != 1 {
+		t.Errorf("attach to a held session: exit %d, want 1", code)
+	}
+	busy.WaitFor("the busy message", func(s string) bool { return naBusyRE.MatchString(s) })
+
+	// read-only watchers see the output; their typing does not reach the
+	// program
+	w1 := e.Start(120, 24, "attach", "-r", "x")
+	w2 := e.Start(120, 24, "attach", "--read-only", "x")
+	naWaitSession(t, e, "x", "held by one client and watched by two", func(s *socket.SessionInfo) bool {
+		return s.Clients == 3 && s.Availability == "Busy"
+	})
+	naShRun(owner, `echo "o=$((6*7))"`, "o=42")
+	naWaitLine(w1, "o=42")
+	naWaitLine(w2, "o=42")
+	// (the watchers showed output: they are in raw mode, nothing echoes
+	// locally)
+	w1.Type(`echo "w=$((5*5))"` + "\r")
+	w2.Type(`echo "w=$((6*6))"` + "\r")
+	naShRun(owner, `echo "o2=$((7*7))"`, "o2=49")
+	naWaitLine(w1, "o2=49")
+	naWaitLine(w2, "o2=49")
+	for _, tm := range []*term{owner, w1, w2} {
+		if s := tm.Screen(); strings.Contains(s, "w=25") || strings.Contains(s, "w=36") || strings.Contains(s, `echo "w=`) {
+			t.Fatalf("a read-only client's typing reached the program\n%s", tm.describe())
+		}
+	}
+	// a watcher's detach key works; the owner stays
+	naDetachAndWait(t, w1, "x")
+	if owner.Exited() || w2.Exited() {
+		t.Fatalf("a watcher's detach ended another client")
+	}
+
+	// --steal detaches the owner and takes over
+	thief := e.Start(120, 24, "attach", "--steal", "x")
+	naWaitLine(owner, "[detached (from session x)]")
+	if code := owner.WaitExit(); code != 0 {
+		t.Errorf("stolen client: exit %d, want 0", code)
+	}
+	naShRun(thief, `echo "t=$((8*8))"`, "t=64")
+	naWaitLine(w2, "t=64")
+	if w2.Exited() {
+		t.Errorf("--steal detached a read-only watcher")
+	}
+	naDetachAndWait(t, w2, "x")
+	naDetachAndWait(t, thief, "x")
+}
+
+func TestAttachCommandEndsWhileDetached(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	naKeepServer(t, e)
+	if r := e.Run("new", "-d", "c", "--", "sh", "-c", "exit 5"); r.Code != 0 {
+		t.Fatalf("new -d: %v", r)
+	}
+	s := naWaitSession(t, e, "c", "Closed", func(s *socket.SessionInfo) bool { return s.State == "Closed" })
+	if s.ExitStatus != "status 5" {
+		t.Errorf("ls --json exit_status %q, want \"status 5\"", s.ExitStatus)
+	}
+	if r := e.Run("ls"); r.Code != 0 || !strings.Contains(r.Stdout, "Closed (status 5)") {
+		t.Errorf("ls should show Closed (status 5)\n%v", r)
+	}
+	tm := e.Start(80, 24, "attach", "c")
+	if code := tm.WaitExit(); code != 5 {
+		t.Errorf("attach to a Closed session: exit %d, want 5", code)
+	}
+	naWaitLine(tm, "[exited (status 5)]")
+	poll(t, "the Closed session to be collected", harnessWait, func() bool { return naSession(naLsJSON(t, e), "c") == nil })
+}
+
+func TestAttachSurvivesClientKilled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tm := naStartSession(t, e, 80, 24, naNewShellArgs("x")...)
+	naShRun(tm, `V=alive; echo "v=$V"`, "v=alive")
+	tm.Kill(syscall.SIGKILL)
+	tm.WaitExit()
+	s := naWaitSession(t, e, "x", "free", func(s *socket.SessionInfo) bool { return s.Clients == 0 })
+	if s.State != "Disconnected" || s.Availability != "None" {
+		t.Errorf("after the client was killed: %s/%s, want Disconnected/None", s.State, s.Availability)
+	}
+	tm = e.Start(80, 24, "attach", "x")
+	naShRun(tm, `echo "again=$V"`, "again=alive")
+}
+
+func TestAttachSurvivesTerminalClosed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tm := naStartSession(t, e, 80, 24, naNewShellArgs("x")...)
+	naShRun(tm, `V=hungup; echo "v=$V"`, "v=hungup")
+	tm.Close()
+	tm.WaitExit()
+	s := naWaitSession(t, e, "x", "free", func(s *socket.SessionInfo) bool { return s.Clients == 0 })
+	if s.State != "Disconnected" || s.Availability != "None" {
+		t.Errorf("after the terminal closed: %s/%s, want Disconnected/None", s.State, s.Availability)
+	}
+	tm = e.Start(80, 24, "attach", "x")
+	naShRun(tm, `echo "again=$V"`, "again=hungup")
+}
+
+// naChildPid finds the process whose parent is ppid and whose command line
+// contains word.
+func naChildPid(t *testing.T, ppid int, word string) int {
+	t.Helper()
+	pid := 0
+	poll(t, "a child "+word+" of pid "+strconv.Itoa(ppid), harnessWait, func() bool {
+		ents, _ := os.ReadDir("/proc")
+		for _, ent := range ents {
+			p, err := strconv.Atoi(ent.Name())
+			if err != nil {
+				continue
+			}
+			st, err := os.ReadFile("/proc/" + ent.Name() + "/stat")
+			if err != nil {
+				continue
+			}
+			i := strings.LastIndexByte(string(st), ')')
+			f := strings.Fields(string(st[i+1:]))
+			if len(f) > 1 && f[1] == strconv.Itoa(ppid) && strings.Contains(pidCmdline(p), word) {
+				pid = p
+				return true
+			}
+		}
+		return false
+	})
+	return pid
+}
+
+func TestAttachSIGTERMDetachesAndRestoresTerminal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if r := e.Run(append([]string{"new", "-d", "w"}, naShSession...)...); r.Code != 0 {
+		t.Fatalf("new -d: %v", r)
+	}
+	outer := naStartOuter(t, e, 100, 40)
+	outer.Type("linger attach w\r")
+	naShRun(outer, `echo "in=$LINGER_SESSION"`, "in=w")
+	client := naChildPid(t, outer.cmd.Process.Pid, "linger")
+	if err := syscall.Kill(client, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	naWaitLine(outer, "[detached (from session w)]")
+	naWaitPrompt(outer, "outer$ ")
+	naShRun(outer, `echo "rc=$?"`, "rc=0")
+	naCheckTTYRestored(t, outer)
+	// the session is free and alive
+	naWaitSession(t, e, "w", "free", func(s *socket.SessionInfo) bool { return s.Clients == 0 && s.State == "Disconnected" })
+}
+
+func TestAttachKilledSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tm := naStartSession(t, e, 80, 24, naNewShellArgs("x")...)
+	if r := e.Run("kill", "x"); r.Code != 0 {
+		t.Fatalf("linger kill x: %v", r)
+	}
+	code := tm.WaitExit()
+	tm.WaitFor("an [exited (... killed)] line", func(s string) bool {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.HasPrefix(l, "[exited (") && strings.HasSuffix(l, "killed)]") {
+				return true
+			}
+		}
+		return false
+	})
+	if code != 129 {
+		t.Errorf("client of a killed session: exit %d, want 129 (SIGHUP)", code)
+	}
+}
+
+func TestAttachDetachFromAnotherShell(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tm := naStartSession(t, e, 80, 24, naNewShellArgs("x")...)
+	if r := e.Run("detach", "x"); r.Code != 0 {
+		t.Fatalf("linger detach x: %v", r)
+	}
+	naWaitLine(tm, "[detached (from session x)]")
+	if code := tm.WaitExit(); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	naWaitSession(t, e, "x", "free", func(s *socket.SessionInfo) bool { return s.Clients == 0 })
+}
+
+func TestAttachErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	naKeepServer(t, e)
+	// stdin not a terminal
+	naWantErr(t, e.Run("attach", "keep"), 1, "attaching needs a terminal")
+	naWantErr(t, e.Run("attach", "a", "b"), 2, "one session")
+	// inside a session (by its environment)
+	naWantErr(t, e.RunEnv([]string{"LINGER_SESSION=keep"}, "attach", "keep"), 2, `already inside session "keep"`, "--nest")
+
+	// unknown name and ID, from a terminal
+	for _, tt := range []struct{ target, msg string }{
+		{"nope", `linger: no session named "nope" (try 'linger ls')`},
+		{"42", `linger: no session with ID 42 (try 'linger ls')`},
+	} {
+		tm := e.Start(200, 24, "attach", tt.target)
+		if code := tm.WaitExit(); code != 1 {
+			t.Errorf("attach %s: exit %d, want 1", tt.target, code)
+		}
+		naWaitLine(tm, tt.msg)
+	}
+}
+
+func TestAttachUnknownFlagIsUsageError(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	naWantErr(t, e.Run("attach", "--bogus", "x"), 2, "bogus")
+}
+
+func TestAttachDetachLeavesAlternateScreen(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tm := e.Start(80, 24, "new", "a", "--", "sh", "-c", `printf '\033[?1049h\033[?25lin-alt\n'; exec cat`)
+	naWaitLine(tm, "in-alt")
+	if !tm.AltScreen() {
+		t.Fatalf("the program did not get the alternate screen\n%s", tm.describe())
+	}
+	naDetachAndWait(t, tm, "a")
+	if tm.AltScreen() {
+		t.Errorf("the terminal is still on the alternate screen after detaching\n%s", tm.describe())
+	}
+	if strings.Contains(tm.Screen(), "in-alt") {
+		t.Errorf("the program's alternate screen is still shown\n%s", tm.describe())
+	}
+	// the terminal's output ends with the reset and the detach line
+	if out := string(tm.Output()); !strings.Contains(out, "\x1b[?25h") || !strings.HasSuffix(strings.ReplaceAll(out, "\r", ""), "\n[detached (from session a)]\n") {
+		t.Errorf("want the cursor shown again and the detach line last: %q", out)
+	}
+}
