@@ -22,6 +22,7 @@ that client first) or --read-only (watch without typing; several may watch).`,
 	Flags: []cli.Flag{
 		&cli.BoolFlag{Name: "steal", Usage: "detach the client holding the session first"},
 		&cli.BoolFlag{Name: "read-only", Aliases: []string{"r"}, Usage: "watch without typing"},
+		outputBufferingFlag,
 		detachKeyFlag,
 		nestFlag,
 	},
@@ -38,13 +39,18 @@ func attachAction(c *cli.Context) error {
 	if !client.IsTerminal(os.Stdin) {
 		return client.ErrNotATerminal
 	}
+	mode, err := outputBufferingFrom(c, false)
+	if err != nil {
+		return err
+	}
 	conn, err := connect(c, false)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	req := &socket.Request{
-		Op: socket.OpAttach, Caller: caller(), Target: c.Args().First(),
+		OutputBuffering: mode,
+		Op:              socket.OpAttach, Caller: caller(), Target: c.Args().First(),
 		Steal: c.Bool("steal"), ReadOnly: c.Bool("read-only"),
 	}
 	return runAttach(c, conn, req)

@@ -155,16 +155,31 @@ func TestConfigShow(t *testing.T) {
 command = [] # empty: $SHELL -l, else /bin/sh
 cwd = "" # empty: the client's current directory
 env = {}
+output_buffering = "block"
+buffer_size = "8MiB"
+log_file = "" # empty: no log file
+idle_timeout = "none"
+max_idle_timeout = "none"
 `},
 		{args: []string{"-c", validConfig, "config", "show"}, stdout: `[configurations.work]
 command = ["make", "-C", "~/src", "watch"]
 cwd = "~/src"
 env = { GOFLAGS = "-race", "WITH SPACE" = "ok" }
+output_buffering = "block"
+buffer_size = "8MiB"
+log_file = "" # empty: no log file
+idle_timeout = "none"
+max_idle_timeout = "none"
 `},
 		{args: []string{"-c", validConfig, "config", "show", "default"}, stdout: `[configurations.default]
 command = [] # empty: $SHELL -l, else /bin/sh
 cwd = "/"
 env = { LANG = "C.UTF-8" }
+output_buffering = "block"
+buffer_size = "8MiB"
+log_file = "" # empty: no log file
+idle_timeout = "none"
+max_idle_timeout = "none"
 `},
 		{args: []string{"-c", validConfig, "config", "show", "nope"},
 			errs: "linger: no configuration named \"nope\" (expected: bare|default|with.dot|work)\n", code: 1},

@@ -28,6 +28,8 @@ printed. Without NAME the server picks a short unique one. Names are at most
 		&cli.StringFlag{Name: "cwd", Usage: "start in `DIR` (default: the configuration's, else the current directory)"},
 		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `KEY=VALUE` in the session's environment (repeatable)"},
 		&cli.StringFlag{Name: "size", Usage: "size `COLSxROWS` of a detached session (default: this terminal's, else 80x24)"},
+		outputBufferingFlag,
+		idleTimeoutFlag,
 		detachKeyFlag,
 		nestFlag,
 	},
@@ -68,7 +70,16 @@ func newAction(c *cli.Context) error {
 			return err
 		}
 	}
+	mode, err := outputBufferingFrom(c, true)
+	if err != nil {
+		return err
+	}
+	idle, err := idleTimeoutFrom(c, true)
+	if err != nil {
+		return err
+	}
 	req := &socket.Request{
+		OutputBuffering: mode, IdleTimeout: idle,
 		Op: socket.OpNew, Caller: caller(), Name: name, Command: command,
 		Configuration: c.String("configuration"), Cwd: cwd, Env: os.Environ(),
 		SetEnv: c.StringSlice("env"), Term: os.Getenv("TERM"),

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
+
+	"linger/mux"
 )
 
 // globalFlags are accepted before any command. They are made fresh for each
@@ -60,4 +62,47 @@ func lookupString(c *cli.Context, name string) string {
 		}
 	}
 	return ""
+}
+
+var outputBufferingFlag = &cli.StringFlag{
+	Name:  "output-buffering",
+	Usage: "when the session's buffer is full: `MODE` block (suspend the program) or drop (discard the oldest output)",
+}
+
+var idleTimeoutFlag = &cli.StringFlag{
+	Name:  "idle-timeout",
+	Usage: "remove the session after `DURATION` without a client (e.g. 90s, 2h; none = never)",
+}
+
+// outputBufferingFrom is --output-buffering, else (with env, for new)
+// $LINGER_OUTPUT_BUFFERING, else "" (the configuration's).
+func outputBufferingFrom(c *cli.Context, env bool) (string, error) {
+	v, from := c.String("output-buffering"), "--output-buffering"
+	if v == "" && env {
+		v, from = os.Getenv("LINGER_OUTPUT_BUFFERING"), "LINGER_OUTPUT_BUFFERING"
+	}
+	if v == "" {
+		return "", nil
+	}
+	mode, err := mux.ParseOutputBuffering(v)
+	if err != nil {
+		return "", usagef("%s: %v", from, err)
+	}
+	return mode, nil
+}
+
+// idleTimeoutFrom is --idle-timeout, else (with env, for new)
+// $LINGER_IDLE_TIMEOUT, else "" (the configuration's).
+func idleTimeoutFrom(c *cli.Context, env bool) (string, error) {
+	v, from := c.String("idle-timeout"), "--idle-timeout"
+	if v == "" && env {
+		v, from = os.Getenv("LINGER_IDLE_TIMEOUT"), "LINGER_IDLE_TIMEOUT"
+	}
+	if v == "" {
+		return "", nil
+	}
+	if _, err := mux.ParseIdleTimeout(v); err != nil {
+		return "", usagef("%s: %v", from, err)
+	}
+	return v, nil
 }

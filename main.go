@@ -27,8 +27,10 @@ var commands = []*cli.Command{
 	killCommand,
 	listCommand,
 	newCommand,
+	receiveCommand,
 	serverCommand,
 	versionCommand,
+	waitCommand,
 }
 
 func main() {

@@ -72,6 +72,35 @@ type Configuration struct {
 	// Env holds variables added to the client's environment (replacing
 	// ones of the same name). Default: empty.
 	Env map[string]string `toml:"env"`
+
+	// OutputBuffering says what happens when BufferSize bytes of output
+	// are unreceived: OutputBlock ("block") stops reading the program's
+	// output, so it blocks and nothing is lost; OutputDrop ("drop") keeps
+	// reading and discards the oldest output. Default: "block".
+	OutputBuffering string `toml:"output_buffering"`
+
+	// BufferSize is how many bytes of output are kept for whoever comes
+	// back (receive, attach), MinBufferSize to MaxBufferSize; memory is
+	// taken as output arrives. In the file, a size such as "64KiB" (see
+	// ParseSize) or an integer number of bytes.
+	// Default: DefaultBufferSize (8MiB, 8 << 20).
+	BufferSize int64 `toml:"buffer_size"`
+
+	// LogFile is a file every byte of output is also appended to; it may
+	// contain {name} and {id}, a leading ~ is $HOME and a relative path is
+	// relative to the session's directory (see ExpandLogFile).
+	// Default: "", no log file.
+	LogFile string `toml:"log_file"`
+
+	// IdleTimeout is how long a session without clients lives before it is
+	// removed; 0 means forever. In the file, a Go duration ("90s", "2h") or
+	// "none" (see ParseIdleTimeout). Default: 0 ("none").
+	IdleTimeout time.Duration `toml:"idle_timeout"`
+
+	// MaxIdleTimeout is the largest idle timeout a session may ask for
+	// (new/detach --idle-timeout); 0 means no cap. In the file, as
+	// IdleTimeout. Default: 0 ("none").
+	MaxIdleTimeout time.Duration `toml:"max_idle_timeout"`
 }
 
 // DefaultConfigurationName is the name of the configuration that always
@@ -98,7 +127,12 @@ func DefaultConfig() *Config {
 
 // newConfiguration returns a configuration with every field at its default.
 func newConfiguration(name string) *Configuration {
-	return &Configuration{Name: name, Env: map[string]string{}}
+	return &Configuration{
+		Name:            name,
+		Env:             map[string]string{},
+		OutputBuffering: OutputBlock,
+		BufferSize:      DefaultBufferSize,
+	}
 }
 
 // LoadConfig reads and validates the configuration file at path. A missing
@@ -144,6 +178,7 @@ func parseConfig(file, text string) (*Config, error) {
 	v := &configValidator{file: file, lines: scanKeyLines(text)}
 	v.walk(configSchema, nil, raw)
 	v.checkDefaultConfiguration(raw)
+	v.checkIdleTimeouts(raw)
 	if len(v.problems) > 0 {
 		slices.SortStableFunc(v.problems, func(a, b Problem) int {
 			if a.Line != b.Line {
@@ -157,38 +192,71 @@ func parseConfig(file, text string) (*Config, error) {
 		return nil, &ConfigError{Problems: v.problems}
 	}
 
-	// The document is valid: decode it over the defaults. Each
-	// configuration starts from newConfiguration, so keys it leaves out
-	// keep their defaults.
+	// The document is valid: decode it over the defaults, following the
+	// schema. Each configuration starts from newConfiguration, so keys it
+	// leaves out keep their defaults.
 	cfg := DefaultConfig()
-	doc := struct {
-		Server         ServerConfig              `toml:"server"`
-		Configurations map[string]toml.Primitive `toml:"configurations"`
-	}{Server: cfg.Server}
-	md, err := toml.Decode(text, &doc)
-	if err != nil { // the schema and the structs disagree: a bug
-		return nil, &ConfigError{Problems: []Problem{{File: file, Msg: err.Error()}}}
+	if server, ok := raw["server"]; ok {
+		decodeValue(serverSchema, server, reflect.ValueOf(&cfg.Server).Elem())
 	}
-	cfg.Server = doc.Server
-	for name, prim := range doc.Configurations {
+	confs, _ := raw["configurations"].(map[string]any)
+	for name, val := range confs {
 		c := newConfiguration(name)
-		if err := md.PrimitiveDecode(prim, c); err != nil {
-			return nil, &ConfigError{Problems: []Problem{{File: file, Line: v.lines.line("configurations", name),
-				Key: formatKeyPath([]string{"configurations", name}), Msg: err.Error()}}}
-		}
-		nilEmptySlices(reflect.ValueOf(c).Elem())
+		decodeValue(configurationSchema, val, reflect.ValueOf(c).Elem())
 		cfg.Configurations[name] = c
 	}
 	return cfg, nil
 }
 
-// nilEmptySlices sets the empty slices of struct value rv to nil, so that
-// "command = []" and no command at all decode the same.
-func nilEmptySlices(rv reflect.Value) {
-	for i := 0; i < rv.NumField(); i++ {
-		if f := rv.Field(i); f.Kind() == reflect.Slice && f.Len() == 0 && f.CanSet() {
-			f.SetZero()
+// decodeValue stores val, a value of a decoded TOML document that matches
+// s, in rv: a table key by key into the struct fields tagged with them
+// (leaving the others alone), a map entry by entry. An empty array is
+// stored as nil, so that "command = []" and no command at all decode the
+// same.
+func decodeValue(s *schema, val any, rv reflect.Value) {
+	if s.decode != nil {
+		v, err := s.decode(val)
+		if err != nil { // validation let it through: a bug
+			panic(fmt.Sprintf("decoding %v: %v", val, err))
 		}
+		rv.Set(reflect.ValueOf(v).Convert(rv.Type()))
+		return
+	}
+	switch s.kind {
+	case kindString:
+		rv.SetString(val.(string))
+	case kindBool:
+		rv.SetBool(val.(bool))
+	case kindInteger:
+		rv.SetInt(val.(int64))
+	case kindStringArray:
+		a := val.([]any)
+		if len(a) == 0 {
+			rv.SetZero()
+			return
+		}
+		ss := reflect.MakeSlice(rv.Type(), len(a), len(a))
+		for i, e := range a {
+			ss.Index(i).SetString(e.(string))
+		}
+		rv.Set(ss)
+	case kindTable:
+		for k, e := range val.(map[string]any) {
+			if fv, ok := fieldByTag(rv, k); ok {
+				decodeValue(s.field(k), e, fv)
+			}
+		}
+	case kindMap:
+		if rv.IsNil() {
+			rv.Set(reflect.MakeMap(rv.Type()))
+		}
+		for k, e := range val.(map[string]any) {
+			ev := reflect.New(rv.Type().Elem()).Elem()
+			decodeValue(s.elem, e, ev)
+			rv.SetMapIndex(reflect.ValueOf(k).Convert(rv.Type().Key()), ev)
+		}
+	default:
+		panic(fmt.Sprintf("decodeValue: unexpected kind %d", s.kind))
 	}
 }
 
@@ -223,7 +291,12 @@ func (c *Configuration) TOML() string {
 		if !ok {
 			continue
 		}
-		line := f.key + " = " + formatValue(fv)
+		var line string
+		if f.schema.format != nil {
+			line = f.key + " = " + f.schema.format(fv.Interface())
+		} else {
+			line = f.key + " = " + formatValue(fv)
+		}
 		if note := emptyMeans[f.key]; note != "" && fv.Len() == 0 {
 			line += " # empty: " + note
 		}
@@ -234,8 +307,9 @@ func (c *Configuration) TOML() string {
 
 // emptyMeans says what an empty value of a configuration key means.
 var emptyMeans = map[string]string{
-	"command": "$SHELL -l, else /bin/sh",
-	"cwd":     "the client's current directory",
+	"command":  "$SHELL -l, else /bin/sh",
+	"cwd":      "the client's current directory",
+	"log_file": "no log file",
 }
 
 // fieldByTag returns the field of struct value rv whose toml tag is key.
@@ -350,9 +424,10 @@ func (p Problem) String() string {
 // one field in ServerConfig or Configuration (toml tag = the key, a doc
 // comment stating the default, the default set in DefaultConfig or
 // newConfiguration), and one documented line in config.example.toml. Tests
-// check that the three agree. Keys that are strings with a richer Go type
-// (sizes, durations) use a type implementing encoding.TextUnmarshaler and a
-// check that calls the same parser; enumerations use tomlOneOf.
+// check that the three agree. Keys written in the file in another form
+// than their Go value (sizes, durations, case-insensitive words) use
+// tomlConverted, whose decode function both checks and converts the value
+// and whose format function writes it back; enumerations use tomlOneOf.
 
 // serverSchema is the [server] table.
 var serverSchema = tomlTable(
@@ -366,7 +441,20 @@ var configurationSchema = tomlTable(
 	schemaField{"command", tomlStrings(checkCommand)},
 	schemaField{"cwd", tomlString(checkCwd)},
 	schemaField{"env", tomlMap(tomlString(checkEnvValue), checkEnvName)},
+	schemaField{"output_buffering", tomlConverted(kindString, "", reflect.TypeFor[string](),
+		decodeOutputBuffering, func(v any) string { return quoteString(v.(string)) })},
+	schemaField{"buffer_size", tomlConverted(kindStringOrInteger, `a size like "8MiB" or an integer number of bytes`,
+		reflect.TypeFor[int64](), decodeBufferSize, func(v any) string { return quoteString(FormatSize(v.(int64))) })},
+	schemaField{"log_file", tomlString(checkLogFile)},
+	schemaField{"idle_timeout", idleTimeoutSchema},
+	schemaField{"max_idle_timeout", idleTimeoutSchema},
 )
+
+// idleTimeoutSchema is idle_timeout and max_idle_timeout.
+var idleTimeoutSchema = tomlConverted(kindString, `a duration like "90s" or "2h", or "none"`,
+	reflect.TypeFor[time.Duration](),
+	func(v any) (any, error) { return ParseIdleTimeout(v.(string)) },
+	func(v any) string { return quoteString(FormatIdleTimeout(v.(time.Duration))) })
 
 // configSchema is the whole file.
 var configSchema = tomlTable(
@@ -378,22 +466,24 @@ var configSchema = tomlTable(
 type schemaKind int
 
 const (
-	kindString      schemaKind = iota
-	kindBool                   // true or false
-	kindInteger                // a TOML integer (int64)
-	kindStringArray            // an array of strings
-	kindTable                  // a table with the keys in fields
-	kindMap                    // a table of any keys, each value matching elem
+	kindString          schemaKind = iota
+	kindBool                       // true or false
+	kindInteger                    // a TOML integer (int64)
+	kindStringOrInteger            // a string or a TOML integer
+	kindStringArray                // an array of strings
+	kindTable                      // a table with the keys in fields
+	kindMap                        // a table of any keys, each value matching elem
 )
 
 // kindNames is how problems describe a kind.
 var kindNames = [...]string{
-	kindString:      "a string",
-	kindBool:        "a boolean",
-	kindInteger:     "an integer",
-	kindStringArray: "an array of strings",
-	kindTable:       "a table",
-	kindMap:         "a table",
+	kindString:          "a string",
+	kindBool:            "a boolean",
+	kindInteger:         "an integer",
+	kindStringOrInteger: "a string or an integer",
+	kindStringArray:     "an array of strings",
+	kindTable:           "a table",
+	kindMap:             "a table",
 }
 
 // schema describes one value.
@@ -403,6 +493,12 @@ type schema struct {
 	fields []schemaField         // kindTable
 	elem   *schema               // kindMap: the schema of every value
 	name   func(k string) string // kindMap: checks every key; "" if fine
+
+	// For tomlConverted values:
+	expect string                   // what a value of the wrong type should be, for problems
+	goType reflect.Type             // the type of the struct field
+	decode func(v any) (any, error) // checks a well-typed value and returns it as a goType
+	format func(v any) string       // writes a goType value as a TOML value
 }
 
 // schemaField is a key of a table and the schema of its value.
@@ -447,6 +543,20 @@ func tomlStrings(check func([]string) string) *schema {
 	}}
 }
 
+// tomlConverted is a scalar of kind whose Go value, of type goType, decode
+// makes (and checks: its error is the problem); format writes a Go value
+// back as TOML. expect, if not "", describes the value in type problems.
+func tomlConverted(kind schemaKind, expect string, goType reflect.Type,
+	decode func(any) (any, error), format func(any) string) *schema {
+	return &schema{kind: kind, expect: expect, goType: goType, decode: decode, format: format,
+		check: func(v any) string {
+			if _, err := decode(v); err != nil {
+				return err.Error()
+			}
+			return ""
+		}}
+}
+
 func tomlMap(elem *schema, name func(string) string) *schema {
 	return &schema{kind: kindMap, elem: elem, name: name}
 }
@@ -462,7 +572,7 @@ func tomlOneOf(values ...string) func(string) string {
 }
 
 var _ = tomlInteger // for scrollback_lines and the like
-var _ = tomlOneOf   // for output_buffering, restore and the like
+var _ = tomlOneOf   // for restore and the like
 
 func (s *schema) keys() []string {
 	keys := make([]string, len(s.fields))
@@ -501,7 +611,11 @@ func (v *configValidator) report(path, lineOf []string, format string, args ...a
 // walk checks val, found at path, against s, reporting every problem.
 func (v *configValidator) walk(s *schema, path []string, val any) {
 	if !s.matches(val) {
-		v.report(path, path, "expected %s, got %s", kindNames[s.kind], tomlTypeName(val))
+		expect := s.expect
+		if expect == "" {
+			expect = kindNames[s.kind]
+		}
+		v.report(path, path, "expected %s, got %s", expect, tomlTypeName(val))
 		return
 	}
 	switch s.kind {
@@ -555,6 +669,27 @@ func (v *configValidator) checkDefaultConfiguration(raw map[string]any) {
 	}
 }
 
+// checkIdleTimeouts checks that no configuration's idle_timeout is above
+// its max_idle_timeout when both are set.
+func (v *configValidator) checkIdleTimeouts(raw map[string]any) {
+	confs, _ := raw["configurations"].(map[string]any)
+	for _, name := range slices.Sorted(maps.Keys(confs)) {
+		conf, _ := confs[name].(map[string]any)
+		idleText, ok1 := conf["idle_timeout"].(string)
+		maxText, ok2 := conf["max_idle_timeout"].(string)
+		if !ok1 || !ok2 {
+			continue
+		}
+		idle, err1 := ParseIdleTimeout(idleText)
+		limit, err2 := ParseIdleTimeout(maxText)
+		if err1 == nil && err2 == nil && idle > 0 && limit > 0 && idle > limit {
+			path := []string{"configurations", name, "idle_timeout"}
+			v.report(path, path, "idle_timeout %s is above max_idle_timeout %s",
+				FormatIdleTimeout(idle), FormatIdleTimeout(limit))
+		}
+	}
+}
+
 func (s *schema) matches(val any) bool {
 	switch s.kind {
 	case kindString:
@@ -566,6 +701,12 @@ func (s *schema) matches(val any) bool {
 	case kindInteger:
 		_, ok := val.(int64)
 		return ok
+	case kindStringOrInteger:
+		switch val.(type) {
+		case string, int64:
+			return true
+		}
+		return false
 	case kindStringArray:
 		a, ok := val.([]any)
 		for _, e := range a {
@@ -704,6 +845,27 @@ func checkEnvName(name string) string {
 		return fmt.Sprintf("environment variable name %q may not contain '=' or a NUL byte", name)
 	}
 	return ""
+}
+
+func decodeOutputBuffering(v any) (any, error) {
+	mode, err := ParseOutputBuffering(v.(string))
+	if err != nil { // the usual wording of an enumeration in the file
+		return nil, fmt.Errorf("invalid value %q (expected: %s|%s)", v, OutputBlock, OutputDrop)
+	}
+	return mode, nil
+}
+
+func decodeBufferSize(v any) (any, error) {
+	switch v := v.(type) {
+	case int64:
+		if err := checkBufferSize(v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case string:
+		return ParseBufferSize(v)
+	}
+	return nil, fmt.Errorf("unexpected %T", v)
 }
 
 func checkEnvValue(value string) string {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -25,7 +26,9 @@ func TestDefaultConfig(t *testing.T) {
 		t.Errorf("Names() = %q", got)
 	}
 	def := cfg.Configurations["default"]
-	if def.Name != "default" || def.Command != nil || def.Cwd != "" || def.Env == nil || len(def.Env) != 0 {
+	if def.Name != "default" || def.Command != nil || def.Cwd != "" || def.Env == nil || len(def.Env) != 0 ||
+		def.OutputBuffering != "block" || def.BufferSize != 8<<20 || def.LogFile != "" ||
+		def.IdleTimeout != 0 || def.MaxIdleTimeout != 0 {
 		t.Errorf("default configuration = %+v", def)
 	}
 	if key, disabled := cfg.DetachKeyByte(); key != 0x1c || disabled {
@@ -77,12 +80,12 @@ func TestLoadConfigValid(t *testing.T) {
 		t.Errorf("Names() = %q", got)
 	}
 	want := map[string]*Configuration{
-		"work": {Name: "work", Command: []string{"make", "-C", "~/src", "watch"}, Cwd: "~/src",
-			Env: map[string]string{"GOFLAGS": "-race", "WITH SPACE": "ok"}},
-		"with.dot": {Name: "with.dot", Command: []string{"sh", "-c", "  echo \"hi\" # not a comment\n  "},
-			Env: map[string]string{}},
-		"default": {Name: "default", Cwd: "/", Env: map[string]string{"LANG": "C.UTF-8"}},
-		"bare":    {Name: "bare", Env: map[string]string{}},
+		"work": withDefaults(Configuration{Name: "work", Command: []string{"make", "-C", "~/src", "watch"}, Cwd: "~/src",
+			Env: map[string]string{"GOFLAGS": "-race", "WITH SPACE": "ok"}}),
+		"with.dot": withDefaults(Configuration{Name: "with.dot", Command: []string{"sh", "-c", "  echo \"hi\" # not a comment\n  "},
+			Env: map[string]string{}}),
+		"default": withDefaults(Configuration{Name: "default", Cwd: "/", Env: map[string]string{"LANG": "C.UTF-8"}}),
+		"bare":    withDefaults(Configuration{Name: "bare", Env: map[string]string{}}),
 	}
 	if !reflect.DeepEqual(cfg.Configurations, want) {
 		for name, c := range cfg.Configurations {
@@ -90,6 +93,76 @@ func TestLoadConfigValid(t *testing.T) {
 		}
 		t.Error("configurations differ from what valid.toml says")
 	}
+}
+
+// withDefaults returns c with the settings it leaves at their zero value
+// set to their defaults, as newConfiguration would.
+func withDefaults(c Configuration) *Configuration {
+	if c.OutputBuffering == "" {
+		c.OutputBuffering = "block"
+	}
+	if c.BufferSize == 0 {
+		c.BufferSize = 8 << 20
+	}
+	return &c
+}
+
+func TestLoadConfigUnits(t *testing.T) {
+	cfg, err := LoadConfig("testdata/units.toml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*Configuration{
+		"default": {Name: "default", Env: map[string]string{}, OutputBuffering: "drop", BufferSize: 65536,
+			LogFile: "~/logs/{name}-{id}.log", IdleTimeout: 90 * time.Second, MaxIdleTimeout: 48 * time.Hour},
+		"caps": {Name: "caps", Env: map[string]string{}, OutputBuffering: "drop", BufferSize: 1 << 30,
+			LogFile: "out/{id}{{name}}.{x.log", MaxIdleTimeout: 90 * time.Minute},
+		"zero": {Name: "zero", Env: map[string]string{}, OutputBuffering: "block", BufferSize: 4096,
+			LogFile: "/var/log/linger.log"},
+		"equal": {Name: "equal", Env: map[string]string{}, OutputBuffering: "block", BufferSize: 4096,
+			IdleTimeout: 2 * time.Hour, MaxIdleTimeout: 2 * time.Hour},
+	}
+	if !reflect.DeepEqual(cfg.Configurations, want) {
+		for name, c := range cfg.Configurations {
+			t.Logf("%s: %+v", name, c)
+		}
+		t.Error("configurations differ from what units.toml says")
+	}
+	got := cfg.Configurations["default"].TOML()
+	wantTOML := `[configurations.default]
+command = [] # empty: $SHELL -l, else /bin/sh
+cwd = "" # empty: the client's current directory
+env = {}
+output_buffering = "drop"
+buffer_size = "64KiB"
+log_file = "~/logs/{name}-{id}.log"
+idle_timeout = "1m30s"
+max_idle_timeout = "48h"
+`
+	if got != wantTOML {
+		t.Errorf("TOML():\n%s\nwant:\n%s", got, wantTOML)
+	}
+}
+
+func TestLoadConfigUnitsProblems(t *testing.T) {
+	const f = "testdata/units_problems.toml"
+	checkProblems(t, problems(t, f), []string{
+		f + `:3: configurations.default.output_buffering: invalid value "fast" (expected: block|drop)`,
+		f + `:4: configurations.default.buffer_size: invalid size "8MB" (expected a number with B, KiB, MiB or GiB, e.g. "64KiB")`,
+		f + `:5: configurations.default.log_file: unknown placeholder {session} (expected: {name}, {id})`,
+		f + `:6: configurations.default.idle_timeout: idle_timeout 3h is above max_idle_timeout 2h`,
+		f + `:10: configurations.sizes.buffer_size: buffer size 100 is out of range (expected: 4KiB to 1GiB)`,
+		f + `:11: configurations.sizes.output_buffering: expected a string, got integer`,
+		f + `:12: configurations.sizes.idle_timeout: expected a duration like "90s" or "2h", or "none", got integer`,
+		f + `:13: configurations.sizes.max_idle_timeout: invalid idle timeout "-5m" (must not be negative)`,
+		f + `:16: configurations.more.buffer_size: buffer size "2GiB" is out of range (expected: 4KiB to 1GiB)`,
+		f + `:17: configurations.more.log_file: ~user in "~bob/x.log" is not supported (expected: an absolute path, ~/path, or a path relative to the session's directory)`,
+		f + `:18: configurations.more.idle_timeout: invalid idle timeout "2 days" (expected a duration like "90s" or "2h", or "none")`,
+		f + `:19: configurations.more.max_idle_timeout: expected a duration like "90s" or "2h", or "none", got boolean`,
+		f + `:22: configurations.other.buffer_size: expected a size like "8MiB" or an integer number of bytes, got float`,
+		f + `:23: configurations.other.log_file: unknown placeholder {} (expected: {name}, {id})`,
+		f + `:25: configurations.other.max_idle_timeout: invalid idle timeout "forever" (expected a duration like "90s" or "2h", or "none")`,
+	})
 }
 
 // ExitWhenEmpty defaults to true: a file that leaves it out must not turn
@@ -163,7 +236,7 @@ func TestLoadConfigProblems(t *testing.T) {
 		f + `:4: server.detach_key: invalid detach key "ctrl-1" (expected: ctrl-<letter>, ctrl-@|[|\|]|^|_, ^<letter> or none)`,
 		f + `:5: server.exit_when_empty: expected a boolean, got string`,
 		f + `:6: server: unknown key "colour" (expected: default_configuration|detach_key|exit_when_empty)`,
-		f + `:9: configurations.work: unknown key "comand" (expected: command|cwd|env)`,
+		f + `:9: configurations.work: unknown key "comand" (expected: buffer_size|command|cwd|env|idle_timeout|log_file|max_idle_timeout|output_buffering)`,
 		f + `:10: configurations.work.cwd: relative directory "src" (expected: an absolute path, ~ or ~/path, or "" for the client's directory)`,
 		f + `:11: configurations.work.env: environment variable name may not be empty`,
 		f + `:11: configurations.work.env: environment variable name "A=B" may not contain '=' or a NUL byte`,
@@ -201,16 +274,24 @@ func TestLoadConfigSyntaxError(t *testing.T) {
 
 func TestTypeProblems(t *testing.T) {
 	for text, want := range map[string]string{
-		"server = 1":                           `t.toml:1: server: expected a table, got integer`,
-		"configurations = []":                  `t.toml:1: configurations: expected a table, got array`,
-		"[configurations]\nx = 1.5":            `t.toml:2: configurations.x: expected a table, got float`,
-		"[configurations.x]\nenv = \"A=B\"":    `t.toml:2: configurations.x.env: expected a table, got string`,
-		"[configurations.x]\ncommand = [[]]":   `t.toml:2: configurations.x.command: expected an array of strings, got array containing array`,
-		"[configurations.x]\ncwd = 1979-05-27": `t.toml:2: configurations.x.cwd: expected a string, got datetime`,
-		"[server]\ndetach_key = true":          `t.toml:2: server.detach_key: expected a string, got boolean`,
-		"[server]\nexit_when_empty = 1":        `t.toml:2: server.exit_when_empty: expected a boolean, got integer`,
-		"[server]\ndefault_configuration = {}": `t.toml:2: server.default_configuration: expected a string, got table`,
-		"Server = {}":                          `t.toml:1: unknown key "Server" (expected: configurations|server)`,
+		"server = 1":                                           `t.toml:1: server: expected a table, got integer`,
+		"configurations = []":                                  `t.toml:1: configurations: expected a table, got array`,
+		"[configurations]\nx = 1.5":                            `t.toml:2: configurations.x: expected a table, got float`,
+		"[configurations.x]\nenv = \"A=B\"":                    `t.toml:2: configurations.x.env: expected a table, got string`,
+		"[configurations.x]\ncommand = [[]]":                   `t.toml:2: configurations.x.command: expected an array of strings, got array containing array`,
+		"[configurations.x]\ncwd = 1979-05-27":                 `t.toml:2: configurations.x.cwd: expected a string, got datetime`,
+		"[server]\ndetach_key = true":                          `t.toml:2: server.detach_key: expected a string, got boolean`,
+		"[server]\nexit_when_empty = 1":                        `t.toml:2: server.exit_when_empty: expected a boolean, got integer`,
+		"[server]\ndefault_configuration = {}":                 `t.toml:2: server.default_configuration: expected a string, got table`,
+		"Server = {}":                                          `t.toml:1: unknown key "Server" (expected: configurations|server)`,
+		"[configurations.x]\nbuffer_size = []":                 `t.toml:2: configurations.x.buffer_size: expected a size like "8MiB" or an integer number of bytes, got array`,
+		"[configurations.x]\nbuffer_size = -1":                 `t.toml:2: configurations.x.buffer_size: buffer size -1 is out of range (expected: 4KiB to 1GiB)`,
+		"[configurations.x]\nbuffer_size = 1073741825":         `t.toml:2: configurations.x.buffer_size: buffer size 1073741825 is out of range (expected: 4KiB to 1GiB)`,
+		"[configurations.x]\nbuffer_size = \"99999999999GiB\"": `t.toml:2: configurations.x.buffer_size: invalid size "99999999999GiB" (too large)`,
+		"[configurations.x]\nidle_timeout = 0":                 `t.toml:2: configurations.x.idle_timeout: expected a duration like "90s" or "2h", or "none", got integer`,
+		"[configurations.x]\nlog_file = [\"a\"]":               `t.toml:2: configurations.x.log_file: expected a string, got array`,
+		"[configurations.x]\nlog_file = \"a\\u0000\"":          `t.toml:2: configurations.x.log_file: path may not contain a NUL byte`,
+		"[configurations.x]\noutput_buffering = \"\"":          `t.toml:2: configurations.x.output_buffering: invalid value "" (expected: block|drop)`,
 	} {
 		_, err := parseConfig("t.toml", text)
 		if err == nil || err.Error() != want {
@@ -282,6 +363,11 @@ func TestConfigurationTOML(t *testing.T) {
 command = ["make", "-C", "~/src", "watch"]
 cwd = "~/src"
 env = { GOFLAGS = "-race", "WITH SPACE" = "ok" }
+output_buffering = "block"
+buffer_size = "8MiB"
+log_file = "" # empty: no log file
+idle_timeout = "none"
+max_idle_timeout = "none"
 `
 	if got != want {
 		t.Errorf("TOML():\n%s\nwant:\n%s", got, want)
@@ -291,6 +377,11 @@ env = { GOFLAGS = "-race", "WITH SPACE" = "ok" }
 command = [] # empty: $SHELL -l, else /bin/sh
 cwd = "" # empty: the client's current directory
 env = {}
+output_buffering = "block"
+buffer_size = "8MiB"
+log_file = "" # empty: no log file
+idle_timeout = "none"
+max_idle_timeout = "none"
 `
 	if got != want {
 		t.Errorf("TOML():\n%s\nwant:\n%s", got, want)
@@ -298,7 +389,20 @@ env = {}
 	// Every configuration reads back as itself, awkward names and values
 	// included.
 	cfg.Configurations[`q"uote`] = &Configuration{Name: `q"uote`, Command: []string{"a\tb\\c\x01\x7f", "ü"},
-		Env: map[string]string{"a.b": "\"\n"}}
+		Env: map[string]string{"a.b": "\"\n"}, OutputBuffering: "drop", BufferSize: 5000,
+		LogFile: "~/\"{name}\"\t{id}", IdleTimeout: 90*time.Minute + time.Second, MaxIdleTimeout: 2 * time.Hour}
+	if got, want := cfg.Configurations[`q"uote`].TOML(), `[configurations."q\"uote"]
+command = ["a\tb\\c\u0001\u007f", "ü"]
+cwd = "" # empty: the client's current directory
+env = { "a.b" = "\"\n" }
+output_buffering = "drop"
+buffer_size = "5000B"
+log_file = "~/\"{name}\"\t{id}"
+idle_timeout = "1h30m1s"
+max_idle_timeout = "2h"
+`; got != want {
+		t.Errorf("TOML():\n%s\nwant:\n%s", got, want)
+	}
 	for name, c := range cfg.Configurations {
 		back, err := parseConfig("show.toml", c.TOML())
 		if err != nil {
@@ -410,7 +514,11 @@ func TestSchemaMatchesStructs(t *testing.T) {
 				t.Errorf("%s.%s (toml %q) is not in the schema", tt.typ, f.Name, tag)
 				continue
 			}
-			if !kindFits(fs.kind, f.Type) {
+			if fs.goType != nil {
+				if f.Type != fs.goType {
+					t.Errorf("%s.%s: Go type %s, but the schema decodes to %s", tt.typ, f.Name, f.Type, fs.goType)
+				}
+			} else if !kindFits(fs.kind, f.Type) {
 				t.Errorf("%s.%s: Go type %s does not hold %s", tt.typ, f.Name, f.Type, kindNames[fs.kind])
 			}
 		}

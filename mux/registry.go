@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"linger/shell"
@@ -73,6 +74,10 @@ type NewOptions struct {
 	Term          string   // the client's $TERM
 	Cols, Rows    int
 	Attach        *AttachOptions // attach this client before the program starts
+
+	OutputBuffering string        // "" = the configuration's
+	IdleTimeout     time.Duration // with IdleTimeoutSet; else the configuration's
+	IdleTimeoutSet  bool
 }
 
 // New creates and starts a session. It is listed before New returns.
@@ -127,6 +132,11 @@ func (r *Registry) New(o NewOptions) (*Session, error) {
 	r.byID[id] = s
 	r.byName[name] = s
 	r.mu.Unlock()
+	if o.Attach == nil {
+		s.mu.Lock()
+		s.startIdleLocked() // a detached session is idle from the start
+		s.mu.Unlock()
+	}
 	r.logf("session %s (%d) started: %s (pid %d, %s)", name, id, CommandLine(s.Command), s.Pid(), s.PtyName())
 	go s.pump()
 	return s, nil
@@ -204,9 +214,41 @@ func (r *Registry) start(id int, name string, conf *Configuration, o NewOptions)
 	s := &Session{
 		ID: id, Name: name, Configuration: conf.Name, Command: argv, Cwd: cwd,
 		Created: time.Now(), reg: r,
+		done: make(chan struct{}), resume: make(chan struct{}, 1),
+		mode: Block, limit: conf.BufferSize, idleTimeout: conf.IdleTimeout, maxIdle: conf.MaxIdleTimeout,
+	}
+	if conf.OutputBuffering != "" {
+		s.mode = conf.OutputBuffering
+	}
+	if o.OutputBuffering != "" {
+		s.mode = o.OutputBuffering
+	}
+	if s.limit <= 0 {
+		s.limit = DefaultBufferSize
+	}
+	if o.IdleTimeoutSet {
+		s.idleTimeout = o.IdleTimeout
+	} else if s.idleTimeout == 0 && s.maxIdle > 0 {
+		s.idleTimeout = s.maxIdle // "never" would exceed the cap
+	}
+	if err := checkIdle(s.idleTimeout, s.maxIdle, conf.Name); err != nil {
+		return nil, err
+	}
+	if conf.LogFile != "" {
+		s.logPath = ExpandLogFile(conf.LogFile, name, id, env.get("HOME"), cwd)
+		f, err := os.OpenFile(s.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
+		if err != nil {
+			s.logErr = err.Error()
+			r.logf("session %s (%d): cannot open log: %v (the session runs without it)", name, id, err)
+		} else {
+			s.logFile = f
+		}
 	}
 	proc, err := shell.Start(shell.Options{Argv: argv, Env: env.list(), Dir: cwd, Cols: cols, Rows: rows}, s.processExited)
 	if err != nil {
+		if s.logFile != nil {
+			s.logFile.Close()
+		}
 		return nil, err
 	}
 	s.proc = proc
@@ -252,10 +294,15 @@ type AttachOptions struct {
 	Info       ClientInfo
 	Steal      bool
 	Cols, Rows int
+	// Reply is called once the client is attached, before any output is
+	// written to it; an error undoes the attach.
+	Reply           func(*Session) error
+	OutputBuffering string // "" = unchanged
 }
 
 // Attach attaches a client. A Closed session is returned with closed=true
-// and is not attached: the caller reports its status and calls Collect.
+// and is not attached: it got the reply and its remaining output; the
+// caller reports its status and calls Collect.
 func (r *Registry) Attach(o AttachOptions) (s *Session, closed bool, err error) {
 	r.mu.Lock()
 	if o.Target == "" {
@@ -267,7 +314,8 @@ func (r *Registry) Attach(o AttachOptions) (s *Session, closed bool, err error) 
 	if err != nil {
 		return nil, false, err
 	}
-	return s.attach(o)
+	closed, err = s.attach(o)
+	return s, closed, err
 }
 
 // mostRecentLocked picks the session to attach when none is named: the most
@@ -296,45 +344,10 @@ func (r *Registry) mostRecentLocked() (*Session, error) {
 	return best, nil
 }
 
-func (s *Session) attach(o AttachOptions) (*Session, bool, error) {
-	a := &attachment{c: o.Client, ClientInfo: o.Info}
-	a.Since = time.Now()
-	s.mu.Lock()
-	if s.finished {
-		s.mu.Unlock()
-		return s, true, nil
-	}
-	if a.ReadOnly {
-		s.watchers = append(s.watchers, a)
-		s.mu.Unlock()
-		return s, false, nil
-	}
-	var stolen *attachment
-	if s.owner != nil {
-		if !o.Steal {
-			h := s.owner.ClientInfo
-			s.mu.Unlock()
-			from := ""
-			if h.TTY != "" {
-				from = " from " + strings.TrimPrefix(h.TTY, "/dev/")
-			}
-			return nil, false, fmt.Errorf("%w: session %q is busy: attached since %s%s (use --steal or --read-only)",
-				ErrBusy, s.Name, h.Since.Format("15:04"), from)
-		}
-		stolen = s.owner
-	}
-	s.owner = a
-	s.mu.Unlock()
-	if stolen != nil {
-		stolen.c.Detached(s.Name, "detached")
-	}
-	s.resizeForAttach(o.Cols, o.Rows)
-	return s, false, nil
-}
-
-// Detach detaches client c from session s (it asked to, or went away).
-func (r *Registry) Detach(s *Session, c Client) bool {
-	return s.detach(c)
+// Detach detaches client c from session s: it asked to, or (lost) it went
+// away without detaching, which leaves the session Broken.
+func (r *Registry) Detach(s *Session, c Client, lost bool) bool {
+	return s.detach(c, lost)
 }
 
 // DetachAll detaches every client of s and tells them; it returns how many.
@@ -351,7 +364,9 @@ func (r *Registry) DetachAll(s *Session) int {
 func (r *Registry) Kill(s *Session) {
 	s.mu.Lock()
 	s.killed = true
+	s.stopIdleLocked()
 	s.mu.Unlock()
+	s.wake()
 	r.remove(s)
 	s.proc.Terminate(KillGrace)
 	r.logf("session %s (%d) killed", s.Name, s.ID)
@@ -425,7 +440,9 @@ func (r *Registry) Shutdown() int {
 		}
 		s.mu.Lock()
 		s.killed = true
+		s.stopIdleLocked()
 		s.mu.Unlock()
+		s.wake()
 		s.proc.Terminate(KillGrace)
 	}
 	select {

@@ -1,6 +1,9 @@
 package mux
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -13,6 +16,7 @@ import (
 const (
 	StateOpened       = "Opened"       // attached from the calling terminal
 	StateDisconnected = "Disconnected" // not attached from here
+	StateBroken       = "Broken"       // its last client went away without detaching
 	StateClosed       = "Closed"       // its command has ended
 
 	AvailAvailable = "Available" // attached from here
@@ -20,7 +24,14 @@ const (
 	AvailNone      = "None"      // free to attach
 )
 
-// Session is one program on a pty, with the clients attached to it.
+// Output buffering modes (see Configuration.OutputBuffering).
+const (
+	Block = OutputBlock
+	Drop  = OutputDrop
+)
+
+// Session is one program on a pty, with the clients attached to it and the
+// output nobody has received yet.
 type Session struct {
 	ID            int
 	Name          string
@@ -32,14 +43,37 @@ type Session struct {
 	reg  *Registry
 	proc *shell.Process
 
+	// dmu is held while output is written to clients (deliver), and by an
+	// attach or receive while it replays held output, so that replayed
+	// bytes always come before live ones. Lock order: dmu, then mu.
+	dmu sync.Mutex
+
 	mu         sync.Mutex
 	owner      *attachment   // the read-write client, if any
 	watchers   []*attachment // read-only clients
+	receivers  []*attachment // receive --follow
 	lastDetach time.Time     // when the last client left (zero: never attached)
+	broken     bool          // the last client was lost, not detached
 	exitStatus *shell.ExitStatus
 	drained    bool // the pump saw the end of the output
 	finished   bool // finish ran: the pty is closed
-	killed     bool // removed by Kill
+	killed     bool // removed by Kill, idle expiry or shutdown
+	done       chan struct{}
+
+	buf       outbuf
+	mode      string // Block or Drop
+	limit     int64  // buffer_size
+	suspended bool   // block mode: the pump waits for room
+	resume    chan struct{}
+
+	idleTimeout time.Duration // 0: never expires
+	maxIdle     time.Duration // the configuration's cap, 0: none
+	idleTimer   *time.Timer
+	idleSince   time.Time
+
+	logFile *os.File
+	logPath string
+	logErr  string // the last log write error, for ls
 
 	scratch []*attachment // pump-only: clients to deliver to
 }
@@ -50,55 +84,125 @@ func (s *Session) Pid() int { return s.proc.Pid() }
 // PtyName is the path of the session's pty slave.
 func (s *Session) PtyName() string { return s.proc.PtyName() }
 
+// Done is closed when the session's command has ended and its output is
+// drained.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
 // pump reads the program's output until it ends and delivers it. It is the
 // only goroutine a session has; while the program is quiet it holds no
 // buffer (shell.Process.ReadSome waits in the runtime poller).
 func (s *Session) pump() {
 	for {
+		s.waitRoom()
 		b, err := s.proc.ReadSome()
 		if err != nil {
 			break
 		}
 		s.deliver(b)
+		s.writeLog(b)
 		shell.Release(b)
 	}
 	s.outputEnded()
 }
 
-// deliver sends one chunk of output to the attached clients. This is the
-// single path all output takes.
+// waitRoom suspends the pump while, in block mode, buffer_size bytes are
+// unreceived and nobody reads them: the program then blocks on its next
+// write once the kernel's pty buffer is full, and nothing is lost. A
+// client attaching, a receive, a mode change, the program's exit or a kill
+// resumes it.
+func (s *Session) waitRoom() {
+	s.mu.Lock()
+	for s.mode == Block && s.buf.unreceived() >= s.limit && !s.hasReadersLocked() &&
+		s.exitStatus == nil && !s.killed {
+		s.suspended = true
+		s.mu.Unlock()
+		<-s.resume
+		s.mu.Lock()
+	}
+	s.suspended = false
+	s.mu.Unlock()
+}
+
+// wake resumes a suspended pump (non-blocking; call with or without mu).
+func (s *Session) wake() {
+	select {
+	case s.resume <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Session) hasReadersLocked() bool {
+	return s.owner != nil || len(s.watchers) > 0 || len(s.receivers) > 0
+}
+
+// deliver sends one chunk of output to the attached clients and receivers,
+// or keeps it when there are none. This is the single path all output
+// takes.
 func (s *Session) deliver(b []byte) {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
 	s.mu.Lock()
 	s.scratch = s.scratch[:0]
 	if s.owner != nil {
 		s.scratch = append(s.scratch, s.owner)
 	}
 	s.scratch = append(s.scratch, s.watchers...)
-	s.mu.Unlock()
+	s.scratch = append(s.scratch, s.receivers...)
 	if len(s.scratch) == 0 {
-		return // nobody is attached: the output is not kept yet
+		s.buf.add(b, s.limit, s.mode == Drop)
+		s.mu.Unlock()
+		return
 	}
+	s.mu.Unlock()
 	var deadline time.Time
 	if len(s.scratch) > 1 {
 		deadline = time.Now().Add(SlowClientTimeout)
 	}
+	delivered := 0
 	for i, a := range s.scratch {
 		if err := a.c.Output(b, deadline); err != nil {
 			s.drop(a)
+		} else {
+			delivered++
 		}
 		s.scratch[i] = nil
+	}
+	s.mu.Lock()
+	if delivered > 0 {
+		s.buf.skip(len(b))
+	} else {
+		s.buf.add(b, s.limit, s.mode == Drop) // nobody got it: keep it
+	}
+	s.mu.Unlock()
+}
+
+// writeLog appends output to log_file. A failing log is reported (ls, the
+// server log) and never stops the session.
+func (s *Session) writeLog(b []byte) {
+	if s.logFile == nil {
+		return
+	}
+	if _, err := s.logFile.Write(b); err != nil {
+		s.mu.Lock()
+		first := s.logErr == ""
+		s.logErr = err.Error()
+		s.mu.Unlock()
+		if first {
+			s.reg.logf("session %s (%d): writing log %s: %v (the session keeps running)", s.Name, s.ID, s.logPath, err)
+		}
 	}
 }
 
 // drop detaches a client whose connection failed or timed out.
 func (s *Session) drop(a *attachment) {
-	if s.detach(a.c) {
+	if s.detach(a.c, true) {
 		a.c.Detached(s.Name, "too-slow")
 	}
 }
 
-// detach removes client c; it reports whether c was attached.
-func (s *Session) detach(c Client) bool {
+// detach removes client c; it reports whether c was attached. lost says
+// the client went away without detaching (the session becomes Broken).
+func (s *Session) detach(c Client, lost bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	found := false
@@ -106,20 +210,32 @@ func (s *Session) detach(c Client) bool {
 		s.owner = nil
 		found = true
 	}
-	for i, w := range s.watchers {
-		if w.c == c {
-			s.watchers = append(s.watchers[:i], s.watchers[i+1:]...)
-			found = true
-			break
-		}
-	}
-	if found && s.owner == nil && len(s.watchers) == 0 {
+	s.watchers, found = removeClient(s.watchers, c, found)
+	s.receivers, found = removeClient(s.receivers, c, found)
+	if found && !s.hasClientsLocked() {
 		s.lastDetach = time.Now()
+		s.broken = lost
+		s.startIdleLocked()
 	}
 	return found
 }
 
-// detachAll removes every client and returns them.
+func removeClient(list []*attachment, c Client, found bool) ([]*attachment, bool) {
+	for i, w := range list {
+		if w.c == c {
+			return append(list[:i], list[i+1:]...), true
+		}
+	}
+	return list, found
+}
+
+// hasClientsLocked reports whether a terminal is attached (receivers are
+// readers, not clients: they do not stop the idle clock).
+func (s *Session) hasClientsLocked() bool {
+	return s.owner != nil || len(s.watchers) > 0
+}
+
+// detachAll removes every attached client and returns them.
 func (s *Session) detachAll() []*attachment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,8 +247,94 @@ func (s *Session) detachAll() []*attachment {
 	s.owner, s.watchers = nil, nil
 	if len(all) > 0 {
 		s.lastDetach = time.Now()
+		s.broken = false
+		s.startIdleLocked()
 	}
 	return all
+}
+
+// startIdleLocked starts the idle clock (the session has no client).
+func (s *Session) startIdleLocked() {
+	s.idleSince = time.Now()
+	if s.idleTimer != nil {
+		s.idleTimer.Stop()
+		s.idleTimer = nil
+	}
+	if s.idleTimeout > 0 && !s.killed {
+		s.idleTimer = time.AfterFunc(s.idleTimeout, s.idleExpired)
+	}
+}
+
+// stopIdleLocked stops the idle clock (a client attached).
+func (s *Session) stopIdleLocked() {
+	s.idleSince = time.Time{}
+	if s.idleTimer != nil {
+		s.idleTimer.Stop()
+		s.idleTimer = nil
+	}
+}
+
+// idleExpired removes a session whose idle timeout ran out.
+func (s *Session) idleExpired() {
+	s.mu.Lock()
+	expired := !s.idleSince.IsZero() && s.idleTimeout > 0 && time.Since(s.idleSince) >= s.idleTimeout && !s.killed
+	d := s.idleTimeout
+	s.mu.Unlock()
+	if expired {
+		s.reg.logf("session %s (%d) idle for %s (idle_timeout): removing it", s.Name, s.ID, FormatIdleTimeout(d))
+		s.reg.Kill(s)
+	}
+}
+
+// SetIdleTimeout changes the idle timeout (new, detach --idle-timeout); it
+// is refused above the configuration's max_idle_timeout.
+func (s *Session) SetIdleTimeout(d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := checkIdle(d, s.maxIdle, s.Configuration); err != nil {
+		return err
+	}
+	s.idleTimeout = d
+	if !s.hasClientsLocked() {
+		since := s.idleSince
+		s.startIdleLocked()
+		if !since.IsZero() {
+			s.idleSince = since // the clock keeps running from when it started
+			if s.idleTimer != nil {
+				s.idleTimer.Reset(max(time.Until(since.Add(d)), 0))
+			}
+		}
+	}
+	return nil
+}
+
+// CheckIdleTimeout reports whether d is allowed for this session.
+func (s *Session) CheckIdleTimeout(d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return checkIdle(d, s.maxIdle, s.Configuration)
+}
+
+func checkIdle(d, maxIdle time.Duration, conf string) error {
+	if d < 0 {
+		return fmt.Errorf("invalid idle timeout %s (must not be negative)", d)
+	}
+	if maxIdle > 0 && (d == 0 || d > maxIdle) {
+		return fmt.Errorf("idle timeout %s is above the maximum %s of configuration %q (max_idle_timeout)",
+			FormatIdleTimeout(d), FormatIdleTimeout(maxIdle), conf)
+	}
+	return nil
+}
+
+// SetOutputBuffering changes the buffering mode (block or drop).
+func (s *Session) SetOutputBuffering(mode string) {
+	if mode == "" {
+		return
+	}
+	s.mu.Lock()
+	s.mode = mode
+	s.mu.Unlock()
+	s.wake()
 }
 
 // processExited is called by the reaper with the command's status.
@@ -141,6 +343,7 @@ func (s *Session) processExited(st shell.ExitStatus) {
 	s.exitStatus = &st
 	done := s.drained
 	s.mu.Unlock()
+	s.wake() // a suspended pump drains what is left
 	if done {
 		s.finish()
 	}
@@ -158,12 +361,16 @@ func (s *Session) outputEnded() {
 }
 
 // finish runs once the command has exited and its output is drained:
-// attached clients learn the status and the session is removed; with nobody
-// attached the session stays, Closed, until it is collected or killed.
+// attached clients and receivers learn the status and the session is
+// removed; with nobody attached the session stays, Closed, with its
+// unreceived output, until an attach, a receive that reaches the end or a
+// wait collects it (or kill removes it).
 func (s *Session) finish() {
+	s.dmu.Lock() // after any delivery in progress
 	s.mu.Lock()
 	if s.finished {
 		s.mu.Unlock()
+		s.dmu.Unlock()
 		return
 	}
 	s.finished = true
@@ -174,14 +381,24 @@ func (s *Session) finish() {
 		clients = append(clients, s.owner)
 	}
 	clients = append(clients, s.watchers...)
-	s.owner, s.watchers = nil, nil
+	clients = append(clients, s.receivers...)
+	attached := s.hasClientsLocked()
+	s.owner, s.watchers, s.receivers = nil, nil, nil
+	if attached {
+		s.stopIdleLocked()
+	}
+	close(s.done)
 	s.mu.Unlock()
+	s.dmu.Unlock()
 
 	s.proc.Close()
+	if s.logFile != nil {
+		s.logFile.Close()
+	}
 	for _, a := range clients {
 		a.c.Exited(s.Name, st, killed)
 	}
-	if len(clients) > 0 || killed {
+	if attached || killed {
 		s.reg.remove(s)
 	} else {
 		s.reg.logf("session %s (%d) closed: %s", s.Name, s.ID, st)
@@ -245,21 +462,44 @@ func (s *Session) resizeForAttach(cols, rows int) {
 	s.proc.Resize(cols, rows)
 }
 
+// ErrCollected is returned for a Closed session another request already
+// collected.
+var ErrCollected = errors.New("session already collected")
+
+// Received is what a receive got.
+type Received struct {
+	Data    [][]byte // the output, in order; valid after the call
+	Dropped int64    // bytes discarded (drop mode) since the last receive
+	Closed  bool     // the command has ended and every byte is now received
+	Status  shell.ExitStatus
+}
+
 // Info describes the session relative to caller.
 func (s *Session) Info(caller Caller) Info {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cols, rows := s.proc.Size()
 	info := Info{
-		ID:            s.ID,
-		Name:          s.Name,
-		Configuration: s.Configuration,
-		Command:       s.Command,
-		Cwd:           s.Cwd,
-		Pid:           s.proc.Pid(),
-		Created:       s.Created,
-		Cols:          cols,
-		Rows:          rows,
+		ID:              s.ID,
+		Name:            s.Name,
+		Configuration:   s.Configuration,
+		Command:         s.Command,
+		Cwd:             s.Cwd,
+		Pid:             s.proc.Pid(),
+		Created:         s.Created,
+		Cols:            cols,
+		Rows:            rows,
+		OutputBuffering: s.mode,
+		BufferSize:      s.limit,
+		Buffered:        s.buf.unreceived(),
+		Dropped:         s.buf.dropped,
+		Suspended:       s.suspended,
+		IdleTimeout:     s.idleTimeout,
+		LogFile:         s.logPath,
+		LogError:        s.logErr,
+	}
+	if s.idleTimeout > 0 && !s.idleSince.IsZero() {
+		info.IdleExpires = s.idleSince.Add(s.idleTimeout)
 	}
 	if s.owner != nil {
 		info.Clients++
@@ -277,6 +517,8 @@ func (s *Session) Info(caller Caller) Info {
 		info.State, info.Availability = StateOpened, AvailAvailable
 	case s.owner != nil:
 		info.State, info.Availability = StateDisconnected, AvailBusy
+	case s.broken && len(s.watchers) == 0:
+		info.State, info.Availability = StateBroken, AvailNone
 	default:
 		info.State, info.Availability = StateDisconnected, AvailNone
 	}
@@ -285,19 +527,28 @@ func (s *Session) Info(caller Caller) Info {
 
 // Info is a snapshot of a session for listing.
 type Info struct {
-	ID            int
-	Name          string
-	State         string
-	Availability  string
-	Configuration string
-	Command       []string
-	Cwd           string
-	Pid           int
-	Created       time.Time
-	Clients       int
-	Cols, Rows    int
-	Holder        ClientInfo        // the read-write client, if any
-	Exit          *shell.ExitStatus // once Closed
+	ID              int
+	Name            string
+	State           string
+	Availability    string
+	Configuration   string
+	Command         []string
+	Cwd             string
+	Pid             int
+	Created         time.Time
+	Clients         int
+	Cols, Rows      int
+	Holder          ClientInfo        // the read-write client, if any
+	Exit            *shell.ExitStatus // once Closed
+	OutputBuffering string
+	BufferSize      int64
+	Buffered        int64 // unreceived bytes held
+	Dropped         int64 // bytes discarded in drop mode
+	Suspended       bool  // block mode: the program's output is not being read
+	IdleTimeout     time.Duration
+	IdleExpires     time.Time // zero: not counting (attached, or no timeout)
+	LogFile         string
+	LogError        string
 }
 
 // Caller identifies who asks, for State and Availability.

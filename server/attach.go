@@ -74,25 +74,30 @@ func (cl *client) finish(typ uint8, v any) {
 
 // handleAttach attaches the connection's client to an existing session.
 func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
+	mode, err := outputBuffering(req.OutputBuffering)
+	if err != nil {
+		s.replyErr(c, err)
+		return
+	}
 	cl := newClient(c, req.Caller.TTY, req.ReadOnly)
 	sess, closed, err := s.reg.Attach(mux.AttachOptions{
 		Target: req.Target, Client: cl, Info: cl.info, Steal: req.Steal,
-		Cols: req.Cols, Rows: req.Rows,
+		Cols: req.Cols, Rows: req.Rows, OutputBuffering: mode,
+		Reply: func(sess *mux.Session) error { return s.writeReply(cl, sess, req) },
 	})
 	if err != nil {
 		s.replyErr(c, err)
 		return
 	}
 	if closed {
-		// The command ended while nobody was attached: report its status,
-		// which collects the session.
-		s.writeReply(cl, sess, req)
+		// The command ended while nobody was attached: its remaining output
+		// was replayed; the status collects the session.
 		st, _ := sess.ExitStatus()
 		cl.Exited(sess.Name, st, false)
 		s.reg.Collect(sess)
 		return
 	}
-	s.stream(cl, sess, req)
+	s.readClient(cl, sess)
 }
 
 // writeReply sends the attach reply and opens the gate for output.
@@ -106,18 +111,24 @@ func (s *Server) writeReply(cl *client, sess *mux.Session, req *socket.Request) 
 	return err
 }
 
-// stream runs the attached connection until it ends (steps 3-5 above).
+// stream runs a connection attached by new: reply, then the client's frames.
 func (s *Server) stream(cl *client, sess *mux.Session, req *socket.Request) {
 	if err := s.writeReply(cl, sess, req); err != nil {
-		s.reg.Detach(sess, cl)
+		s.reg.Detach(sess, cl, true)
 		cl.conn.Close()
 		return
 	}
+	s.readClient(cl, sess)
+}
+
+// readClient reads the attached client's frames until the connection ends
+// (step 4 above).
+func (s *Server) readClient(cl *client, sess *mux.Session) {
 	for {
 		typ, p, err := cl.conn.ReadFrame()
 		if err != nil {
 			// lost client (or we closed it after Detached/Exited)
-			if s.reg.Detach(sess, cl) {
+			if s.reg.Detach(sess, cl, true) {
 				s.log.Printf("session %s (%d): client %s went away without detaching", sess.Name, sess.ID, ttyOr(cl.info.TTY))
 			}
 			cl.conn.Close()
@@ -139,12 +150,12 @@ func (s *Server) stream(cl *client, sess *mux.Session, req *socket.Request) {
 			}
 			sess.Resize(cl, cols, rows)
 		case socket.MsgDetach:
-			if s.reg.Detach(sess, cl) {
+			if s.reg.Detach(sess, cl, false) {
 				cl.Detached(sess.Name, socket.ReasonDetached)
 			}
 		default:
 			s.limitedf("frame", "session %s: unexpected message 0x%02x from client: closing it", sess.Name, typ)
-			s.reg.Detach(sess, cl)
+			s.reg.Detach(sess, cl, true)
 			cl.conn.Close()
 			return
 		}

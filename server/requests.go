@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"linger/mux"
 	"linger/socket"
@@ -21,8 +22,37 @@ func sessionInfo(i mux.Info) socket.SessionInfo {
 	}
 	if i.Exit != nil {
 		out.ExitStatus = i.Exit.String()
+		if i.Exit.Signal != 0 {
+			out.ExitSignal = ptr(int(i.Exit.Signal))
+		} else {
+			out.ExitCode = ptr(i.Exit.Code)
+		}
 	}
+	out.OutputBuffering, out.BufferSize = i.OutputBuffering, i.BufferSize
+	out.BufferedBytes, out.DroppedBytes, out.Suspended = i.Buffered, i.Dropped, i.Suspended
+	out.IdleTimeoutSeconds = int64(i.IdleTimeout.Seconds())
+	if !i.IdleExpires.IsZero() {
+		out.IdleExpiresAt = ptr(i.IdleExpires)
+	}
+	out.LogFile, out.LogError = i.LogFile, i.LogError
 	return out
+}
+
+// outputBuffering checks a mode given on the command line ("" = unchanged).
+func outputBuffering(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	return mux.ParseOutputBuffering(s)
+}
+
+// idleTimeout parses an idle timeout given on the command line.
+func idleTimeout(s string) (d time.Duration, set bool, err error) {
+	if s == "" {
+		return 0, false, nil
+	}
+	d, err = mux.ParseIdleTimeout(s)
+	return d, err == nil, err
 }
 
 // handleNew creates a session; with req.Attach the connection then becomes
@@ -32,6 +62,15 @@ func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
 		Name: req.Name, Command: req.Command, Configuration: req.Configuration,
 		Cwd: req.Cwd, ClientCwd: req.Caller.Cwd, ClientEnv: req.Env, SetEnv: req.SetEnv,
 		Term: req.Term, Cols: req.Cols, Rows: req.Rows,
+	}
+	var err error
+	if o.OutputBuffering, err = outputBuffering(req.OutputBuffering); err != nil {
+		s.replyErr(c, err)
+		return
+	}
+	if o.IdleTimeout, o.IdleTimeoutSet, err = idleTimeout(req.IdleTimeout); err != nil {
+		s.replyErr(c, err)
+		return
 	}
 	if req.AttachIfExist && req.Name != "" {
 		if sess, err := s.reg.Lookup(req.Name); err == nil {
@@ -108,6 +147,30 @@ func (s *Server) handleDetach(c *socket.Conn, req *socket.Request) {
 	if err != nil {
 		s.replyErr(c, err)
 		return
+	}
+	mode, err := outputBuffering(req.OutputBuffering)
+	if err != nil {
+		s.replyErr(c, err)
+		return
+	}
+	d, set, err := idleTimeout(req.IdleTimeout)
+	if err != nil {
+		s.replyErr(c, err)
+		return
+	}
+	if set { // all or nothing: check every session's cap first
+		for _, sess := range list {
+			if err := sess.CheckIdleTimeout(d); err != nil {
+				s.replyErr(c, err)
+				return
+			}
+		}
+	}
+	for _, sess := range list {
+		if set {
+			sess.SetIdleTimeout(d)
+		}
+		sess.SetOutputBuffering(mode)
 	}
 	n := 0
 	for _, sess := range list {

@@ -194,6 +194,10 @@ func (s *Server) serve(nc *net.UnixConn) {
 		s.handleKill(c, &req)
 	case socket.OpStop:
 		s.handleStop(c, &req)
+	case socket.OpReceive:
+		s.handleReceive(c, &req)
+	case socket.OpWait:
+		s.handleWait(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

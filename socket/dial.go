@@ -47,11 +47,11 @@ func Dial(path, program string) (*Conn, error) {
 // returned as *ReplyError.
 func (c *Conn) Request(req *Request) (*Reply, error) {
 	if err := c.WriteJSON(MsgRequest, req); err != nil {
-		return nil, fmt.Errorf("lost connection to the server (%v)", err)
+		return nil, fmt.Errorf("lost connection to the server (%w)", err)
 	}
 	var rep Reply
 	if err := c.ReadJSON(MsgReply, &rep); err != nil {
-		return nil, fmt.Errorf("lost connection to the server (%v)", err)
+		return nil, fmt.Errorf("lost connection to the server (%w)", err)
 	}
 	if rep.Error != "" {
 		return &rep, &ReplyError{Code: rep.Code, Msg: rep.Error}

@@ -27,19 +27,30 @@ type Request struct {
 	Steal    bool   `json:"steal,omitempty"`
 	ReadOnly bool   `json:"read_only,omitempty"`
 
-	// OpDetach, OpKill
+	// OpDetach, OpKill, OpWait (OpReceive: Target)
 	Targets []string `json:"targets,omitempty"`
-	All     bool     `json:"all,omitempty"`
+	All     bool     `json:"all,omitempty"` // OpReceive: everything held, received or not
+
+	// OpReceive
+	Follow bool `json:"follow,omitempty"`
+
+	// OpNew, OpDetach, OpAttach, OpReceive: "" = unchanged / the
+	// configuration's; "block" or "drop"
+	OutputBuffering string `json:"output_buffering,omitempty"`
+	// OpNew, OpDetach: a duration ("2h", "none"); "" = the configuration's
+	IdleTimeout string `json:"idle_timeout,omitempty"`
 }
 
 // Request operations.
 const (
-	OpNew    = "new"
-	OpAttach = "attach"
-	OpDetach = "detach"
-	OpKill   = "kill"
-	OpList   = "list"
-	OpStop   = "stop" // end the server and every session
+	OpNew     = "new"
+	OpAttach  = "attach"
+	OpDetach  = "detach"
+	OpKill    = "kill"
+	OpList    = "list"
+	OpStop    = "stop" // end the server and every session
+	OpReceive = "receive"
+	OpWait    = "wait"
 )
 
 // Caller says where a request comes from, so the server can answer
@@ -60,6 +71,8 @@ type Reply struct {
 	Sessions  []SessionInfo `json:"sessions,omitempty"`   // OpList
 	Count     int           `json:"count,omitempty"`      // OpDetach, OpKill, OpStop
 	DetachKey string        `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: from the configuration
+	Dropped   int64         `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
+	Exits     []Exited      `json:"exits,omitempty"`      // OpWait: one per session, in the order asked
 }
 
 // Error codes in Reply.Code.
@@ -87,6 +100,18 @@ type SessionInfo struct {
 	Clients       int       `json:"clients"`
 	Size          Size      `json:"size"`
 	ExitStatus    string    `json:"exit_status,omitempty"` // "status 0", "signal 9 (killed)" once Closed
+
+	OutputBuffering    string     `json:"output_buffering"` // block or drop
+	BufferSize         int64      `json:"buffer_size"`
+	BufferedBytes      int64      `json:"buffered_bytes"` // unreceived output held
+	DroppedBytes       int64      `json:"dropped_bytes"`
+	Suspended          bool       `json:"suspended"`            // block mode, buffer full: the program's output is not read
+	IdleTimeoutSeconds int64      `json:"idle_timeout_seconds"` // 0 = none
+	IdleExpiresAt      *time.Time `json:"idle_expires_at"`      // null while attached or without timeout
+	ExitCode           *int       `json:"exit_code"`            // null while running or when killed by a signal
+	ExitSignal         *int       `json:"exit_signal"`          // null unless killed by a signal
+	LogFile            string     `json:"log_file,omitempty"`
+	LogError           string     `json:"log_error,omitempty"` // the last log_file write error
 }
 
 // Size is a terminal size in cells.

@@ -28,6 +28,9 @@
 // carries the attached stream: MsgOutput from the server (raw pty bytes, no
 // encoding), MsgInput, MsgResize and MsgDetach from the client, and at the
 // end one of MsgDetached or MsgExited from the server before it closes.
+// A receive request gets its output the same way, as MsgOutput frames
+// ending with MsgExited (the command ended: the session is collected) or
+// MsgEnd (it still runs).
 // Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
 // with a 5-byte header, so there is no per-byte work.
 //
@@ -65,6 +68,7 @@ const (
 	MsgDetach   uint8 = 0x33 // client: detach me (empty payload)
 	MsgDetached uint8 = 0x34 // server: you are detached; JSON Detached
 	MsgExited   uint8 = 0x35 // server: the session's command ended; JSON Exited
+	MsgEnd      uint8 = 0x36 // server: receive has no more output (empty payload)
 )
 
 // ErrFrameTooLarge is returned for a frame whose length exceeds MaxFrame.

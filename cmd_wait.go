@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"linger/socket"
+)
+
+var waitCommand = &cli.Command{
+	Name:      "wait",
+	Usage:     "wait for sessions' commands to end",
+	ArgsUsage: "NAME|ID...",
+	Description: `Blocks until the commands of the named sessions have ended, collects them
+(removes the sessions) and exits with the status of the first one, in the
+order given, that failed: 0 if all succeeded, 128+N for a command killed by
+signal N, like a shell. A session that is already Closed returns at once.
+With --timeout, gives up after DURATION and exits 124, like timeout(1).`,
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 90s, 2h) and exit 124"},
+	},
+	Action: waitAction,
+}
+
+// exitTimeout is wait's exit status on timeout, as timeout(1).
+const exitTimeout = 124
+
+func waitAction(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usagef("wait needs one or more session NAMEs or IDs")
+	}
+	var timeout time.Duration
+	if s := c.String("timeout"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return usagef("--timeout %q: expected a positive duration like 90s or 2h", s)
+		}
+		timeout = d
+	}
+	conn, err := connect(c, false)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if timeout > 0 {
+		conn.Unix().SetReadDeadline(time.Now().Add(timeout))
+	}
+	rep, err := conn.Request(&socket.Request{Op: socket.OpWait, Caller: caller(), Targets: c.Args().Slice()})
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			fmt.Fprintf(os.Stderr, "linger: wait: timed out after %s\n", timeout)
+			return exitStatus(exitTimeout)
+		}
+		return err
+	}
+	for _, e := range rep.Exits {
+		if e.ShellCode != 0 {
+			return exitStatus(e.ShellCode)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package mux
+
+// chunkSize is the unit in which output is kept: memory is taken one chunk
+// at a time as output arrives, so a quiet session's buffer costs nothing.
+const chunkSize = 64 << 10
+
+// outbuf keeps a session's output for whoever comes back, addressed by
+// absolute byte offset since the session started.
+//
+// It holds the bytes from start to end. Bytes before recv have been
+// received (written to an attached client or printed by receive); they are
+// kept only until the space is needed or a client attaches, so `receive
+// --all` can print them again. Output written straight to attached clients
+// is counted (end and recv advance) but never copied here.
+//
+// The owner (Session) holds its lock around every method.
+type outbuf struct {
+	chunks  [][]byte // chunks[0][0] is at offset start; all but the last are full
+	start   int64
+	end     int64 // offset after the last byte the program wrote
+	recv    int64 // offset up to which output has been received
+	dropped int64 // bytes discarded in drop mode, in all
+	unseen  int64 // dropped bytes no receive has reported yet
+}
+
+// unreceived is how many bytes are held that nobody has received.
+func (b *outbuf) unreceived() int64 { return b.end - b.recv }
+
+// held is how many bytes are held, received or not.
+func (b *outbuf) held() int64 { return b.end - b.start }
+
+// skip counts output that went straight to a client: received, not kept.
+// Anything still held was received before it (attach replays first).
+func (b *outbuf) skip(n int) {
+	b.release()
+	b.end += int64(n)
+	b.start, b.recv = b.end, b.end
+}
+
+// add keeps p as unreceived output. In drop mode (limit > 0 and drop set),
+// the oldest bytes go first: received ones, then unreceived ones (counted
+// as dropped) so that at most limit bytes are held. In block mode the
+// caller stops reading before unreceived output exceeds the limit; received
+// bytes still make room.
+func (b *outbuf) add(p []byte, limit int64, drop bool) {
+	for len(p) > 0 {
+		if n := len(b.chunks); n == 0 || len(b.chunks[n-1]) == cap(b.chunks[n-1]) {
+			b.chunks = append(b.chunks, make([]byte, 0, chunkSize))
+		}
+		last := &b.chunks[len(b.chunks)-1]
+		k := min(cap(*last)-len(*last), len(p))
+		*last = append(*last, p[:k]...)
+		p = p[k:]
+		b.end += int64(k)
+	}
+	if excess := b.held() - limit; excess > 0 {
+		// received bytes make room first
+		b.trim(min(excess, b.recv-b.start))
+		if excess = b.held() - limit; excess > 0 && drop {
+			b.trim(excess)
+			b.recv = max(b.recv, b.start)
+			b.dropped += excess
+			b.unseen += excess
+		}
+	}
+}
+
+// trim discards n bytes from the front.
+func (b *outbuf) trim(n int64) {
+	b.start += n
+	for len(b.chunks) > 0 {
+		first := int64(len(b.chunks[0]))
+		if n < first {
+			b.chunks[0] = b.chunks[0][n:]
+			return
+		}
+		n -= first
+		b.chunks[0] = nil
+		b.chunks = b.chunks[1:]
+	}
+	if len(b.chunks) == 0 {
+		b.chunks = nil
+	}
+}
+
+// read returns the held bytes from offset from on (clamped to what is
+// held), as slices that stay valid: chunks are only ever appended to or
+// dropped, never rewritten.
+func (b *outbuf) read(from int64) [][]byte {
+	from = max(from, b.start)
+	var out [][]byte
+	off := b.start
+	for _, c := range b.chunks {
+		n := int64(len(c))
+		if off+n > from {
+			skip := max(from-off, 0)
+			out = append(out, c[skip:])
+		}
+		off += n
+	}
+	return out
+}
+
+// release frees everything held (a client attached and received it).
+func (b *outbuf) release() {
+	b.trim(b.held())
+	b.chunks = nil
+}

@@ -1,0 +1,198 @@
+package mux
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sizes of the output buffer of a session (buffer_size).
+const (
+	DefaultBufferSize int64 = 8 << 20 // 8MiB
+	MinBufferSize     int64 = 4 << 10 // 4KiB
+	MaxBufferSize     int64 = 1 << 30 // 1GiB
+)
+
+// Values of output_buffering.
+const (
+	OutputBlock = "block" // stop reading the program's output when the buffer is full
+	OutputDrop  = "drop"  // keep reading, discard the oldest output
+)
+
+// sizeUnits are the units ParseSize accepts and FormatSize writes, largest
+// first.
+var sizeUnits = []struct {
+	name string
+	size int64
+}{
+	{"GiB", 1 << 30},
+	{"MiB", 1 << 20},
+	{"KiB", 1 << 10},
+	{"B", 1},
+}
+
+// ParseSize parses a size: a non-negative integer number of bytes, alone or
+// followed by one of the units B, KiB, MiB, GiB (case-insensitive), such
+// as "4096", "64KiB", "8MiB" or "1GiB". It checks no range: see
+// ParseBufferSize.
+func ParseSize(s string) (int64, error) {
+	bad := fmt.Errorf("invalid size %q (expected a number with B, KiB, MiB or GiB, e.g. \"64KiB\")", s)
+	digits := s
+	unit := int64(1)
+	if i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		digits, unit = s[:i], 0
+		for _, u := range sizeUnits {
+			if strings.EqualFold(s[i:], u.name) {
+				unit = u.size
+			}
+		}
+		if unit == 0 {
+			return 0, bad
+		}
+	}
+	if digits == "" {
+		return 0, bad
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n > (1<<63-1)/unit {
+		return 0, fmt.Errorf("invalid size %q (too large)", s)
+	}
+	return n * unit, nil
+}
+
+// ParseBufferSize parses a size as ParseSize does and checks that it is a
+// valid buffer_size, MinBufferSize to MaxBufferSize.
+func ParseBufferSize(s string) (int64, error) {
+	n, err := ParseSize(s)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkBufferSize(n); err != nil {
+		return 0, fmt.Errorf("buffer size %q is out of range (expected: %s to %s)", s, FormatSize(MinBufferSize), FormatSize(MaxBufferSize))
+	}
+	return n, nil
+}
+
+// checkBufferSize reports whether n bytes is a valid buffer_size.
+func checkBufferSize(n int64) error {
+	if n < MinBufferSize || n > MaxBufferSize {
+		return fmt.Errorf("buffer size %d is out of range (expected: %s to %s)", n, FormatSize(MinBufferSize), FormatSize(MaxBufferSize))
+	}
+	return nil
+}
+
+// FormatSize writes n bytes in the largest unit that divides it evenly:
+// 8388608 is "8MiB", 65536 is "64KiB", 1536 is "1536B", 0 is "0B".
+// ParseSize reads it back.
+func FormatSize(n int64) string {
+	for _, u := range sizeUnits {
+		if n != 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
+// ParseIdleTimeout parses an idle timeout: "none" (any case) or "0" for
+// none (0), else a non-negative Go duration such as "90s", "2h" or
+// "1h30m" (time.ParseDuration).
+func ParseIdleTimeout(s string) (time.Duration, error) {
+	if strings.EqualFold(s, "none") || s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid idle timeout %q (expected a duration like \"90s\" or \"2h\", or \"none\")", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("invalid idle timeout %q (must not be negative)", s)
+	}
+	return d, nil
+}
+
+// FormatIdleTimeout writes an idle timeout the way ParseIdleTimeout reads
+// it: 0 is "none", others are d.String() without trailing zero units
+// ("2h", "1h30m", "1m30s").
+func FormatIdleTimeout(d time.Duration) string {
+	if d == 0 {
+		return "none"
+	}
+	return formatDuration(d)
+}
+
+// formatDuration is d.String() without trailing zero minutes and seconds.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+	}
+	return s
+}
+
+// ParseOutputBuffering checks an output_buffering value, "block" or "drop"
+// in any case, and returns it in lower case.
+func ParseOutputBuffering(s string) (string, error) {
+	switch l := strings.ToLower(s); l {
+	case OutputBlock, OutputDrop:
+		return l, nil
+	}
+	return "", fmt.Errorf("invalid output buffering %q (expected: %s|%s)", s, OutputBlock, OutputDrop)
+}
+
+// logFilePlaceholders are the placeholders a log_file may contain.
+var logFilePlaceholders = []string{"{name}", "{id}"}
+
+// checkLogFile says what is wrong with a log_file template, or returns "".
+func checkLogFile(tmpl string) string {
+	if strings.ContainsRune(tmpl, 0) {
+		return "path may not contain a NUL byte"
+	}
+	if strings.HasPrefix(tmpl, "~") && tmpl != "~" && !strings.HasPrefix(tmpl, "~/") {
+		return fmt.Sprintf("~user in %q is not supported (expected: an absolute path, ~/path, or a path relative to the session's directory)", tmpl)
+	}
+	rest := tmpl
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			return ""
+		}
+		end := strings.IndexAny(rest[open+1:], "{}")
+		if end < 0 {
+			return "" // a lone '{' is literal
+		}
+		end += open + 1
+		if rest[end] == '{' { // "{a{name}": the first '{' is literal
+			rest = rest[end:]
+			continue
+		}
+		if p := rest[open : end+1]; !slices.Contains(logFilePlaceholders, p) {
+			return fmt.Sprintf("unknown placeholder %s (expected: %s)", p, strings.Join(logFilePlaceholders, ", "))
+		}
+		rest = rest[end+1:]
+	}
+}
+
+// ExpandLogFile turns a log_file template into the path of a session's log:
+// {name} and {id} become the session's name and ID, a leading "~" or "~/"
+// is $HOME (home), and a relative path is made relative to the session's
+// directory cwd. An empty template (no log) gives "".
+func ExpandLogFile(tmpl, name string, id int, home, cwd string) string {
+	if tmpl == "" {
+		return ""
+	}
+	expand := strings.NewReplacer("{name}", name, "{id}", strconv.Itoa(id)).Replace
+	if tmpl == "~" || strings.HasPrefix(tmpl, "~/") {
+		return filepath.Join(home, expand(tmpl[1:]))
+	}
+	path := expand(tmpl)
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(cwd, path)
+}
