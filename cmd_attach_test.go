@@ -187,8 +187,8 @@ func TestAttachSurvivesClientKilled(t *testing.T) {
 	tm.Kill(syscall.SIGKILL)
 	tm.WaitExit()
 	s := naWaitSession(t, e, "x", "free", func(s *socket.SessionInfo) bool { return s.Clients == 0 })
-	if s.State != "Disconnected" || s.Availability != "None" {
-		t.Errorf("after the client was killed: %s/%s, want Disconnected/None", s.State, s.Availability)
+	if s.State != "Broken" || s.Availability != "None" {
+		t.Errorf("after the client was killed: %s/%s, want Broken/None", s.State, s.Availability)
 	}
 	tm = e.Start(80, 24, "attach", "x")
 	naShRun(tm, `echo "again=$V"`, "again=alive")
@@ -202,8 +202,8 @@ func TestAttachSurvivesTerminalClosed(t *testing.T) {
 	tm.Close()
 	tm.WaitExit()
 	s := naWaitSession(t, e, "x", "free", func(s *socket.SessionInfo) bool { return s.Clients == 0 })
-	if s.State != "Disconnected" || s.Availability != "None" {
-		t.Errorf("after the terminal closed: %s/%s, want Disconnected/None", s.State, s.Availability)
+	if s.State != "Broken" || s.Availability != "None" {
+		t.Errorf("after the terminal closed: %s/%s, want Broken/None", s.State, s.Availability)
 	}
 	tm = e.Start(80, 24, "attach", "x")
 	naShRun(tm, `echo "again=$V"`, "again=hungup")

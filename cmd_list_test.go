@@ -254,7 +254,7 @@ func runBin(envv []string, dir string, args ...string) (result, error) {
 // ---------------------------------------------------------------------------
 // ls
 
-var lsHeader = []string{"ID", "NAME", "STATE", "AVAILABILITY", "CONFIGURATION", "CREATED", "SIZE", "COMMAND"}
+var lsHeader = []string{"ID", "NAME", "STATE", "AVAILABILITY", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "IDLE", "CREATED", "COMMAND"}
 
 func TestListTable(t *testing.T) {
 	e := newEnv(t)
@@ -271,13 +271,13 @@ func TestListTable(t *testing.T) {
 	if strings.Join(rows[0], "|") != strings.Join(lsHeader, "|") {
 		t.Errorf("header = %q, want %q", rows[0], lsHeader)
 	}
-	want := []string{"1", "x", "Disconnected", "None", "default", "", "80x24", `sh -c 'sleep 100'`}
+	want := []string{"1", "x", "Disconnected", "None", "default", "block", "0B", "0B", "none", "", `sh -c 'sleep 100'`}
 	row := rows[1]
 	if len(row) != len(want) {
 		t.Fatalf("row has %d cells %q, want %d\n%s", len(row), row, len(want), r.Stdout)
 	}
 	for i, w := range want {
-		if i == 5 {
+		if i == 9 {
 			if !regexp.MustCompile(`^\d+s ago$`).MatchString(row[i]) {
 				t.Errorf("CREATED = %q, want \"Ns ago\"", row[i])
 			}
@@ -288,14 +288,13 @@ func TestListTable(t *testing.T) {
 		}
 	}
 
-	// A second session comes after the first, with the next ID, and its own
-	// size.
+	// A second session comes after the first, with the next ID.
 	r = e.Run("new", "-d", "--size", "100x30", "y", "--", "sleep", "100")
 	if r.Code != 0 || r.Stdout != "y\n" {
 		t.Fatalf("new -d --size 100x30 y\n%v", r)
 	}
 	rows = tableRows(e.Run("ls").Stdout)
-	if len(rows) != 3 || rows[1][1] != "x" || rows[2][0] != "2" || rows[2][1] != "y" || rows[2][6] != "100x30" || rows[2][7] != "sleep 100" {
+	if len(rows) != 3 || rows[1][1] != "x" || rows[2][0] != "2" || rows[2][1] != "y" || rows[2][10] != "sleep 100" {
 		t.Errorf("after a second session, rows = %q", rows)
 	}
 }
@@ -324,6 +323,9 @@ func TestListJSON(t *testing.T) {
 		"id": "number", "name": "string", "state": "string", "availability": "string",
 		"configuration": "string", "command": "array", "cwd": "string", "pid": "number",
 		"created": "string", "clients": "number", "size": "object",
+		"output_buffering": "string", "buffer_size": "number", "buffered_bytes": "number",
+		"dropped_bytes": "number", "suspended": "bool", "idle_timeout_seconds": "number",
+		"idle_expires_at": "null", "exit_code": "null", "exit_signal": "null",
 	}
 	kind := func(v any) string {
 		switch v.(type) {

@@ -19,7 +19,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	defer s.dmu.Unlock()
 	s.mu.Lock()
 	if s.finished {
-		replay, end := s.buf.read(s.buf.recv), s.buf.end
+		replay, end := s.unreceivedLocked()
 		s.mu.Unlock()
 		if err := o.Reply(s); err != nil {
 			return false, err
@@ -46,7 +46,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	}
 	s.broken = false
 	s.stopIdleLocked()
-	replay, end := s.buf.read(s.buf.recv), s.buf.end
+	replay, end := s.unreceivedLocked()
 	s.mu.Unlock()
 
 	if stolen != nil {
@@ -63,52 +63,65 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	return false, nil
 }
 
+// unreceivedLocked returns the held output nobody has received, and the
+// offset it ends at.
+func (s *Session) unreceivedLocked() ([][]byte, int64) {
+	if s.x == nil {
+		return nil, 0
+	}
+	return s.x.buf.read(s.x.buf.recv), s.x.buf.end
+}
+
 // replay writes held unreceived output to a client that just attached,
 // marks it received and frees it (an attached session keeps nothing).
 func (s *Session) replay(a *attachment, data [][]byte, end int64, mode string) {
 	ok := true
 	for _, p := range data {
-		if a.c.Output(p, time.Time{}) != nil {
+		// bounded: the pump waits for this replay
+		if a.c.Output(p, time.Now().Add(SlowClientTimeout)) != nil {
 			ok = false
 			break
 		}
 	}
 	s.mu.Lock()
-	if ok {
-		s.buf.recv = max(s.buf.recv, end)
+	if ok && s.x != nil {
+		s.x.buf.recv = max(s.x.buf.recv, end)
 		if s.hasClientsLocked() {
-			s.buf.release()
+			s.x.buf.release()
 		}
 	}
 	if mode != "" {
-		s.mode = mode
+		s.dropMode = mode == Drop
 	}
+	s.wakeLocked()
 	s.mu.Unlock()
-	s.wake()
 }
 
-// Receive hands held output to w (a receive request): the unreceived bytes,
+// Receive hands held output to r (a receive request): the unreceived bytes,
 // or with all everything still held. It is written under dmu, so with
 // follow the receiver is registered with no byte missed or repeated, and
-// live output follows. Bytes count as received once written.
-// reply is called under the lock before any output is written, with the
-// number of bytes dropped since the last receive.
+// live output follows. Bytes count as received once written. reply is
+// called before any output, with the bytes dropped since the last receive.
 func (s *Session) Receive(r Client, all, follow bool, mode string, deadline time.Time, reply func(dropped int64) error) (Received, error) {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
 	s.mu.Lock()
-	from := s.buf.recv
-	if all {
-		from = s.buf.start
+	var res Received
+	var data [][]byte
+	var end int64
+	if x := s.x; x != nil {
+		from := x.buf.recv
+		if all {
+			from = x.buf.start
+		}
+		data, end = x.buf.read(from), x.buf.end
+		res.Dropped, x.buf.unseen = x.buf.unseen, 0
 	}
-	data, end := s.buf.read(from), s.buf.end
-	res := Received{Dropped: s.buf.unseen}
-	s.buf.unseen = 0
 	if mode != "" {
-		s.mode = mode
+		s.dropMode = mode == Drop
 	}
+	s.wakeLocked()
 	s.mu.Unlock()
-	s.wake()
 
 	if err := reply(res.Dropped); err != nil {
 		return res, err
@@ -121,21 +134,26 @@ func (s *Session) Receive(r Client, all, follow bool, mode string, deadline time
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.buf.recv = max(s.buf.recv, end)
-	res.Closed = s.finished && s.buf.recv >= s.buf.end
+	if x := s.x; x != nil {
+		x.buf.recv = max(x.buf.recv, end)
+	}
+	res.Closed = s.finished && (s.x == nil || s.x.buf.unreceived() == 0)
 	if s.exitStatus != nil {
 		res.Status = *s.exitStatus
 	}
 	if follow && !s.finished {
-		s.receivers = append(s.receivers, &attachment{c: r, ClientInfo: ClientInfo{Since: time.Now(), ReadOnly: true}})
+		x := s.ext()
+		x.receivers = append(x.receivers, &attachment{c: r, ClientInfo: ClientInfo{Since: time.Now(), ReadOnly: true}})
 	}
-	s.wake()
+	s.wakeLocked()
 	return res, nil
 }
 
 // StopReceiving removes a follow receiver (its connection ended).
 func (s *Session) StopReceiving(r Client) {
 	s.mu.Lock()
-	s.receivers, _ = removeClient(s.receivers, r, false)
+	if s.x != nil {
+		s.x.receivers, _ = removeClient(s.x.receivers, r, false)
+	}
 	s.mu.Unlock()
 }

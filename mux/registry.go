@@ -213,41 +213,43 @@ func (r *Registry) start(id int, name string, conf *Configuration, o NewOptions)
 	}
 	s := &Session{
 		ID: id, Name: name, Configuration: conf.Name, Command: argv, Cwd: cwd,
-		Created: time.Now(), reg: r,
-		done: make(chan struct{}), resume: make(chan struct{}, 1),
-		mode: Block, limit: conf.BufferSize, idleTimeout: conf.IdleTimeout, maxIdle: conf.MaxIdleTimeout,
+		Created: time.Now(), reg: r, limit: conf.BufferSize,
 	}
-	if conf.OutputBuffering != "" {
-		s.mode = conf.OutputBuffering
-	}
+	mode := conf.OutputBuffering
 	if o.OutputBuffering != "" {
-		s.mode = o.OutputBuffering
+		mode = o.OutputBuffering
 	}
+	s.dropMode = mode == Drop
 	if s.limit <= 0 {
 		s.limit = DefaultBufferSize
 	}
+	idle, maxIdle := conf.IdleTimeout, conf.MaxIdleTimeout
 	if o.IdleTimeoutSet {
-		s.idleTimeout = o.IdleTimeout
-	} else if s.idleTimeout == 0 && s.maxIdle > 0 {
-		s.idleTimeout = s.maxIdle // "never" would exceed the cap
+		idle = o.IdleTimeout
+	} else if idle == 0 && maxIdle > 0 {
+		idle = maxIdle // "never" would exceed the cap
 	}
-	if err := checkIdle(s.idleTimeout, s.maxIdle, conf.Name); err != nil {
+	if err := checkIdle(idle, maxIdle, conf.Name); err != nil {
 		return nil, err
 	}
+	if idle > 0 || maxIdle > 0 {
+		s.ext().idleTimeout, s.x.maxIdle = idle, maxIdle
+	}
 	if conf.LogFile != "" {
-		s.logPath = ExpandLogFile(conf.LogFile, name, id, env.get("HOME"), cwd)
-		f, err := os.OpenFile(s.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
+		lg := &s.ext().log
+		lg.path = ExpandLogFile(conf.LogFile, name, id, env.get("HOME"), cwd)
+		f, err := os.OpenFile(lg.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
 		if err != nil {
-			s.logErr = err.Error()
+			lg.err = err.Error()
 			r.logf("session %s (%d): cannot open log: %v (the session runs without it)", name, id, err)
 		} else {
-			s.logFile = f
+			lg.file = f
 		}
 	}
 	proc, err := shell.Start(shell.Options{Argv: argv, Env: env.list(), Dir: cwd, Cols: cols, Rows: rows}, s.processExited)
 	if err != nil {
-		if s.logFile != nil {
-			s.logFile.Close()
+		if s.x != nil && s.x.log.file != nil {
+			s.x.log.file.Close()
 		}
 		return nil, err
 	}
@@ -326,10 +328,7 @@ func (r *Registry) mostRecentLocked() (*Session, error) {
 	for _, s := range r.byID {
 		s.mu.Lock()
 		free := s.owner == nil
-		t := s.lastDetach
-		if t.IsZero() {
-			t = s.Created
-		}
+		t := s.idleStartLocked()
 		s.mu.Unlock()
 		if free && (best == nil || t.After(bestT)) {
 			best, bestT = s, t

@@ -51,31 +51,47 @@ type Session struct {
 	mu         sync.Mutex
 	owner      *attachment   // the read-write client, if any
 	watchers   []*attachment // read-only clients
-	receivers  []*attachment // receive --follow
-	lastDetach time.Time     // when the last client left (zero: never attached)
-	broken     bool          // the last client was lost, not detached
+	lastDetach int64         // unix nanoseconds when the last client left (0: never attached)
 	exitStatus *shell.ExitStatus
-	drained    bool // the pump saw the end of the output
-	finished   bool // finish ran: the pty is closed
-	killed     bool // removed by Kill, idle expiry or shutdown
-	done       chan struct{}
+	limit      int64         // buffer_size
+	done       chan struct{} // made by the first Done, closed by finish
+	drained    bool          // the pump saw the end of the output
+	finished   bool          // finish ran: the pty is closed
+	killed     bool          // removed by Kill, idle expiry or shutdown
+	broken     bool          // the last client was lost, not detached
+	dropMode   bool          // output_buffering = drop (else block)
+	suspended  bool          // block mode: the pump waits for room
 
-	buf       outbuf
-	mode      string // Block or Drop
-	limit     int64  // buffer_size
-	suspended bool   // block mode: the pump waits for room
-	resume    chan struct{}
+	// x holds what only some sessions need, made on first use, so that an
+	// idle session with an empty buffer costs what it did before buffering.
+	x *sessionExtra
+}
 
+// sessionExtra is the part of a session made on demand: kept output, follow
+// receivers, the idle clock and log_file.
+type sessionExtra struct {
+	buf         outbuf
+	receivers   []*attachment // receive --follow
 	idleTimeout time.Duration // 0: never expires
 	maxIdle     time.Duration // the configuration's cap, 0: none
 	idleTimer   *time.Timer
-	idleSince   time.Time
+	resume      chan struct{} // made when the pump suspends; closed to resume it
+	log         sessionLog
+}
 
-	logFile *os.File
-	logPath string
-	logErr  string // the last log write error, for ls
+// sessionLog is a session's log_file.
+type sessionLog struct {
+	file *os.File // nil if none, or it could not be opened
+	path string   // "" without log_file
+	err  string   // the last error, for ls
+}
 
-	scratch []*attachment // pump-only: clients to deliver to
+// ext returns the session's extra state, making it. mu must be held.
+func (s *Session) ext() *sessionExtra {
+	if s.x == nil {
+		s.x = &sessionExtra{}
+	}
+	return s.x
 }
 
 // Pid is the process ID of the session's command.
@@ -85,20 +101,32 @@ func (s *Session) Pid() int { return s.proc.Pid() }
 func (s *Session) PtyName() string { return s.proc.PtyName() }
 
 // Done is closed when the session's command has ended and its output is
-// drained.
-func (s *Session) Done() <-chan struct{} { return s.done }
+// drained. The channel is made on demand: most sessions are never waited
+// for.
+func (s *Session) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+		if s.finished {
+			close(s.done)
+		}
+	}
+	return s.done
+}
 
 // pump reads the program's output until it ends and delivers it. It is the
 // only goroutine a session has; while the program is quiet it holds no
 // buffer (shell.Process.ReadSome waits in the runtime poller).
 func (s *Session) pump() {
+	var to []*attachment // reused: who gets each chunk
 	for {
 		s.waitRoom()
 		b, err := s.proc.ReadSome()
 		if err != nil {
 			break
 		}
-		s.deliver(b)
+		to = s.deliver(b, to[:0])
 		s.writeLog(b)
 		shell.Release(b)
 	}
@@ -112,83 +140,98 @@ func (s *Session) pump() {
 // resumes it.
 func (s *Session) waitRoom() {
 	s.mu.Lock()
-	for s.mode == Block && s.buf.unreceived() >= s.limit && !s.hasReadersLocked() &&
+	for !s.dropMode && s.x != nil && s.x.buf.unreceived() >= s.limit && !s.hasReadersLocked() &&
 		s.exitStatus == nil && !s.killed {
 		s.suspended = true
+		if s.x.resume == nil {
+			s.x.resume = make(chan struct{})
+		}
+		resume := s.x.resume
 		s.mu.Unlock()
-		<-s.resume
+		<-resume
 		s.mu.Lock()
 	}
 	s.suspended = false
 	s.mu.Unlock()
 }
 
-// wake resumes a suspended pump (non-blocking; call with or without mu).
-func (s *Session) wake() {
-	select {
-	case s.resume <- struct{}{}:
-	default:
+// wakeLocked resumes a suspended pump so it checks again; mu is held.
+func (s *Session) wakeLocked() {
+	if s.x != nil && s.x.resume != nil {
+		close(s.x.resume)
+		s.x.resume = nil
 	}
 }
 
+// wake is wakeLocked for callers not holding mu.
+func (s *Session) wake() {
+	s.mu.Lock()
+	s.wakeLocked()
+	s.mu.Unlock()
+}
+
 func (s *Session) hasReadersLocked() bool {
-	return s.owner != nil || len(s.watchers) > 0 || len(s.receivers) > 0
+	return s.owner != nil || len(s.watchers) > 0 || (s.x != nil && len(s.x.receivers) > 0)
 }
 
 // deliver sends one chunk of output to the attached clients and receivers,
 // or keeps it when there are none. This is the single path all output
 // takes.
-func (s *Session) deliver(b []byte) {
+// to is scratch space, returned for reuse.
+func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
 	s.mu.Lock()
-	s.scratch = s.scratch[:0]
 	if s.owner != nil {
-		s.scratch = append(s.scratch, s.owner)
+		to = append(to, s.owner)
 	}
-	s.scratch = append(s.scratch, s.watchers...)
-	s.scratch = append(s.scratch, s.receivers...)
-	if len(s.scratch) == 0 {
-		s.buf.add(b, s.limit, s.mode == Drop)
+	to = append(to, s.watchers...)
+	if s.x != nil {
+		to = append(to, s.x.receivers...)
+	}
+	if len(to) == 0 {
+		s.ext().buf.add(b, s.limit, s.dropMode)
 		s.mu.Unlock()
-		return
+		return to
 	}
 	s.mu.Unlock()
 	var deadline time.Time
-	if len(s.scratch) > 1 {
+	if len(to) > 1 {
 		deadline = time.Now().Add(SlowClientTimeout)
 	}
 	delivered := 0
-	for i, a := range s.scratch {
+	for i, a := range to {
 		if err := a.c.Output(b, deadline); err != nil {
 			s.drop(a)
 		} else {
 			delivered++
 		}
-		s.scratch[i] = nil
+		to[i] = nil
 	}
 	s.mu.Lock()
-	if delivered > 0 {
-		s.buf.skip(len(b))
-	} else {
-		s.buf.add(b, s.limit, s.mode == Drop) // nobody got it: keep it
+	if delivered == 0 {
+		s.ext().buf.add(b, s.limit, s.dropMode) // nobody got it: keep it
+	} else if s.x != nil {
+		s.x.buf.skip(len(b))
 	}
 	s.mu.Unlock()
+	return to
 }
 
 // writeLog appends output to log_file. A failing log is reported (ls, the
 // server log) and never stops the session.
 func (s *Session) writeLog(b []byte) {
-	if s.logFile == nil {
+	if s.x == nil || s.x.log.file == nil { // x is made before the pump starts
 		return
 	}
-	if _, err := s.logFile.Write(b); err != nil {
+	lg := &s.x.log
+	if _, err := lg.file.Write(b); err != nil {
 		s.mu.Lock()
-		first := s.logErr == ""
-		s.logErr = err.Error()
+		first := lg.err == ""
+		lg.err = err.Error()
 		s.mu.Unlock()
 		if first {
-			s.reg.logf("session %s (%d): writing log %s: %v (the session keeps running)", s.Name, s.ID, s.logPath, err)
+			s.reg.logf("session %s (%d): writing log %s: %v (the session keeps running)", s.Name, s.ID, lg.path, err)
 		}
 	}
 }
@@ -211,9 +254,11 @@ func (s *Session) detach(c Client, lost bool) bool {
 		found = true
 	}
 	s.watchers, found = removeClient(s.watchers, c, found)
-	s.receivers, found = removeClient(s.receivers, c, found)
+	if s.x != nil {
+		s.x.receivers, found = removeClient(s.x.receivers, c, found)
+	}
 	if found && !s.hasClientsLocked() {
-		s.lastDetach = time.Now()
+		s.lastDetach = time.Now().UnixNano()
 		s.broken = lost
 		s.startIdleLocked()
 	}
@@ -246,39 +291,49 @@ func (s *Session) detachAll() []*attachment {
 	all = append(all, s.watchers...)
 	s.owner, s.watchers = nil, nil
 	if len(all) > 0 {
-		s.lastDetach = time.Now()
+		s.lastDetach = time.Now().UnixNano()
 		s.broken = false
 		s.startIdleLocked()
 	}
 	return all
 }
 
+// idleStartLocked is when the session became idle: its last client left,
+// or it was created detached.
+func (s *Session) idleStartLocked() time.Time {
+	if s.lastDetach != 0 {
+		return time.Unix(0, s.lastDetach)
+	}
+	return s.Created
+}
+
 // startIdleLocked starts the idle clock (the session has no client).
 func (s *Session) startIdleLocked() {
-	s.idleSince = time.Now()
-	if s.idleTimer != nil {
-		s.idleTimer.Stop()
-		s.idleTimer = nil
+	s.stopIdleLocked()
+	if s.x == nil || s.x.idleTimeout <= 0 || s.killed {
+		return
 	}
-	if s.idleTimeout > 0 && !s.killed {
-		s.idleTimer = time.AfterFunc(s.idleTimeout, s.idleExpired)
-	}
+	left := max(time.Until(s.idleStartLocked().Add(s.x.idleTimeout)), 0)
+	s.x.idleTimer = time.AfterFunc(left, s.idleExpired)
 }
 
 // stopIdleLocked stops the idle clock (a client attached).
 func (s *Session) stopIdleLocked() {
-	s.idleSince = time.Time{}
-	if s.idleTimer != nil {
-		s.idleTimer.Stop()
-		s.idleTimer = nil
+	if s.x != nil && s.x.idleTimer != nil {
+		s.x.idleTimer.Stop()
+		s.x.idleTimer = nil
 	}
 }
 
 // idleExpired removes a session whose idle timeout ran out.
 func (s *Session) idleExpired() {
 	s.mu.Lock()
-	expired := !s.idleSince.IsZero() && s.idleTimeout > 0 && time.Since(s.idleSince) >= s.idleTimeout && !s.killed
-	d := s.idleTimeout
+	expired := s.x != nil && s.x.idleTimer != nil && !s.hasClientsLocked() && !s.killed &&
+		!time.Now().Before(s.idleStartLocked().Add(s.x.idleTimeout))
+	var d time.Duration
+	if expired {
+		d = s.x.idleTimeout
+	}
 	s.mu.Unlock()
 	if expired {
 		s.reg.logf("session %s (%d) idle for %s (idle_timeout): removing it", s.Name, s.ID, FormatIdleTimeout(d))
@@ -287,23 +342,17 @@ func (s *Session) idleExpired() {
 }
 
 // SetIdleTimeout changes the idle timeout (new, detach --idle-timeout); it
-// is refused above the configuration's max_idle_timeout.
+// is refused above the configuration's max_idle_timeout. A running clock
+// keeps counting from when the session became idle.
 func (s *Session) SetIdleTimeout(d time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := checkIdle(d, s.maxIdle, s.Configuration); err != nil {
+	if err := s.checkIdleLocked(d); err != nil {
 		return err
 	}
-	s.idleTimeout = d
+	s.ext().idleTimeout = d
 	if !s.hasClientsLocked() {
-		since := s.idleSince
 		s.startIdleLocked()
-		if !since.IsZero() {
-			s.idleSince = since // the clock keeps running from when it started
-			if s.idleTimer != nil {
-				s.idleTimer.Reset(max(time.Until(since.Add(d)), 0))
-			}
-		}
 	}
 	return nil
 }
@@ -312,7 +361,15 @@ func (s *Session) SetIdleTimeout(d time.Duration) error {
 func (s *Session) CheckIdleTimeout(d time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return checkIdle(d, s.maxIdle, s.Configuration)
+	return s.checkIdleLocked(d)
+}
+
+func (s *Session) checkIdleLocked(d time.Duration) error {
+	var maxIdle time.Duration
+	if s.x != nil {
+		maxIdle = s.x.maxIdle
+	}
+	return checkIdle(d, maxIdle, s.Configuration)
 }
 
 func checkIdle(d, maxIdle time.Duration, conf string) error {
@@ -332,9 +389,9 @@ func (s *Session) SetOutputBuffering(mode string) {
 		return
 	}
 	s.mu.Lock()
-	s.mode = mode
+	s.dropMode = mode == Drop
+	s.wakeLocked()
 	s.mu.Unlock()
-	s.wake()
 }
 
 // processExited is called by the reaper with the command's status.
@@ -345,7 +402,9 @@ func (s *Session) processExited(st shell.ExitStatus) {
 	s.mu.Unlock()
 	s.wake() // a suspended pump drains what is left
 	if done {
-		s.finish()
+		// not on the reaper's goroutine: finish waits for the delivery
+		// lock, and one slow client must not delay every session's reaping
+		go s.finish()
 	}
 }
 
@@ -381,19 +440,24 @@ func (s *Session) finish() {
 		clients = append(clients, s.owner)
 	}
 	clients = append(clients, s.watchers...)
-	clients = append(clients, s.receivers...)
+	if s.x != nil {
+		clients = append(clients, s.x.receivers...)
+		s.x.receivers = nil
+	}
 	attached := s.hasClientsLocked()
-	s.owner, s.watchers, s.receivers = nil, nil, nil
+	s.owner, s.watchers = nil, nil
 	if attached {
 		s.stopIdleLocked()
 	}
-	close(s.done)
+	if s.done != nil {
+		close(s.done)
+	}
 	s.mu.Unlock()
 	s.dmu.Unlock()
 
 	s.proc.Close()
-	if s.logFile != nil {
-		s.logFile.Close()
+	if s.x != nil && s.x.log.file != nil {
+		s.x.log.file.Close()
 	}
 	for _, a := range clients {
 		a.c.Exited(s.Name, st, killed)
@@ -489,17 +553,20 @@ func (s *Session) Info(caller Caller) Info {
 		Created:         s.Created,
 		Cols:            cols,
 		Rows:            rows,
-		OutputBuffering: s.mode,
+		OutputBuffering: Block,
 		BufferSize:      s.limit,
-		Buffered:        s.buf.unreceived(),
-		Dropped:         s.buf.dropped,
 		Suspended:       s.suspended,
-		IdleTimeout:     s.idleTimeout,
-		LogFile:         s.logPath,
-		LogError:        s.logErr,
 	}
-	if s.idleTimeout > 0 && !s.idleSince.IsZero() {
-		info.IdleExpires = s.idleSince.Add(s.idleTimeout)
+	if s.dropMode {
+		info.OutputBuffering = Drop
+	}
+	if x := s.x; x != nil {
+		info.Buffered, info.Dropped = x.buf.unreceived(), x.buf.dropped
+		info.IdleTimeout = x.idleTimeout
+		if x.idleTimer != nil {
+			info.IdleExpires = s.idleStartLocked().Add(x.idleTimeout)
+		}
+		info.LogFile, info.LogError = x.log.path, x.log.err
 	}
 	if s.owner != nil {
 		info.Clients++

@@ -81,15 +81,7 @@ func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
 	}
 	// Follow: live output arrives through r.Output until the command
 	// ends; a receiver that goes away stops it.
-	gone := make(chan struct{})
-	go func() {
-		for {
-			if _, _, err := c.ReadFrame(); err != nil {
-				close(gone)
-				return
-			}
-		}
-	}()
+	gone := closed(c)
 	select {
 	case <-r.end:
 		sess.StopReceiving(r)
@@ -122,15 +114,7 @@ func (s *Server) handleWait(c *socket.Conn, req *socket.Request) {
 		}
 		list = append(list, sess)
 	}
-	gone := make(chan struct{})
-	go func() {
-		for {
-			if _, _, err := c.ReadFrame(); err != nil {
-				close(gone)
-				return
-			}
-		}
-	}()
+	gone := closed(c)
 	rep := socket.Reply{}
 	for _, sess := range list {
 		select {
@@ -145,4 +129,19 @@ func (s *Server) handleWait(c *socket.Conn, req *socket.Request) {
 		s.reg.Collect(sess)
 	}
 	c.WriteJSON(socket.MsgReply, rep)
+}
+
+// closed returns a channel closed when the peer closes the connection (it
+// sends nothing else after its request), so a long request can stop.
+func closed(c *socket.Conn) <-chan struct{} {
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		for {
+			if _, _, err := c.ReadFrame(); err != nil {
+				return
+			}
+		}
+	}()
+	return gone
 }
