@@ -57,9 +57,16 @@ func receiveAction(c *cli.Context) error {
 	if rep.Dropped > 0 {
 		fmt.Fprintf(os.Stderr, "linger: %d bytes dropped (output_buffering = drop)\n", rep.Dropped)
 	}
+	// Output counts as received once acknowledged: after what was read is
+	// written, and at the end (MsgEnd), with MsgDetach to say we are done.
+	var written int64
+	ended := false
 	for {
 		typ, p, err := conn.ReadFrame()
 		if err != nil {
+			if ended {
+				return nil // the command still runs: nothing more to say
+			}
 			return errors.New("lost connection to the server")
 		}
 		switch typ {
@@ -67,8 +74,14 @@ func receiveAction(c *cli.Context) error {
 			if _, err := os.Stdout.Write(p); err != nil {
 				return fmt.Errorf("writing output: %v", err)
 			}
+			written += int64(len(p))
+			if !conn.Buffered() {
+				conn.WriteFrame(socket.MsgAck, socket.EncodeAck(written))
+			}
 		case socket.MsgEnd:
-			return nil
+			ended = true
+			conn.WriteFrame(socket.MsgAck, socket.EncodeAck(written))
+			conn.WriteFrame(socket.MsgDetach, nil)
 		case socket.MsgExited:
 			var e socket.Exited
 			json.Unmarshal(p, &e)

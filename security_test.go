@@ -439,8 +439,9 @@ func TestGarbageVersionMismatch(t *testing.T) {
 	if err := json.Unmarshal(p, &rep); err != nil {
 		t.Fatalf("reply is not JSON: %v: %q", err, p)
 	}
-	if !strings.Contains(rep.Error, "protocol version mismatch (client 99, server 1)") || rep.Code != socket.ErrVersion {
-		t.Errorf("reply = %+v, want code %q and \"protocol version mismatch (client 99, server 1)\"", rep, socket.ErrVersion)
+	want := fmt.Sprintf("protocol version mismatch (client 99, server %d)", socket.ProtocolVersion)
+	if !strings.Contains(rep.Error, want) || rep.Code != socket.ErrVersion {
+		t.Errorf("reply = %+v, want code %q and %q", rep, socket.ErrVersion, want)
 	}
 	if types, err := c.expectClosed(harnessWait); err != nil || len(types) != 0 {
 		t.Errorf("after the mismatch reply: frames %v, %v", types, err)

@@ -141,6 +141,8 @@ type attached struct {
 	detached bool // we asked to detach
 	hangup   bool // the terminal went away
 	alt      bool // the program is on the alternate screen
+
+	written int64 // output bytes written to the terminal (for MsgAck)
 }
 
 // keyboard copies stdin to the session, cutting out the detach key.
@@ -229,6 +231,13 @@ func (a *attached) output() (string, int) {
 			if _, err := a.out.Write(p); err != nil {
 				a.conn.Close()
 				return "lost tty", 1
+			}
+			// Acknowledge what reached the terminal whenever we have
+			// consumed all we read: unacknowledged output is kept by the
+			// server for the next client if this one dies.
+			a.written += int64(len(p))
+			if !a.conn.Buffered() {
+				a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written))
 			}
 		case socket.MsgDetached:
 			var d socket.Detached

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"linger/shell"
 )
 
 // attach attaches a client (steps 2-3 of server/attach.go). Under dmu, so
@@ -19,12 +21,12 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	defer s.dmu.Unlock()
 	s.mu.Lock()
 	if s.finished {
-		replay, end := s.unreceivedLocked()
+		replay := s.unreceivedLocked(a)
 		s.mu.Unlock()
 		if err := o.Reply(s); err != nil {
 			return false, err
 		}
-		s.replay(a, replay, end, o.OutputBuffering)
+		s.replay(a, replay, o.OutputBuffering)
 		return true, nil
 	}
 	var stolen *attachment
@@ -46,7 +48,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	}
 	s.broken = false
 	s.stopIdleLocked()
-	replay, end := s.unreceivedLocked()
+	replay := s.unreceivedLocked(a)
 	s.mu.Unlock()
 
 	if stolen != nil {
@@ -59,37 +61,33 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		s.detach(a.c, true)
 		return false, err
 	}
-	s.replay(a, replay, end, o.OutputBuffering)
+	s.replay(a, replay, o.OutputBuffering)
 	return false, nil
 }
 
-// unreceivedLocked returns the held output nobody has received, and the
-// offset it ends at.
-func (s *Session) unreceivedLocked() ([][]byte, int64) {
+// unreceivedLocked returns the held output nobody has received, which
+// starts the stream of attachment a.
+func (s *Session) unreceivedLocked(a *attachment) [][]byte {
 	if s.x == nil {
-		return nil, 0
+		return nil
 	}
-	return s.x.buf.read(s.x.buf.recv), s.x.buf.end
+	a.base = s.x.buf.recv
+	return s.x.buf.read(s.x.buf.recv)
 }
 
-// replay writes held unreceived output to a client that just attached,
-// marks it received and frees it (an attached session keeps nothing).
-func (s *Session) replay(a *attachment, data [][]byte, end int64, mode string) {
-	ok := true
+// replay writes held unreceived output to a client that just attached. It
+// counts as received once the client acknowledges it.
+func (s *Session) replay(a *attachment, data [][]byte, mode string) {
+	var n int64
 	for _, p := range data {
 		// bounded: the pump waits for this replay
 		if a.c.Output(p, time.Now().Add(SlowClientTimeout)) != nil {
-			ok = false
 			break
 		}
+		n += int64(len(p))
 	}
 	s.mu.Lock()
-	if ok && s.x != nil {
-		s.x.buf.recv = max(s.x.buf.recv, end)
-		if s.hasClientsLocked() {
-			s.x.buf.release()
-		}
-	}
+	a.sent += n
 	if mode != "" {
 		s.dropMode = mode == Drop
 	}
@@ -98,24 +96,32 @@ func (s *Session) replay(a *attachment, data [][]byte, end int64, mode string) {
 }
 
 // Receive hands held output to r (a receive request): the unreceived bytes,
-// or with all everything still held. It is written under dmu, so with
-// follow the receiver is registered with no byte missed or repeated, and
-// live output follows. Bytes count as received once written. reply is
-// called before any output, with the bytes dropped since the last receive.
-func (s *Session) Receive(r Client, all, follow bool, mode string, deadline time.Time, reply func(dropped int64) error) (Received, error) {
+// or with all everything still held. It runs under dmu, so with follow the
+// receiver is registered with no byte missed or repeated, and live output
+// follows. reply is called before any output, with the bytes dropped since
+// the last receive. The bytes count as received when r acknowledges them:
+// Ack while following, ReceivedUpTo(base + n) at the end. base is the
+// offset of the first byte r gets.
+func (s *Session) Receive(r Client, all, follow bool, mode string, deadline time.Time, reply func(dropped int64) error) (base int64, err error) {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
 	s.mu.Lock()
-	var res Received
 	var data [][]byte
-	var end int64
+	var dropped int64
 	if x := s.x; x != nil {
 		from := x.buf.recv
 		if all {
 			from = x.buf.start
 		}
-		data, end = x.buf.read(from), x.buf.end
-		res.Dropped, x.buf.unseen = x.buf.unseen, 0
+		base = max(from, x.buf.start)
+		data = x.buf.read(from)
+		dropped, x.buf.unseen = x.buf.unseen, 0
+	}
+	var a *attachment
+	if follow && !s.finished {
+		a = &attachment{c: r, base: base, ClientInfo: ClientInfo{Since: time.Now(), ReadOnly: true}}
+		x := s.ext()
+		x.receivers = append(x.receivers, a)
 	}
 	if mode != "" {
 		s.dropMode = mode == Drop
@@ -123,37 +129,49 @@ func (s *Session) Receive(r Client, all, follow bool, mode string, deadline time
 	s.wakeLocked()
 	s.mu.Unlock()
 
-	if err := reply(res.Dropped); err != nil {
-		return res, err
+	if err := reply(dropped); err != nil {
+		s.StopReceiving(r)
+		return base, err
 	}
+	var n int64
 	for _, p := range data {
-		if err := r.Output(p, deadline); err != nil {
-			return res, err
+		if err = r.Output(p, deadline); err != nil {
+			break
 		}
+		n += int64(len(p))
 	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if x := s.x; x != nil {
-		x.buf.recv = max(x.buf.recv, end)
+	if a != nil {
+		s.mu.Lock()
+		a.sent += n
+		s.mu.Unlock()
 	}
-	res.Closed = s.finished && (s.x == nil || s.x.buf.unreceived() == 0)
-	if s.exitStatus != nil {
-		res.Status = *s.exitStatus
+	if err != nil {
+		s.StopReceiving(r)
 	}
-	if follow && !s.finished {
-		x := s.ext()
-		x.receivers = append(x.receivers, &attachment{c: r, ClientInfo: ClientInfo{Since: time.Now(), ReadOnly: true}})
-	}
-	s.wakeLocked()
-	return res, nil
+	return base, err
 }
 
-// StopReceiving removes a follow receiver (its connection ended).
+// ReceivedUpTo marks the output before offset off received (a receive
+// client acknowledged it) and reports whether the session is now Closed
+// with nothing left unreceived, with the command's status.
+func (s *Session) ReceivedUpTo(off int64) (closed bool, st shell.ExitStatus) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.x != nil {
+		s.x.buf.received(off, s.hasClientsLocked())
+	}
+	s.wakeLocked()
+	if s.exitStatus != nil {
+		st = *s.exitStatus
+	}
+	return s.finished && (s.x == nil || s.x.buf.unreceived() == 0), st
+}
+
+// StopReceiving removes a follow receiver (its stream ended).
 func (s *Session) StopReceiving(r Client) {
 	s.mu.Lock()
 	if s.x != nil {
-		s.x.receivers, _ = removeClient(s.x.receivers, r, false)
+		s.x.receivers, _ = removeClient(s.x.receivers, r, nil)
 	}
 	s.mu.Unlock()
 }

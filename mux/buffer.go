@@ -8,10 +8,12 @@ const chunkSize = 64 << 10
 // absolute byte offset since the session started.
 //
 // It holds the bytes from start to end. Bytes before recv have been
-// received (written to an attached client or printed by receive); they are
-// kept only until the space is needed or a client attaches, so `receive
-// --all` can print them again. Output written straight to attached clients
-// is counted (end and recv advance) but never copied here.
+// received: a client acknowledged writing them to its terminal (MsgAck),
+// or detached cleanly after they were sent, or receive printed them. Bytes
+// sent to attached clients stay held until acknowledged, so a client that
+// dies with output in its socket buffers loses nothing: the next one gets
+// it. Received bytes are kept only until the space is needed, or at once
+// while a client is attached; `receive --all` can print them again.
 //
 // The owner (Session) holds its lock around every method.
 type outbuf struct {
@@ -29,12 +31,20 @@ func (b *outbuf) unreceived() int64 { return b.end - b.recv }
 // held is how many bytes are held, received or not.
 func (b *outbuf) held() int64 { return b.end - b.start }
 
-// skip counts output that went straight to a client: received, not kept.
-// Anything still held was received before it (attach replays first).
-func (b *outbuf) skip(n int) {
-	b.release()
-	b.end += int64(n)
-	b.start, b.recv = b.end, b.end
+// sent keeps output written to attached clients until they acknowledge
+// it. No limit applies: the pump blocks on a client that does not read, so
+// what is in flight is bounded by the socket buffers.
+func (b *outbuf) sent(p []byte) {
+	b.appendBytes(p)
+}
+
+// received marks everything before off as received and, with drop set,
+// frees it (a client is attached: nothing needs keeping).
+func (b *outbuf) received(off int64, free bool) {
+	b.recv = max(b.recv, min(off, b.end))
+	if free {
+		b.trim(b.recv - b.start)
+	}
 }
 
 // add keeps p as unreceived output. In drop mode (limit > 0 and drop set),
@@ -43,16 +53,7 @@ func (b *outbuf) skip(n int) {
 // caller stops reading before unreceived output exceeds the limit; received
 // bytes still make room.
 func (b *outbuf) add(p []byte, limit int64, drop bool) {
-	for len(p) > 0 {
-		if n := len(b.chunks); n == 0 || len(b.chunks[n-1]) == cap(b.chunks[n-1]) {
-			b.chunks = append(b.chunks, make([]byte, 0, chunkSize))
-		}
-		last := &b.chunks[len(b.chunks)-1]
-		k := min(cap(*last)-len(*last), len(p))
-		*last = append(*last, p[:k]...)
-		p = p[k:]
-		b.end += int64(k)
-	}
+	b.appendBytes(p)
 	if excess := b.held() - limit; excess > 0 {
 		// received bytes make room first
 		b.trim(min(excess, b.recv-b.start))
@@ -62,6 +63,20 @@ func (b *outbuf) add(p []byte, limit int64, drop bool) {
 			b.dropped += excess
 			b.unseen += excess
 		}
+	}
+}
+
+// appendBytes copies p to the end, a chunk at a time.
+func (b *outbuf) appendBytes(p []byte) {
+	for len(p) > 0 {
+		if n := len(b.chunks); n == 0 || len(b.chunks[n-1]) == cap(b.chunks[n-1]) {
+			b.chunks = append(b.chunks, make([]byte, 0, chunkSize))
+		}
+		last := &b.chunks[len(b.chunks)-1]
+		k := min(cap(*last)-len(*last), len(p))
+		*last = append(*last, p[:k]...)
+		p = p[k:]
+		b.end += int64(k)
 	}
 }
 

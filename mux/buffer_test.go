@@ -60,12 +60,20 @@ func TestOutbufReceivedMakesRoomFirst(t *testing.T) {
 	}
 }
 
-func TestOutbufSkipAndRelease(t *testing.T) {
+func TestOutbufSentUntilAcked(t *testing.T) {
 	var b outbuf
 	b.add([]byte("held"), 100, false)
-	b.skip(10)
-	if b.end != 14 || b.recv != 14 || b.held() != 0 || b.chunks != nil {
-		t.Fatalf("after skip: end %d recv %d held %d", b.end, b.recv, b.held())
+	b.sent(bytes.Repeat([]byte("s"), 200)) // over the limit: in flight is never dropped
+	if b.end != 204 || b.recv != 0 || b.held() != 204 || b.dropped != 0 {
+		t.Fatalf("after sent: end %d recv %d held %d dropped %d", b.end, b.recv, b.held(), b.dropped)
+	}
+	b.received(104, true)
+	if b.recv != 104 || b.start != 104 || string(join(b.read(b.recv))) != string(bytes.Repeat([]byte("s"), 100)) {
+		t.Fatalf("after ack: start %d recv %d", b.start, b.recv)
+	}
+	b.received(999, true) // clamped to end
+	if b.recv != 204 || b.held() != 0 {
+		t.Fatalf("after full ack: recv %d held %d", b.recv, b.held())
 	}
 	var idle outbuf
 	if idle.chunks != nil {

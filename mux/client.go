@@ -25,10 +25,12 @@ type ClientInfo struct {
 	ReadOnly bool
 }
 
-// attachment is a client attached to a session.
+// attachment is a client attached to a session (or a follow receiver).
 type attachment struct {
 	c Client
 	ClientInfo
+	base int64 // the session offset of the first byte of this client's stream
+	sent int64 // bytes written to it so far (replay and live)
 }
 
 // SlowClientTimeout bounds how long the output of a session with several

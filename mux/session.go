@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -199,22 +200,30 @@ func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 	if len(to) > 1 {
 		deadline = time.Now().Add(SlowClientTimeout)
 	}
-	delivered := 0
-	for i, a := range to {
+	var failed []*attachment
+	for _, a := range to {
 		if err := a.c.Output(b, deadline); err != nil {
-			s.drop(a)
-		} else {
-			delivered++
+			failed = append(failed, a)
+		}
+	}
+	// Sent bytes are kept until a client acknowledges them (Ack), so a
+	// client that dies with them in its socket buffers loses nothing.
+	s.mu.Lock()
+	if len(failed) == len(to) {
+		s.ext().buf.add(b, s.limit, s.dropMode) // nobody got it: keep it
+	} else {
+		s.ext().buf.sent(b)
+	}
+	for i, a := range to {
+		if !slices.Contains(failed, a) {
+			a.sent += int64(len(b))
 		}
 		to[i] = nil
 	}
-	s.mu.Lock()
-	if delivered == 0 {
-		s.ext().buf.add(b, s.limit, s.dropMode) // nobody got it: keep it
-	} else if s.x != nil {
-		s.x.buf.skip(len(b))
-	}
 	s.mu.Unlock()
+	for _, a := range failed {
+		s.drop(a)
+	}
 	return to
 }
 
@@ -244,18 +253,23 @@ func (s *Session) drop(a *attachment) {
 }
 
 // detach removes client c; it reports whether c was attached. lost says
-// the client went away without detaching (the session becomes Broken).
+// the client went away without detaching (the session becomes Broken, and
+// only what it acknowledged counts as received); a clean detach means it
+// read everything sent before its MsgDetached.
 func (s *Session) detach(c Client, lost bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	found := false
+	var a *attachment
 	if s.owner != nil && s.owner.c == c {
-		s.owner = nil
-		found = true
+		a, s.owner = s.owner, nil
 	}
-	s.watchers, found = removeClient(s.watchers, c, found)
+	s.watchers, a = removeClient(s.watchers, c, a)
 	if s.x != nil {
-		s.x.receivers, found = removeClient(s.x.receivers, c, found)
+		s.x.receivers, a = removeClient(s.x.receivers, c, a)
+	}
+	found := a != nil
+	if found && !lost && s.x != nil {
+		s.x.buf.received(a.base+a.sent, !s.hasClientsLocked())
 	}
 	if found && !s.hasClientsLocked() {
 		s.lastDetach = time.Now().UnixNano()
@@ -265,13 +279,48 @@ func (s *Session) detach(c Client, lost bool) bool {
 	return found
 }
 
-func removeClient(list []*attachment, c Client, found bool) ([]*attachment, bool) {
+// removeClient takes c out of list, returning it (or found, if not there).
+func removeClient(list []*attachment, c Client, found *attachment) ([]*attachment, *attachment) {
 	for i, w := range list {
 		if w.c == c {
-			return append(list[:i], list[i+1:]...), true
+			return append(list[:i], list[i+1:]...), w
 		}
 	}
 	return list, found
+}
+
+// Ack records that client c has written n bytes of its stream to its
+// terminal (or stdout): they are received.
+func (s *Session) Ack(c Client, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.findLocked(c)
+	if a == nil || s.x == nil || n < 0 || n > a.sent {
+		return
+	}
+	s.x.buf.received(a.base+n, s.hasClientsLocked())
+	s.wakeLocked()
+}
+
+func (s *Session) findLocked(c Client) *attachment {
+	if s.owner != nil && s.owner.c == c {
+		return s.owner
+	}
+	for _, list := range [][]*attachment{s.watchers, s.receiversLocked()} {
+		for _, a := range list {
+			if a.c == c {
+				return a
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Session) receiversLocked() []*attachment {
+	if s.x == nil {
+		return nil
+	}
+	return s.x.receivers
 }
 
 // hasClientsLocked reports whether a terminal is attached (receivers are
@@ -290,6 +339,11 @@ func (s *Session) detachAll() []*attachment {
 	}
 	all = append(all, s.watchers...)
 	s.owner, s.watchers = nil, nil
+	for _, a := range all { // a clean detach: they read all that was sent
+		if s.x != nil {
+			s.x.buf.received(a.base+a.sent, true)
+		}
+	}
 	if len(all) > 0 {
 		s.lastDetach = time.Now().UnixNano()
 		s.broken = false
@@ -529,14 +583,6 @@ func (s *Session) resizeForAttach(cols, rows int) {
 // ErrCollected is returned for a Closed session another request already
 // collected.
 var ErrCollected = errors.New("session already collected")
-
-// Received is what a receive got.
-type Received struct {
-	Data    [][]byte // the output, in order; valid after the call
-	Dropped int64    // bytes discarded (drop mode) since the last receive
-	Closed  bool     // the command has ended and every byte is now received
-	Status  shell.ExitStatus
-}
 
 // Info describes the session relative to caller.
 func (s *Session) Info(caller Caller) Info {

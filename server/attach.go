@@ -149,6 +149,10 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 				continue
 			}
 			sess.Resize(cl, cols, rows)
+		case socket.MsgAck:
+			if n, err := socket.DecodeAck(p); err == nil {
+				sess.Ack(cl, n)
+			}
 		case socket.MsgDetach:
 			if s.reg.Detach(sess, cl, false) {
 				cl.Detached(sess.Name, socket.ReasonDetached)

@@ -40,8 +40,9 @@ func (r *receiver) finish(e *socket.Exited) {
 }
 
 // handleReceive prints a session's unreceived output (--all: everything
-// held) and, with --follow, what it prints next until the command ends.
-// Reaching the end of a Closed session collects it.
+// held) and, with --follow, what it prints next until the command ends. The
+// output counts as received when the client acknowledges it; reaching the
+// end of a Closed session collects it.
 func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
 	defer c.Close()
 	sess, err := s.reg.Lookup(req.Target)
@@ -55,12 +56,9 @@ func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
 		return
 	}
 	r := &receiver{conn: c, end: make(chan struct{})}
-	// The reply goes first; Receive then writes the output under the
-	// session's delivery lock.
 	info := sessionInfo(sess.Info(caller(req)))
-	var res mux.Received
 	replied := false
-	res, err = sess.Receive(r, req.All, req.Follow, mode, time.Now().Add(mux.SlowClientTimeout), func(dropped int64) error {
+	base, err := sess.Receive(r, req.All, req.Follow, mode, time.Now().Add(mux.SlowClientTimeout), func(dropped int64) error {
 		replied = true
 		return c.WriteJSON(socket.MsgReply, socket.Reply{Session: &info, Dropped: dropped})
 	})
@@ -70,30 +68,88 @@ func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
 		}
 		return
 	}
-	if res.Closed {
-		s.reg.Collect(sess)
-		c.WriteJSON(socket.MsgExited, socket.Exited{Session: sess.Name, Status: res.Status.String(), ShellCode: res.Status.ShellCode()})
-		return
-	}
-	if !req.Follow {
-		c.WriteFrame(socket.MsgEnd, nil)
-		return
-	}
-	// Follow: live output arrives through r.Output until the command
-	// ends; a receiver that goes away stops it.
-	gone := closed(c)
-	select {
-	case <-r.end:
-		sess.StopReceiving(r)
-		if r.st.Session != "" {
-			c.WriteJSON(socket.MsgExited, r.st)
-			s.reg.Collect(sess)
-		} else {
-			c.WriteFrame(socket.MsgEnd, nil)
+	stop := make(chan struct{})
+	defer close(stop)
+	acks := readAcks(c, stop)
+	if req.Follow {
+		// live output arrives through r.Output until the command ends
+	follow:
+		for {
+			select {
+			case n, ok := <-acks:
+				if !ok {
+					sess.StopReceiving(r)
+					return // the receiver went away; what it acknowledged counts
+				}
+				sess.Ack(r, n)
+			case <-r.end:
+				break follow
+			}
 		}
-	case <-gone:
 		sess.StopReceiving(r)
 	}
+	// End of stream: the client acknowledges all it wrote and says it is
+	// done (MsgDetach); then a Closed session with nothing left is
+	// collected and its status sent.
+	if c.WriteFrame(socket.MsgEnd, nil) != nil {
+		return
+	}
+	var last int64
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case n, ok := <-acks:
+			if !ok {
+				return // gone before confirming: what it acknowledged during follow counts
+			}
+			if n != ackDone {
+				last = n
+				continue
+			}
+		case <-timeout:
+			return
+		}
+		break
+	}
+	if closed, st := sess.ReceivedUpTo(base + last); closed {
+		s.reg.Collect(sess)
+		c.WriteJSON(socket.MsgExited, socket.Exited{Session: sess.Name, Status: st.String(), ShellCode: st.ShellCode()})
+	}
+}
+
+// ackDone is sent on readAcks' channel when the client says it has sent
+// its last acknowledgement (MsgDetach after MsgEnd).
+const ackDone = -1
+
+// readAcks delivers the client's MsgAck values (and ackDone) until the
+// connection ends.
+func readAcks(c *socket.Conn, stop <-chan struct{}) <-chan int64 {
+	ch := make(chan int64, 64)
+	go func() {
+		defer close(ch)
+		for {
+			typ, p, err := c.ReadFrame()
+			if err != nil {
+				return
+			}
+			n := int64(ackDone)
+			switch typ {
+			case socket.MsgAck:
+				if n, err = socket.DecodeAck(p); err != nil {
+					continue
+				}
+			case socket.MsgDetach:
+			default:
+				continue
+			}
+			select {
+			case ch <- n:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return ch
 }
 
 // handleWait blocks until the named sessions' commands have ended, then

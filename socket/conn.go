@@ -94,6 +94,10 @@ func (c *Conn) ReadFrame() (typ uint8, payload []byte, err error) {
 	return typ, payload, err
 }
 
+// Buffered reports whether read data is waiting in the buffer (a client
+// acknowledges output when it has consumed all it read).
+func (c *Conn) Buffered() bool { return c.r.Buffered() > 0 }
+
 // ReadJSON reads the next frame, which must be of type want, into v.
 func (c *Conn) ReadJSON(want uint8, v any) error {
 	typ, p, err := c.ReadFrame()

@@ -29,8 +29,16 @@
 // encoding), MsgInput, MsgResize and MsgDetach from the client, and at the
 // end one of MsgDetached or MsgExited from the server before it closes.
 // A receive request gets its output the same way, as MsgOutput frames
-// ending with MsgExited (the command ended: the session is collected) or
-// MsgEnd (it still runs).
+// followed by MsgEnd; the client answers MsgEnd with a final MsgAck, after
+// which a session whose command has ended and whose output is all received
+// is collected and the server sends MsgExited.
+//
+// Acknowledgements: a client sends MsgAck with the number of MsgOutput
+// payload bytes of this stream it has written to its terminal (or stdout),
+// at least whenever it has consumed all it has read. Only acknowledged bytes
+// count as received, so output in flight when a client dies is kept for the
+// next one; a clean detach (MsgDetach, then MsgDetached) counts everything
+// sent before MsgDetached.
 // Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
 // with a 5-byte header, so there is no per-byte work.
 //
@@ -46,7 +54,7 @@ import (
 
 // ProtocolVersion is the version of everything in this file. Bump it when a
 // frame layout, a message number or a JSON field changes meaning.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
@@ -69,6 +77,7 @@ const (
 	MsgDetached uint8 = 0x34 // server: you are detached; JSON Detached
 	MsgExited   uint8 = 0x35 // server: the session's command ended; JSON Exited
 	MsgEnd      uint8 = 0x36 // server: receive has no more output (empty payload)
+	MsgAck      uint8 = 0x37 // client: uint64 bytes of this stream's output written so far
 )
 
 // ErrFrameTooLarge is returned for a frame whose length exceeds MaxFrame.
@@ -126,6 +135,25 @@ func DecodeHello(p []byte) (version uint32, program string, err error) {
 		return 0, "", errors.New("short hello")
 	}
 	return binary.BigEndian.Uint32(p), string(p[4:]), nil
+}
+
+// EncodeAck builds a MsgAck payload.
+func EncodeAck(n int64) []byte {
+	p := make([]byte, 8)
+	binary.BigEndian.PutUint64(p, uint64(n))
+	return p
+}
+
+// DecodeAck reads a MsgAck payload.
+func DecodeAck(p []byte) (int64, error) {
+	if len(p) != 8 {
+		return 0, fmt.Errorf("bad ack payload (%d bytes)", len(p))
+	}
+	n := binary.BigEndian.Uint64(p)
+	if n > 1<<62 {
+		return 0, fmt.Errorf("bad ack %d", n)
+	}
+	return int64(n), nil
 }
 
 // EncodeSize builds a MsgResize payload.
