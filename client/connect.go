@@ -52,14 +52,11 @@ func startServer(o Options) (*socket.Conn, error) {
 	if err := socket.CheckDir(filepath.Dir(o.Socket), true); err != nil {
 		return nil, err
 	}
-	lock, err := os.OpenFile(o.Socket+".lock", os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
+	lock, err := takeLock(o.Socket)
 	if err != nil {
-		return nil, fmt.Errorf("cannot create lock file %s.lock (%v)", o.Socket, errors.Unwrap(err))
+		return nil, err
 	}
 	defer lock.Close()
-	if err := flockTimeout(lock, StartTimeout); err != nil {
-		return nil, fmt.Errorf("waiting for the lock %s.lock: %v", o.Socket, err)
-	}
 	// Someone may have started the server while we waited for the lock.
 	if c, err := socket.Dial(o.Socket, o.Program); err == nil || !errors.Is(err, socket.ErrNoServer) {
 		return c, err
@@ -142,13 +139,32 @@ func Flock(socketPath string) (*os.File, error) {
 	if err := socket.CheckDir(filepath.Dir(socketPath), true); err != nil {
 		return nil, err
 	}
-	lock, err := os.OpenFile(socketPath+".lock", os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("cannot create lock file %s.lock (%v)", socketPath, errors.Unwrap(err))
-	}
-	if err := flockTimeout(lock, StartTimeout); err != nil {
+	return takeLock(socketPath)
+}
+
+// takeLock locks <socket>.lock. An exiting server removes that file, so a
+// lock taken on a file that is no longer at the path is worthless (another
+// client may lock the new file at the same time): then we try again.
+func takeLock(socketPath string) (*os.File, error) {
+	path := socketPath + ".lock"
+	deadline := time.Now().Add(StartTimeout)
+	for {
+		lock, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create lock file %s (%v)", path, errors.Unwrap(err))
+		}
+		if err := flockTimeout(lock, time.Until(deadline)); err != nil {
+			lock.Close()
+			return nil, fmt.Errorf("waiting for the lock %s: %v", path, err)
+		}
+		var held, now unix.Stat_t
+		if unix.Fstat(int(lock.Fd()), &held) == nil && unix.Stat(path, &now) == nil &&
+			held.Ino == now.Ino && held.Dev == now.Dev {
+			return lock, nil
+		}
 		lock.Close()
-		return nil, fmt.Errorf("waiting for the lock %s.lock: %v", socketPath, err)
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("waiting for the lock %s: it keeps being replaced", path)
+		}
 	}
-	return lock, nil
 }

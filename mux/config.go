@@ -172,6 +172,8 @@ func parseConfig(file, text string) (*Config, error) {
 		if errors.As(err, &pe) {
 			p.Line, p.Msg = pe.Position.Line, pe.Message
 		}
+		// one line, whatever the library quotes from the file
+		p.Msg = strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(p.Msg)
 		return nil, &ConfigError{Problems: []Problem{p}}
 	}
 

@@ -88,6 +88,10 @@ func (s *lineScanner) skipBlank() {
 
 // skipLine moves to the start of the next line.
 func (s *lineScanner) skipLine() {
+	if s.eof() {
+		s.i = len(s.s)
+		return
+	}
 	if j := strings.IndexByte(s.s[s.i:], '\n'); j >= 0 {
 		s.i += j + 1
 	} else {
@@ -171,6 +175,9 @@ func (s *lineScanner) basicString() string {
 	for !s.eof() && s.peek() != '"' && s.peek() != '\n' {
 		if s.peek() == '\\' {
 			s.i++
+			if s.eof() { // a backslash ends the text: the string is cut
+				break
+			}
 		}
 		s.i++
 	}
@@ -205,7 +212,7 @@ func (s *lineScanner) multiline(quote byte, escapes bool) {
 	delim := strings.Repeat(string(quote), 3)
 	for !s.eof() {
 		if escapes && s.peek() == '\\' {
-			s.i += 2
+			s.i = min(s.i+2, len(s.s)) // an escape may be the last byte
 			continue
 		}
 		if strings.HasPrefix(s.s[s.i:], delim) {
@@ -235,7 +242,10 @@ func (s *lineScanner) value(path []string) {
 		s.i++
 		for {
 			s.skipBlank()
-			if s.eof() || s.peek() == ']' {
+			if s.eof() { // unterminated array
+				return
+			}
+			if s.peek() == ']' {
 				s.i++
 				return
 			}
@@ -252,7 +262,10 @@ func (s *lineScanner) value(path []string) {
 		s.i++
 		for {
 			s.skipBlank()
-			if s.eof() || s.peek() == '}' {
+			if s.eof() { // unterminated inline table
+				return
+			}
+			if s.peek() == '}' {
 				s.i++
 				return
 			}

@@ -20,10 +20,15 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"linger/mux"
 	"linger/socket"
@@ -87,6 +92,7 @@ func Run(o Options) error {
 	}()
 
 	s.log.Printf("server %s listening on %s (pid %d, config %s)", o.Program, o.Socket, os.Getpid(), configName(o.Config))
+	logFileLimit(s.log)
 	ready(nil)
 	for {
 		nc, err := ln.AcceptUnix()
@@ -95,6 +101,7 @@ func Run(o Options) error {
 			case <-s.done:
 				signal.Stop(sigs)
 				s.drain()
+				removeLock(o.Socket)
 				return nil
 			default:
 			}
@@ -122,6 +129,43 @@ func (s *Server) drain() {
 	case <-idle:
 	case <-time.After(5 * time.Second):
 		s.log.Printf("exiting with connections still open")
+	}
+}
+
+// logFileLimit logs the open file limit, which bounds the number of
+// sessions (each holds a pty master). Go's runtime already raised the soft
+// limit to just under the hard one at start, and restores the original
+// limit in the programs we start; setting it ourselves would stop that
+// restore and hand every session a limit old select() programs cannot use.
+func logFileLimit(l *log.Logger) {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		l.Printf("open file limit: unknown (%v)", err)
+		return
+	}
+	l.Printf("open file limit %d (hard %d)", lim.Cur, lim.Max)
+}
+
+// removeLock removes the start lock file beside the socket on exit, unless
+// someone holds it (a client starting a server) or another server now
+// listens on the socket path.
+func removeLock(sock string) {
+	path := sock + ".lock"
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return
+	}
+	if _, err := os.Lstat(sock); err == nil {
+		return // a new server's socket: leave its lock alone
+	}
+	var held, named unix.Stat_t
+	if unix.Fstat(fd, &held) == nil && unix.Stat(path, &named) == nil && held.Dev == named.Dev && held.Ino == named.Ino {
+		os.Remove(path)
 	}
 }
 
@@ -229,6 +273,9 @@ func errorReply(err error) socket.Reply {
 	case errors.Is(err, mux.ErrExiting):
 		rep.Code = socket.ErrExiting
 	}
+	if why := outOfResources(err); why != "" {
+		rep.Error = startPrefix(rep.Error) + why
+	}
 	// the errors.Is prefixes ("no such session: ...") are for code, not people
 	for _, sentinel := range []error{mux.ErrNoSession, mux.ErrBusy, mux.ErrExists} {
 		prefix := sentinel.Error() + ": "
@@ -237,6 +284,33 @@ func errorReply(err error) socket.Reply {
 		}
 	}
 	return rep
+}
+
+// outOfResources says, in words a user can act on, that the server ran out
+// of file descriptors or ptys; "" for any other error.
+func outOfResources(err error) string {
+	switch {
+	case errors.Is(err, syscall.EMFILE):
+		return "out of file descriptors (raise the limit with ulimit -n)"
+	case errors.Is(err, syscall.ENFILE):
+		return "out of file descriptors (the system-wide limit, fs.file-max, is reached)"
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EAGAIN):
+		var pe *os.PathError
+		if errors.As(err, &pe) && (pe.Path == "/dev/ptmx" || filepath.Dir(pe.Path) == "/dev/pts") {
+			return "no more ptys (kernel.pty.max)"
+		}
+	}
+	return ""
+}
+
+// startPrefix keeps the `cannot start "CMD": ` of a session start error.
+func startPrefix(msg string) string {
+	if rest, ok := strings.CutPrefix(msg, "cannot start "); ok {
+		if q, err := strconv.QuotedPrefix(rest); err == nil {
+			return "cannot start " + q + ": "
+		}
+	}
+	return ""
 }
 
 // limitEntry rate-limits one kind of log line.

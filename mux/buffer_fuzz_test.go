@@ -1,0 +1,203 @@
+package mux
+
+import (
+	"testing"
+)
+
+// fzLimits are the buffer limits FuzzOutbuf picks from: around the chunk
+// size and the buffer_size range, plus the degenerate 0 and 1.
+var fzLimits = [...]int64{0, 1, 100, 4096, chunkSize - 1, chunkSize, chunkSize + 1, 100000, 3 * chunkSize, 1 << 20}
+
+// fzPeriod is the period of the model stream: a prime, so that it lines up
+// with no chunk boundary.
+const fzPeriod = 65521
+
+// fzStream holds the model output stream: the byte at absolute offset off
+// is fzStream[off%fzPeriod], and fzStream is long enough to slice any
+// chunk or add from there. A byte returned from the wrong offset is seen.
+var fzStream = func() []byte {
+	p := make([]byte, fzPeriod+2*chunkSize)
+	x := uint32(2463534242)
+	for i := range p {
+		if i < fzPeriod {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			p[i] = byte(x)
+		} else {
+			p[i] = p[i-fzPeriod]
+		}
+	}
+	return p
+}()
+
+// fzAt is the model's n bytes at offset off (n <= 2*chunkSize).
+func fzAt(off int64, n int) []byte {
+	i := off % fzPeriod
+	return fzStream[i : i+int64(n)]
+}
+
+func fzEqual(a, b []byte) bool { return string(a) == string(b) }
+
+// FuzzOutbuf runs a sequence of operations on an outbuf, decoded from ops
+// (one to three bytes each), the way Session uses it:
+//
+//	add n bytes with a limit, in block or drop mode   (pump, nobody attached)
+//	skip n bytes                                      (delivered straight to a client)
+//	mark received up to an offset                     (receive, replay)
+//	release                                           (a client attached and got it all)
+//	read from an offset                               (receive, receive --all, replay)
+//
+// and checks after each one against a model of the stream's bytes:
+// start <= recv <= end, none going back; held() is the sum of the chunk
+// lengths; every chunk but the last is full and none is empty, so nothing
+// is allocated when nothing is held; the held bytes and read(from) are
+// exactly the stream's bytes (read: from max(from, start) to end); add
+// never loses unreceived bytes in block mode, keeps at most the limit in
+// drop mode and trims only what it must, received bytes first; every
+// byte trimmed while unreceived is counted in dropped and unseen; every
+// byte added is held, or was freed after being received, or was dropped.
+func FuzzOutbuf(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0, 1, 0x80, 4, 0, 0})                                                       // one add, read all
+	f.Add([]byte{0, 0x27, 0x11, 0, 0x27, 0x11, 0, 0x27, 0x11, 0, 0x27, 0x11})                // drop mode, over the limit
+	f.Add([]byte{0, 0x50, 0x06, 2, 0x80, 0, 0x50, 0x06, 4, 0x00, 0})                         // received bytes make room first
+	f.Add([]byte{0, 0x20, 0x08, 1, 0x10, 0, 0, 0x20, 0x09, 3, 0, 0x01, 0x02})                // skip and release
+	f.Add([]byte{0, 0xff, 0xf0, 0, 0xff, 0xf0, 0, 0x10, 0x12, 5, 0, 5, 1})                   // chunk boundaries, receive, receive --all
+	f.Add([]byte{0, 0xff, 0xfc, 0, 0xff, 0xfc, 2, 0x40, 0, 0xff, 0xff, 4, 0xff, 7})          // block then drop over the limit
+	f.Add([]byte{0, 0x01, 0x01, 0, 0x01, 0x01, 4, 0xff, 0xff})                               // limit 0 drops everything
+	f.Add([]byte{0, 0xff, 0xff, 0, 0xff, 0xff, 0, 0xff, 0xff, 0, 0xff, 0xff, 0, 0x10, 0x0d}) // 4 chunks, then cut to 100000
+	f.Add([]byte{6, 0x33, 0x33, 2, 0x55, 6, 0x33, 0x14, 8, 0x66, 0x66, 2, 0xff, 0, 0, 0x13})
+
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 3*64 {
+			ops = ops[:3*64] // a bounded number of operations keeps each run fast
+		}
+		var b outbuf
+		var added, freed int64
+		arg := func(i int) int {
+			if i < len(ops) {
+				return int(ops[i])
+			}
+			return 0
+		}
+		for i, step := 0, 0; i < len(ops); step++ {
+			op, a1, a2 := ops[i]%6, arg(i+1), arg(i+2)
+			before := b
+			switch op {
+			case 0: // add n bytes
+				i += 3
+				n := a1<<8 | a2 // up to 64KiB: adds cross chunk boundaries
+				limit := fzLimits[(a1^a2)%len(fzLimits)]
+				drop := a2&1 == 1
+				if !drop && b.unreceived()+int64(n) > 512<<10 {
+					b.recv = b.end // a receive, so block mode stays bounded
+					before = b
+				}
+				added += int64(n)
+				b.add(fzAt(b.end, n), limit, drop)
+
+				trimmed := b.start - before.start
+				trimmedRecv := min(trimmed, before.recv-before.start)
+				freed += trimmedRecv
+				if b.end != before.end+int64(n) {
+					t.Fatalf("step %d: add %d: end %d -> %d", step, n, before.end, b.end)
+				}
+				if b.dropped-before.dropped != trimmed-trimmedRecv || b.unseen-before.unseen != trimmed-trimmedRecv {
+					t.Fatalf("step %d: add %d (limit %d drop %v): trimmed %d of which %d received, but dropped %d -> %d, unseen %d -> %d",
+						step, n, limit, drop, trimmed, trimmedRecv, before.dropped, b.dropped, before.unseen, b.unseen)
+				}
+				want := min(limit, before.held()+int64(n)) // kept when something must go
+				if drop {
+					if b.held() != want {
+						t.Fatalf("step %d: add %d in drop mode, limit %d: held %d -> %d, want %d",
+							step, n, limit, before.held(), b.held(), want)
+					}
+				} else {
+					if b.unreceived() != before.unreceived()+int64(n) || b.dropped != before.dropped {
+						t.Fatalf("step %d: add %d in block mode lost bytes: unreceived %d -> %d, dropped %d -> %d",
+							step, n, before.unreceived(), b.unreceived(), before.dropped, b.dropped)
+					}
+					if b.held() != max(want, b.unreceived()) {
+						t.Fatalf("step %d: add %d in block mode, limit %d: held %d -> %d (unreceived %d), want %d",
+							step, n, limit, before.held(), b.held(), b.unreceived(), max(want, b.unreceived()))
+					}
+				}
+			case 1: // skip n bytes; what is held was received first (attach replays)
+				i += 3
+				n := a1<<8 | a2
+				b.recv = b.end
+				freed += b.held()
+				b.skip(n)
+				if b.end != before.end+int64(n) || b.start != b.end || b.recv != b.end || b.held() != 0 {
+					t.Fatalf("step %d: skip %d: start %d recv %d end %d", step, n, b.start, b.recv, b.end)
+				}
+			case 2: // mark received up to a point of what is held
+				i += 2
+				b.recv = max(b.recv, b.start+b.held()*int64(a1)/255)
+			case 3: // release after a replay
+				i++
+				b.recv = max(b.recv, b.end)
+				freed += b.held()
+				b.release()
+				if b.held() != 0 || b.start != before.end || b.chunks != nil {
+					t.Fatalf("step %d: release left start %d end %d, %d chunks", step, b.start, b.end, len(b.chunks))
+				}
+			case 4, 5: // read from an offset around what is held; 5 is a receive
+				i += 3
+				from := b.start - 100 + (b.held()+200)*int64(a1<<8|a2)/0xffff
+				if op == 5 {
+					from = b.recv
+					if a1&1 == 1 {
+						from = b.start // --all
+					}
+				}
+				lo := max(from, b.start)
+				off := lo
+				for j, p := range b.read(from) {
+					if len(p) == 0 || len(p) > chunkSize || !fzEqual(p, fzAt(off, len(p))) {
+						t.Fatalf("step %d: read(%d) with start %d end %d: slice %d (%d bytes at %d) is wrong",
+							step, from, b.start, b.end, j, len(p), off)
+					}
+					off += int64(len(p))
+				}
+				if off != max(lo, b.end) {
+					t.Fatalf("step %d: read(%d) with start %d end %d: %d bytes, want %d",
+						step, from, b.start, b.end, off-lo, max(b.end-lo, 0))
+				}
+				if op == 5 {
+					b.unseen = 0
+					b.recv = max(b.recv, b.end)
+				}
+			}
+
+			// invariants
+			if !(b.start <= b.recv && b.recv <= b.end) {
+				t.Fatalf("step %d (op %d): start %d recv %d end %d", step, op, b.start, b.recv, b.end)
+			}
+			if b.start < before.start || b.end < before.end || b.recv < before.recv || b.dropped < before.dropped {
+				t.Fatalf("step %d (op %d): an offset went back: start %d->%d recv %d->%d end %d->%d dropped %d->%d",
+					step, op, before.start, b.start, before.recv, b.recv, before.end, b.end, before.dropped, b.dropped)
+			}
+			off := b.start
+			for j, c := range b.chunks {
+				if j < len(b.chunks)-1 && len(c) != cap(c) {
+					t.Fatalf("step %d (op %d): chunk %d of %d not full (%d of %d)", step, op, j, len(b.chunks), len(c), cap(c))
+				}
+				if len(c) == 0 {
+					t.Fatalf("step %d (op %d): empty chunk %d of %d", step, op, j, len(b.chunks))
+				}
+				if !fzEqual(c, fzAt(off, len(c))) {
+					t.Fatalf("step %d (op %d): chunk %d (%d bytes at %d) differs from the stream", step, op, j, len(c), off)
+				}
+				off += int64(len(c))
+			}
+			if off != b.end {
+				t.Fatalf("step %d (op %d): chunks hold %d bytes, held() = %d", step, op, off-b.start, b.held())
+			}
+			if added != b.held()+freed+b.dropped {
+				t.Fatalf("step %d (op %d): added %d != held %d + freed %d + dropped %d", step, op, added, b.held(), freed, b.dropped)
+			}
+		}
+	})
+}
