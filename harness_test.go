@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -269,19 +268,6 @@ func (e *env) RunEnv(extraEnv []string, args ...string) result {
 		e.t.Logf("linger %q killed by signal %v", args, ws.Signal())
 	}
 	return r
-}
-
-// waitSocket polls until the server's socket exists and accepts a connection.
-func (e *env) waitSocket() {
-	e.t.Helper()
-	poll(e.t, "socket "+e.Sock+" to accept connections", harnessWait, func() bool {
-		c, err := net.DialTimeout("unix", e.Sock, time.Second)
-		if err != nil {
-			return false
-		}
-		c.Close()
-		return true
-	})
 }
 
 // cleanup stops the test's server and kills every process of this test still

@@ -115,9 +115,3 @@ func (b *outbuf) read(from int64) [][]byte {
 	}
 	return out
 }
-
-// release frees everything held (a client attached and received it).
-func (b *outbuf) release() {
-	b.trim(b.held())
-	b.chunks = nil
-}

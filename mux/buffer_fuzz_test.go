@@ -43,9 +43,9 @@ func fzEqual(a, b []byte) bool { return string(a) == string(b) }
 // (one to three bytes each), the way Session uses it:
 //
 //	add n bytes with a limit, in block or drop mode   (pump, nobody attached)
-//	skip n bytes                                      (delivered straight to a client)
-//	mark received up to an offset                     (receive, replay)
-//	release                                           (a client attached and got it all)
+//	sent n bytes                                      (written to attached clients, kept until acked)
+//	mark received up to an offset                     (receive)
+//	received up to an offset, freeing what is before  (an ack while attached, a clean detach)
 //	read from an offset                               (receive, receive --all, replay)
 //
 // and checks after each one against a model of the stream's bytes:
@@ -62,7 +62,7 @@ func FuzzOutbuf(f *testing.F) {
 	f.Add([]byte{0, 1, 0x80, 4, 0, 0})                                                       // one add, read all
 	f.Add([]byte{0, 0x27, 0x11, 0, 0x27, 0x11, 0, 0x27, 0x11, 0, 0x27, 0x11})                // drop mode, over the limit
 	f.Add([]byte{0, 0x50, 0x06, 2, 0x80, 0, 0x50, 0x06, 4, 0x00, 0})                         // received bytes make room first
-	f.Add([]byte{0, 0x20, 0x08, 1, 0x10, 0, 0, 0x20, 0x09, 3, 0, 0x01, 0x02})                // skip and release
+	f.Add([]byte{0, 0x20, 0x08, 1, 0x10, 0, 0, 0x20, 0x09, 3, 0, 0x01, 0x02})                // sent, then acknowledged and freed
 	f.Add([]byte{0, 0xff, 0xf0, 0, 0xff, 0xf0, 0, 0x10, 0x12, 5, 0, 5, 1})                   // chunk boundaries, receive, receive --all
 	f.Add([]byte{0, 0xff, 0xfc, 0, 0xff, 0xfc, 2, 0x40, 0, 0xff, 0xff, 4, 0xff, 7})          // block then drop over the limit
 	f.Add([]byte{0, 0x01, 0x01, 0, 0x01, 0x01, 4, 0xff, 0xff})                               // limit 0 drops everything
@@ -123,25 +123,24 @@ func FuzzOutbuf(f *testing.F) {
 							step, n, limit, before.held(), b.held(), b.unreceived(), max(want, b.unreceived()))
 					}
 				}
-			case 1: // skip n bytes; what is held was received first (attach replays)
+			case 1: // sent n bytes to attached clients: kept, unreceived, never dropped
 				i += 3
 				n := a1<<8 | a2
-				b.recv = b.end
-				freed += b.held()
-				b.skip(n)
-				if b.end != before.end+int64(n) || b.start != b.end || b.recv != b.end || b.held() != 0 {
-					t.Fatalf("step %d: skip %d: start %d recv %d end %d", step, n, b.start, b.recv, b.end)
+				added += int64(n)
+				b.sent(fzAt(b.end, n))
+				if b.end != before.end+int64(n) || b.start != before.start || b.recv != before.recv || b.dropped != before.dropped {
+					t.Fatalf("step %d: sent %d: start %d recv %d end %d dropped %d", step, n, b.start, b.recv, b.end, b.dropped)
 				}
 			case 2: // mark received up to a point of what is held
 				i += 2
 				b.recv = max(b.recv, b.start+b.held()*int64(a1)/255)
-			case 3: // release after a replay
-				i++
-				b.recv = max(b.recv, b.end)
-				freed += b.held()
-				b.release()
-				if b.held() != 0 || b.start != before.end || b.chunks != nil {
-					t.Fatalf("step %d: release left start %d end %d, %d chunks", step, b.start, b.end, len(b.chunks))
+			case 3: // an acknowledgement while attached: received and freed
+				i += 2
+				off := b.start - 10 + (b.held()+20)*int64(a1)/255
+				b.received(off, true)
+				freed += b.start - before.start
+				if b.recv != max(before.recv, min(off, before.end)) || b.start != b.recv {
+					t.Fatalf("step %d: received(%d, free): start %d recv %d end %d (before: recv %d)", step, off, b.start, b.recv, b.end, before.recv)
 				}
 			case 4, 5: // read from an offset around what is held; 5 is a receive
 				i += 3
