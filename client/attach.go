@@ -215,10 +215,15 @@ func (a *attached) output() (string, int) {
 		typ, p, err := a.conn.ReadFrame()
 		if err != nil {
 			a.mu.Lock()
-			hangup := a.hangup
+			hangup, detached := a.hangup, a.detached
 			a.mu.Unlock()
 			if hangup {
 				return "lost tty", 1
+			}
+			if detached {
+				// we asked to detach; the server gave up on telling us
+				// (it does when the terminal is too slow to catch up)
+				return fmt.Sprintf("detached (from session %s)", a.name), 0
 			}
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
 				return "lost connection", 1

@@ -56,19 +56,24 @@ func (cl *client) Exited(session string, st shell.ExitStatus, killed bool) {
 	cl.finish(socket.MsgExited, socket.Exited{Session: session, Status: st.String(), ShellCode: st.ShellCode(), Killed: killed})
 }
 
-// finish sends the last message (at most once, bounded in time) and closes.
+// finish sends the last message and closes, at most once, in the
+// background so that no caller waits on a slow client: the pump may be in
+// a write to it, which a slow reader finishes and one that stopped reading
+// is cut from after SlowClientTimeout; then the last message goes once the
+// client has read what is ahead of it, within SlowClientTimeout more.
 func (cl *client) finish(typ uint8, v any) {
 	cl.once.Do(func() {
-		// A client that stopped reading may have the pump blocked in a
-		// write: bound it, so this message is sent or dropped within 1s.
-		cl.conn.LimitWrites(time.Now().Add(time.Second))
-		select {
-		case <-cl.ready:
-			p, _ := json.Marshal(v)
-			cl.conn.WriteFrame(typ, p)
-		default: // the reply was never sent: just close
-		}
-		cl.conn.Close()
+		p, _ := json.Marshal(v)
+		go func() {
+			defer cl.conn.Close()
+			select {
+			case <-cl.ready:
+			default:
+				return // the reply was never sent: just close
+			}
+			cl.conn.LimitWrites(time.Now().Add(mux.SlowClientTimeout))
+			cl.conn.WriteFinal(typ, p, mux.SlowClientTimeout)
+		}()
 	})
 }
 

@@ -3,6 +3,7 @@ package socket
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -18,11 +19,12 @@ type Conn struct {
 	r   *bufio.Reader
 	buf []byte
 
-	wmu  sync.Mutex
-	hard atomic.Int64 // unix nanoseconds; bounds every write from now on (0 = none)
-	hdr  [HeaderSize]byte
-	bufs net.Buffers
-	vec  [2][]byte
+	wmu    sync.Mutex
+	hard   atomic.Int64 // unix nanoseconds; bounds every write from now on (0 = none)
+	broken bool         // a write stopped mid-frame: the stream can carry nothing more
+	hdr    [HeaderSize]byte
+	bufs   net.Buffers
+	vec    [2][]byte
 }
 
 // NewConn wraps a unix connection.
@@ -53,6 +55,16 @@ func (c *Conn) WriteFrameDeadline(typ uint8, payload []byte, deadline time.Time)
 			deadline = hd
 		}
 	}
+	return c.writeLocked(typ, payload, deadline)
+}
+
+// errBroken is returned for writes after one stopped mid-frame.
+var errBroken = errors.New("connection broken by an interrupted write")
+
+func (c *Conn) writeLocked(typ uint8, payload []byte, deadline time.Time) error {
+	if c.broken {
+		return errBroken
+	}
 	if err := c.nc.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
@@ -63,14 +75,26 @@ func (c *Conn) WriteFrameDeadline(typ uint8, payload []byte, deadline time.Time)
 	if len(payload) == 0 {
 		c.bufs = c.vec[:1]
 	}
-	_, err := c.bufs.WriteTo(c.nc)
+	n, err := c.bufs.WriteTo(c.nc)
 	c.vec[1] = nil
+	if err != nil && n > 0 {
+		c.broken = true // the peer got part of a frame
+	}
 	return err
 }
 
+// WriteFinal writes a last frame (detached, exited) once any write in
+// progress is done, with its own timeout; if an earlier write was cut
+// mid-frame it does nothing, as the peer could not read it anyway.
+func (c *Conn) WriteFinal(typ uint8, payload []byte, timeout time.Duration) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.writeLocked(typ, payload, time.Now().Add(timeout))
+}
+
 // LimitWrites bounds every write from now on by t, including one blocked
-// right now (a peer that stopped reading), so a final message can be sent
-// or given up on without waiting for the writer that holds the lock.
+// right now (a peer that stopped reading), so that WriteFinal is not kept
+// waiting forever by the writer that holds the lock.
 func (c *Conn) LimitWrites(t time.Time) {
 	c.hard.Store(t.UnixNano())
 	c.nc.SetWriteDeadline(t)
