@@ -11,17 +11,28 @@ import (
 // attach attaches a client (steps 2-3 of server/attach.go). Under dmu, so
 // no live output can overtake it: it registers the client, calls o.Reply
 // (which writes the reply and opens the client's output), then replays the
-// output nobody has received, which is then received and released. A
-// Closed session is not attached: it gets the reply and the replay, and
-// closed=true tells the caller to report the status and collect it.
+// output no reader has claimed yet; it counts as received once the client
+// acknowledges it. A Closed session is not attached: it gets the reply and
+// the replay, and closed=true tells the caller to report the status and
+// collect it.
 func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	a := &attachment{c: o.Client, ClientInfo: o.Info}
 	a.Since = time.Now()
+	if o.Steal && !a.ReadOnly {
+		// Take the old owner off first: the pump may be blocked writing to
+		// it under dmu, and telling it to leave cuts that write short.
+		s.mu.Lock()
+		old := s.owner
+		s.mu.Unlock()
+		if old != nil && s.detach(old.c, true) { // what it did not acknowledge goes to us
+			old.c.Detached(s.Name, "detached")
+		}
+	}
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
 	s.mu.Lock()
 	if s.finished {
-		replay := s.unreceivedLocked(a)
+		replay := s.takeLocked(a)
 		s.mu.Unlock()
 		if err := o.Reply(s); err != nil {
 			return false, err
@@ -29,11 +40,10 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		s.replay(a, replay, o.OutputBuffering)
 		return true, nil
 	}
-	var stolen *attachment
 	switch {
 	case a.ReadOnly:
 		s.watchers = append(s.watchers, a)
-	case s.owner != nil && !o.Steal:
+	case s.owner != nil:
 		h := s.owner.ClientInfo
 		s.mu.Unlock()
 		from := ""
@@ -43,17 +53,13 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		return false, fmt.Errorf("%w: session %q is busy: attached since %s%s (use --steal or --read-only)",
 			ErrBusy, s.Name, h.Since.Format("15:04"), from)
 	default:
-		stolen = s.owner
 		s.owner = a
 	}
 	s.broken = false
 	s.stopIdleLocked()
-	replay := s.unreceivedLocked(a)
+	replay := s.takeLocked(a)
 	s.mu.Unlock()
 
-	if stolen != nil {
-		stolen.c.Detached(s.Name, "detached")
-	}
 	if !a.ReadOnly {
 		s.resizeForAttach(o.Cols, o.Rows)
 	}
@@ -65,23 +71,25 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	return false, nil
 }
 
-// unreceivedLocked returns the held output nobody has received, which
-// starts the stream of attachment a.
-func (s *Session) unreceivedLocked(a *attachment) [][]byte {
+// takeLocked hands the output no reader has claimed to attachment a, whose
+// stream it starts.
+func (s *Session) takeLocked(a *attachment) [][]byte {
 	if s.x == nil {
 		return nil
 	}
-	a.base = s.x.buf.recv
-	return s.x.buf.read(s.x.buf.recv)
+	data, base := s.x.buf.take()
+	a.base = base
+	return data
 }
 
-// replay writes held unreceived output to a client that just attached. It
-// counts as received once the client acknowledges it.
+// replay writes held output to a client that just attached. Like live
+// output to a session's only client it has no deadline: a client that
+// stops reading back-pressures the program, and detach or --steal cut it
+// off.
 func (s *Session) replay(a *attachment, data [][]byte, mode string) {
 	var n int64
 	for _, p := range data {
-		// bounded: the pump waits for this replay
-		if a.c.Output(p, time.Now().Add(SlowClientTimeout)) != nil {
+		if a.c.Output(p, time.Time{}) != nil {
 			break
 		}
 		n += int64(len(p))
@@ -95,34 +103,31 @@ func (s *Session) replay(a *attachment, data [][]byte, mode string) {
 	s.mu.Unlock()
 }
 
-// Receive hands held output to r (a receive request): the unreceived bytes,
-// or with all everything still held. It runs under dmu, so with follow the
-// receiver is registered with no byte missed or repeated, and live output
-// follows. reply is called before any output, with the bytes dropped since
-// the last receive. The bytes count as received when r acknowledges them:
-// Ack while following, ReceivedUpTo(base + n) at the end. base is the
-// offset of the first byte r gets.
-func (s *Session) Receive(r Client, all, follow bool, mode string, deadline time.Time, reply func(dropped int64) error) (base int64, err error) {
-	s.dmu.Lock()
-	defer s.dmu.Unlock()
+// Receive hands held output to r (a receive request): what no reader has
+// claimed, or with all everything still held. reply is called first, with
+// the bytes dropped since the last receive. It returns the offset of r's
+// first byte and how many bytes it wrote; they count as received when the
+// client acknowledges them. No lock is held while writing, and there is no
+// deadline: a slow reader only slows itself.
+//
+// With follow, it then keeps taking what arrived meanwhile until it has
+// caught up, and registers r as a follow receiver under dmu, so live
+// output continues the stream with no byte missed or repeated (r's
+// acknowledgements then go through Ack). Every Receive is ended by
+// EndReceive.
+func (s *Session) Receive(r Client, all, follow bool, mode string, reply func(dropped int64) error) (base, n int64, err error) {
 	s.mu.Lock()
+	x := s.ext()
+	x.readers++ // holds a claim until EndReceive
 	var data [][]byte
-	var dropped int64
-	if x := s.x; x != nil {
-		from := x.buf.recv
-		if all {
-			from = x.buf.start
-		}
-		base = max(from, x.buf.start)
-		data = x.buf.read(from)
-		dropped, x.buf.unseen = x.buf.unseen, 0
+	if all {
+		base, data = x.buf.start, x.buf.read(x.buf.start)
+		x.buf.claim = x.buf.end
+	} else {
+		data, base = x.buf.take()
 	}
-	var a *attachment
-	if follow && !s.finished {
-		a = &attachment{c: r, base: base, ClientInfo: ClientInfo{Since: time.Now(), ReadOnly: true}}
-		x := s.ext()
-		x.receivers = append(x.receivers, a)
-	}
+	dropped := x.buf.unseen
+	x.buf.unseen = 0
 	if mode != "" {
 		s.dropMode = mode == Drop
 	}
@@ -130,48 +135,65 @@ func (s *Session) Receive(r Client, all, follow bool, mode string, deadline time
 	s.mu.Unlock()
 
 	if err := reply(dropped); err != nil {
-		s.StopReceiving(r)
-		return base, err
+		return base, 0, err
 	}
-	var n int64
-	for _, p := range data {
-		if err = r.Output(p, deadline); err != nil {
-			break
+	for {
+		for _, p := range data {
+			if err = r.Output(p, time.Time{}); err != nil {
+				return base, n, err
+			}
+			n += int64(len(p))
 		}
-		n += int64(len(p))
-	}
-	if a != nil {
+		if !follow {
+			return base, n, nil
+		}
+		// catch up, then join the live stream
+		s.dmu.Lock()
 		s.mu.Lock()
-		a.sent += n
+		data, _ = x.buf.take()
+		if len(data) == 0 || s.finished {
+			if !s.finished {
+				x.receivers = append(x.receivers, &attachment{c: r, base: base, sent: n,
+					ClientInfo: ClientInfo{Since: time.Now(), ReadOnly: true}})
+			}
+			s.mu.Unlock()
+			s.dmu.Unlock()
+			return base, n, nil
+		}
 		s.mu.Unlock()
+		s.dmu.Unlock()
 	}
-	if err != nil {
-		s.StopReceiving(r)
-	}
-	return base, err
 }
 
-// ReceivedUpTo marks the output before offset off received (a receive
-// client acknowledged it) and reports whether the session is now Closed
-// with nothing left unreceived, with the command's status.
-func (s *Session) ReceivedUpTo(off int64) (closed bool, st shell.ExitStatus) {
+// EndReceive ends a receive whose stream started at offset base: the
+// client acknowledged acked of the sent bytes written to it (live ones
+// included). Unacknowledged bytes go back to the next reader unless another
+// reader holds a claim. It reports whether the session is now Closed with
+// nothing left unreceived, and its status.
+func (s *Session) EndReceive(r Client, base, acked, sent int64) (closed bool, st shell.ExitStatus) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.x != nil {
-		s.x.buf.received(off, s.hasClientsLocked())
+	x := s.ext()
+	x.receivers, _ = removeClient(x.receivers, r, nil)
+	if x.readers > 0 {
+		x.readers--
+	}
+	x.buf.received(base+acked, s.hasClientsLocked())
+	if acked < sent {
+		s.unclaimLocked()
 	}
 	s.wakeLocked()
 	if s.exitStatus != nil {
 		st = *s.exitStatus
 	}
-	return s.finished && (s.x == nil || s.x.buf.unreceived() == 0), st
+	return s.finished && x.buf.unreceived() == 0, st
 }
 
-// StopReceiving removes a follow receiver (its stream ended).
-func (s *Session) StopReceiving(r Client) {
-	s.mu.Lock()
-	if s.x != nil {
-		s.x.receivers, _ = removeClient(s.x.receivers, r, nil)
+// unclaimLocked gives output handed to readers that did not acknowledge it
+// back to the next reader, unless another reader holds a claim (it may be
+// reading those bytes now).
+func (s *Session) unclaimLocked() {
+	if s.x != nil && !s.hasReadersLocked() && s.x.readers == 0 {
+		s.x.buf.unclaim()
 	}
-	s.mu.Unlock()
 }

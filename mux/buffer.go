@@ -10,10 +10,14 @@ const chunkSize = 64 << 10
 // It holds the bytes from start to end. Bytes before recv have been
 // received: a client acknowledged writing them to its terminal (MsgAck),
 // or detached cleanly after they were sent, or receive printed them. Bytes
-// sent to attached clients stay held until acknowledged, so a client that
-// dies with output in its socket buffers loses nothing: the next one gets
-// it. Received bytes are kept only until the space is needed, or at once
-// while a client is attached; `receive --all` can print them again.
+// before claim have been handed to a reader (an attached client, a replay,
+// a receive) that has not acknowledged them yet: the next reader starts at
+// claim, so two readers never get the same bytes, and a reader that dies
+// gives its claim back (claim returns to recv) so the next one gets them.
+// Received bytes are kept only until the space is needed, or at once while
+// a client is attached; `receive --all` can print them again.
+//
+//	start <= recv <= claim <= end (recv and claim never below start)
 //
 // The owner (Session) holds its lock around every method.
 type outbuf struct {
@@ -21,12 +25,26 @@ type outbuf struct {
 	start   int64
 	end     int64 // offset after the last byte the program wrote
 	recv    int64 // offset up to which output has been received
+	claim   int64 // offset up to which output has been handed to a reader
 	dropped int64 // bytes discarded in drop mode, in all
 	unseen  int64 // dropped bytes no receive has reported yet
 }
 
 // unreceived is how many bytes are held that nobody has received.
 func (b *outbuf) unreceived() int64 { return b.end - b.recv }
+
+// take hands the unclaimed bytes to a reader: it returns them and the
+// offset they start at, and claims them.
+func (b *outbuf) take() (data [][]byte, base int64) {
+	base = b.claim
+	data = b.read(b.claim)
+	b.claim = b.end
+	return data, base
+}
+
+// unclaim gives back what was handed out but not received (a reader died
+// before acknowledging it), so the next reader gets it.
+func (b *outbuf) unclaim() { b.claim = b.recv }
 
 // held is how many bytes are held, received or not.
 func (b *outbuf) held() int64 { return b.end - b.start }
@@ -36,32 +54,37 @@ func (b *outbuf) held() int64 { return b.end - b.start }
 // what is in flight is bounded by the socket buffers.
 func (b *outbuf) sent(p []byte) {
 	b.appendBytes(p)
+	b.claim = b.end
 }
 
 // received marks everything before off as received and, with drop set,
 // frees it (a client is attached: nothing needs keeping).
 func (b *outbuf) received(off int64, free bool) {
 	b.recv = max(b.recv, min(off, b.end))
+	b.claim = max(b.claim, b.recv)
 	if free {
 		b.trim(b.recv - b.start)
 	}
 }
 
 // add keeps p as unreceived output. In drop mode (limit > 0 and drop set),
-// the oldest bytes go first: received ones, then unreceived ones (counted
-// as dropped) so that at most limit bytes are held. In block mode the
-// caller stops reading before unreceived output exceeds the limit; received
-// bytes still make room.
+// the oldest bytes go first so that at most limit bytes are held: received
+// ones, then ones handed to a reader that has not acknowledged them (it
+// has them), then ones nobody got, which are counted as dropped. In block
+// mode the caller stops reading before unreceived output exceeds the
+// limit; received bytes still make room.
 func (b *outbuf) add(p []byte, limit int64, drop bool) {
 	b.appendBytes(p)
 	if excess := b.held() - limit; excess > 0 {
 		// received bytes make room first
 		b.trim(min(excess, b.recv-b.start))
 		if excess = b.held() - limit; excess > 0 && drop {
+			claimed := min(excess, b.claim-b.start)
 			b.trim(excess)
 			b.recv = max(b.recv, b.start)
-			b.dropped += excess
-			b.unseen += excess
+			b.claim = max(b.claim, b.start)
+			b.dropped += excess - claimed
+			b.unseen += excess - claimed
 		}
 	}
 }

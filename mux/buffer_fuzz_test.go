@@ -91,20 +91,22 @@ func FuzzOutbuf(f *testing.F) {
 				limit := fzLimits[(a1^a2)%len(fzLimits)]
 				drop := a2&1 == 1
 				if !drop && b.unreceived()+int64(n) > 512<<10 {
-					b.recv = b.end // a receive, so block mode stays bounded
+					b.received(b.end, false) // a receive, so block mode stays bounded
 					before = b
 				}
 				added += int64(n)
 				b.add(fzAt(b.end, n), limit, drop)
 
 				trimmed := b.start - before.start
-				trimmedRecv := min(trimmed, before.recv-before.start)
+				// received bytes go first, then ones a reader was handed
+				// (it has them): only bytes nobody got count as dropped
+				trimmedRecv := min(trimmed, before.claim-before.start)
 				freed += trimmedRecv
 				if b.end != before.end+int64(n) {
 					t.Fatalf("step %d: add %d: end %d -> %d", step, n, before.end, b.end)
 				}
 				if b.dropped-before.dropped != trimmed-trimmedRecv || b.unseen-before.unseen != trimmed-trimmedRecv {
-					t.Fatalf("step %d: add %d (limit %d drop %v): trimmed %d of which %d received, but dropped %d -> %d, unseen %d -> %d",
+					t.Fatalf("step %d: add %d (limit %d drop %v): trimmed %d of which %d received or claimed, but dropped %d -> %d, unseen %d -> %d",
 						step, n, limit, drop, trimmed, trimmedRecv, before.dropped, b.dropped, before.unseen, b.unseen)
 				}
 				want := min(limit, before.held()+int64(n)) // kept when something must go
@@ -133,7 +135,7 @@ func FuzzOutbuf(f *testing.F) {
 				}
 			case 2: // mark received up to a point of what is held
 				i += 2
-				b.recv = max(b.recv, b.start+b.held()*int64(a1)/255)
+				b.received(b.start+b.held()*int64(a1)/255, false)
 			case 3: // an acknowledgement while attached: received and freed
 				i += 2
 				off := b.start - 10 + (b.held()+20)*int64(a1)/255
@@ -146,7 +148,7 @@ func FuzzOutbuf(f *testing.F) {
 				i += 3
 				from := b.start - 100 + (b.held()+200)*int64(a1<<8|a2)/0xffff
 				if op == 5 {
-					from = b.recv
+					from = b.claim // a receive takes what no reader was handed
 					if a1&1 == 1 {
 						from = b.start // --all
 					}
@@ -164,15 +166,15 @@ func FuzzOutbuf(f *testing.F) {
 					t.Fatalf("step %d: read(%d) with start %d end %d: %d bytes, want %d",
 						step, from, b.start, b.end, off-lo, max(b.end-lo, 0))
 				}
-				if op == 5 {
+				if op == 5 { // ... and the client acknowledged all of it
 					b.unseen = 0
-					b.recv = max(b.recv, b.end)
+					b.received(b.end, false)
 				}
 			}
 
 			// invariants
-			if !(b.start <= b.recv && b.recv <= b.end) {
-				t.Fatalf("step %d (op %d): start %d recv %d end %d", step, op, b.start, b.recv, b.end)
+			if !(b.start <= b.recv && b.recv <= b.claim && b.claim <= b.end) {
+				t.Fatalf("step %d (op %d): start %d recv %d claim %d end %d", step, op, b.start, b.recv, b.claim, b.end)
 			}
 			if b.start < before.start || b.end < before.end || b.recv < before.recv || b.dropped < before.dropped {
 				t.Fatalf("step %d (op %d): an offset went back: start %d->%d recv %d->%d end %d->%d dropped %d->%d",

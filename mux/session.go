@@ -77,6 +77,7 @@ type sessionExtra struct {
 	maxIdle     time.Duration // the configuration's cap, 0: none
 	idleTimer   *time.Timer
 	resume      chan struct{} // made when the pump suspends; closed to resume it
+	readers     int           // receives in progress (not yet live receivers)
 	log         sessionLog
 }
 
@@ -268,8 +269,12 @@ func (s *Session) detach(c Client, lost bool) bool {
 		s.x.receivers, a = removeClient(s.x.receivers, c, a)
 	}
 	found := a != nil
-	if found && !lost && s.x != nil {
-		s.x.buf.received(a.base+a.sent, !s.hasClientsLocked())
+	if found && s.x != nil {
+		if lost {
+			s.unclaimLocked() // the next reader gets what it did not acknowledge
+		} else {
+			s.x.buf.received(a.base+a.sent, !s.hasClientsLocked())
+		}
 	}
 	if found && !s.hasClientsLocked() {
 		s.lastDetach = time.Now().UnixNano()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"linger/mux"
@@ -12,13 +13,18 @@ import (
 // receiver is a receive request's connection as a mux.Client: it gets
 // output like an attached client but holds no terminal.
 type receiver struct {
-	conn *socket.Conn
-	end  chan struct{} // closed by Exited/Detached: the stream is over
-	st   socket.Exited
+	conn    *socket.Conn
+	end     chan struct{} // closed by Exited/Detached: the stream is over
+	st      socket.Exited
+	written atomic.Int64 // output bytes written to the client
 }
 
 func (r *receiver) Output(p []byte, deadline time.Time) error {
-	return r.conn.WriteFrameDeadline(socket.MsgOutput, p, deadline)
+	err := r.conn.WriteFrameDeadline(socket.MsgOutput, p, deadline)
+	if err == nil {
+		r.written.Add(int64(len(p)))
+	}
+	return err
 }
 
 func (r *receiver) Detached(session, reason string) { r.finish(nil) }
@@ -58,60 +64,65 @@ func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
 	r := &receiver{conn: c, end: make(chan struct{})}
 	info := sessionInfo(sess.Info(caller(req)))
 	replied := false
-	base, err := sess.Receive(r, req.All, req.Follow, mode, time.Now().Add(mux.SlowClientTimeout), func(dropped int64) error {
+	base, _, err := sess.Receive(r, req.All, req.Follow, mode, func(dropped int64) error {
 		replied = true
 		return c.WriteJSON(socket.MsgReply, socket.Reply{Session: &info, Dropped: dropped})
 	})
+	stop := make(chan struct{})
+	defer close(stop)
+	acks := readAcks(c, stop)
+	var acked int64
+	end := func() (bool, shell.ExitStatus) { return sess.EndReceive(r, base, acked, r.written.Load()) }
 	if err != nil {
+		end()
 		if !replied {
 			s.replyErr(c, err)
 		}
 		return
 	}
-	stop := make(chan struct{})
-	defer close(stop)
-	acks := readAcks(c, stop)
-	if req.Follow {
+	if req.Follow && !sess.Closed() {
 		// live output arrives through r.Output until the command ends
 	follow:
 		for {
 			select {
 			case n, ok := <-acks:
 				if !ok {
-					sess.StopReceiving(r)
-					return // the receiver went away; what it acknowledged counts
+					end() // the receiver went away; what it acknowledged counts
+					return
 				}
-				sess.Ack(r, n)
+				if n >= 0 {
+					acked = n
+					sess.Ack(r, n)
+				}
 			case <-r.end:
 				break follow
 			}
 		}
-		sess.StopReceiving(r)
 	}
 	// End of stream: the client acknowledges all it wrote and says it is
 	// done (MsgDetach); then a Closed session with nothing left is
 	// collected and its status sent.
 	if c.WriteFrame(socket.MsgEnd, nil) != nil {
+		end()
 		return
 	}
-	var last int64
 	timeout := time.After(10 * time.Second)
+wait:
 	for {
 		select {
 		case n, ok := <-acks:
 			if !ok {
-				return // gone before confirming: what it acknowledged during follow counts
+				break wait // gone before confirming: what it acknowledged counts
 			}
-			if n != ackDone {
-				last = n
-				continue
+			if n == ackDone {
+				break wait
 			}
+			acked = n
 		case <-timeout:
-			return
+			break wait
 		}
-		break
 	}
-	if closed, st := sess.ReceivedUpTo(base + last); closed {
+	if closed, st := end(); closed {
 		s.reg.Collect(sess)
 		c.WriteJSON(socket.MsgExited, socket.Exited{Session: sess.Name, Status: st.String(), ShellCode: st.ShellCode()})
 	}
