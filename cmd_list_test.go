@@ -230,13 +230,19 @@ func tableRows(out string) [][]string {
 
 // runBin runs the linger binary without a testing.T (safe in goroutines).
 func runBin(envv []string, dir string, args ...string) (result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), harnessRunTimeout)
+	return runBinFor(harnessRunTimeout, 3*time.Second, envv, dir, args...)
+}
+
+// runBinFor is runBin with a time limit and how long to wait for the
+// output once the binary exits (daemons it started may hold its pipes).
+func runBinFor(limit, waitDelay time.Duration, envv []string, dir string, args ...string) (result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	c := exec.CommandContext(ctx, lingerBin, args...)
 	c.Env, c.Dir = envv, dir
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
-	c.WaitDelay = 3 * time.Second
+	c.WaitDelay = waitDelay
 	err := c.Run()
 	r := result{Stdout: stdout.String(), Stderr: stderr.String(), Code: -1}
 	if c.ProcessState != nil {

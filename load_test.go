@@ -48,7 +48,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -578,25 +577,7 @@ func (L *loadRun) ls() {
 // process may take seconds to read a client's output after it exited, and
 // runBin's 3s WaitDelay would then cut the output short.
 func loadRunBin(envv []string, dir string, args ...string) (result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c := exec.CommandContext(ctx, lingerBin, args...)
-	c.Env, c.Dir = envv, dir
-	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
-	c.WaitDelay = 30 * time.Second
-	err := c.Run()
-	r := result{Stdout: stdout.String(), Stderr: stderr.String(), Code: -1}
-	if c.ProcessState != nil {
-		r.Code = c.ProcessState.ExitCode()
-	}
-	if ctx.Err() != nil {
-		return r, ctx.Err()
-	}
-	if _, ok := err.(*exec.ExitError); ok {
-		err = nil
-	}
-	return r, err
+	return runBinFor(90*time.Second, 30*time.Second, envv, dir, args...)
 }
 
 func loadTail(b []byte, n int) []byte { return b[max(len(b)-n, 0):] }

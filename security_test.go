@@ -27,46 +27,9 @@ import (
 // other users, unsafe directories
 
 func TestSecurityOtherUIDRefused(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run a client as another uid (setpriv --reuid=65534)")
-	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("setpriv not installed")
-	}
 	e := newEnv(t)
 	newDetached(t, e, "mine", "sleep", "100")
-
-	// Let the filesystem through, so only the server's check stands in
-	// the way: the socket's directory (and the one above it) 0755, the
-	// socket 0777, and a copy of the binary that uid 65534 can run.
-	for _, d := range []string{e.Dir, filepath.Dir(e.Dir)} {
-		if d == os.TempDir() || d == "/" {
-			continue
-		}
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chmod(e.Sock, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	binDir, err := os.MkdirTemp("", "lgbin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(binDir) })
-	if err := os.Chmod(binDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(lingerBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(binDir, "linger")
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	setpriv, bin := otherUID(t, e) // only the server's check stands in the way
 
 	// Several tries: whether the refusal reaches the client may depend on
 	// timing (who writes first), and every try must see it.
