@@ -10,23 +10,25 @@ import (
 	"linger/socket"
 )
 
-var attachCommand = &cli.Command{
-	Name:      "attach",
-	Aliases:   []string{"a"},
-	Usage:     "attach this terminal to a session",
-	ArgsUsage: "[NAME|ID]",
-	Description: `Attaches the current terminal to the session NAME (or ID); without one, to
+func attachCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "attach",
+		Aliases:   []string{"a"},
+		Usage:     "attach this terminal to a session",
+		ArgsUsage: "[NAME|ID]",
+		Description: `Attaches the current terminal to the session NAME (or ID); without one, to
 the most recently detached session. Detach with the detach key (Ctrl-\ by
 default). A session another client holds is refused unless --steal (detach
 that client first) or --read-only (watch without typing; several may watch).`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "steal", Usage: "detach the client holding the session first"},
-		&cli.BoolFlag{Name: "read-only", Aliases: []string{"r"}, Usage: "watch without typing"},
-		outputBufferingFlag,
-		detachKeyFlag,
-		nestFlag,
-	},
-	Action: attachAction,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "steal", Usage: "detach the client holding the session first"},
+			&cli.BoolFlag{Name: "read-only", Aliases: []string{"r"}, Usage: "watch without typing"},
+			outputBufferingFlag(),
+			detachKeyFlag(),
+			nestFlag(),
+		},
+		Action: attachAction,
+	}
 }
 
 func attachAction(c *cli.Context) error {

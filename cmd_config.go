@@ -13,44 +13,52 @@ import (
 	"linger/mux"
 )
 
-// configCommand reads the configuration file locally; it needs no server.
-var configCommand = &cli.Command{
-	Name:  "config",
-	Usage: "list, show or check session configurations",
-	Description: `A session configuration is a named recipe for new sessions: the command to
+// configCommand() reads the configuration file locally; it needs no server.
+func configCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "list, show or check session configurations",
+		Description: `A session configuration is a named recipe for new sessions: the command to
 run, its directory and extra environment. They live in the TOML file given
 by -c/--config or $LINGER_CONFIG, else $XDG_CONFIG_HOME/linger/config.toml
 (else ~/.config/linger/config.toml); config.example.toml documents every
 key. Without a file, only the built-in "default" configuration exists.`,
-	HideHelpCommand: true,
-	Subcommands:     []*cli.Command{configCheckCommand, configListCommand, configShowCommand},
+		HideHelpCommand: true,
+		Subcommands:     []*cli.Command{configCheckCommand(), configListCommand(), configShowCommand()},
+	}
 }
 
-var configCheckCommand = &cli.Command{
-	Name:      "check",
-	Usage:     "validate a configuration file, listing every problem",
-	ArgsUsage: "[FILE]",
-	Description: `Check FILE, by default the configuration file in effect, and print each
+func configCheckCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "validate a configuration file, listing every problem",
+		ArgsUsage: "[FILE]",
+		Description: `Check FILE, by default the configuration file in effect, and print each
 problem as FILE:LINE: KEY: MESSAGE. Exit status 0 when the file is valid or
 the default file does not exist, 1 otherwise.`,
-	Action: configCheckAction,
+		Action: configCheckAction,
+	}
 }
 
-var configListCommand = &cli.Command{
-	Name:        "list",
-	Aliases:     []string{"ls"},
-	Usage:       "list the session configurations",
-	Description: `The default configuration is marked with '*'.`,
-	Action:      configListAction,
+func configListCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "list",
+		Aliases:     []string{"ls"},
+		Usage:       "list the session configurations",
+		Description: `The default configuration is marked with '*'.`,
+		Action:      configListAction,
+	}
 }
 
-var configShowCommand = &cli.Command{
-	Name:      "show",
-	Usage:     "print a session configuration as TOML",
-	ArgsUsage: "[NAME]",
-	Description: `Print configuration NAME (the default one without NAME) with the effective
+func configShowCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "print a session configuration as TOML",
+		ArgsUsage: "[NAME]",
+		Description: `Print configuration NAME (the default one without NAME) with the effective
 value of every key, defaults included.`,
-	Action: configShowAction,
+		Action: configShowAction,
+	}
 }
 
 // loadConfigInEffect reads the configuration file that -c, $LINGER_CONFIG

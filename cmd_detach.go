@@ -6,36 +6,38 @@ import (
 	"linger/socket"
 )
 
-var detachCommand = &cli.Command{
-	Name:      "detach",
-	Usage:     "detach the clients of sessions, from any shell",
-	ArgsUsage: "[NAME|ID...]",
-	Description: `Detaches every client attached to the named sessions (every session with
+func detachCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "detach",
+		Usage:     "detach the clients of sessions, from any shell",
+		ArgsUsage: "[NAME|ID...]",
+		Description: `Detaches every client attached to the named sessions (every session with
 --all); the sessions keep running. Inside a session, without a name, it
 detaches that session. At an attached terminal the detach key does the same.
 
 --idle-timeout and --output-buffering change those settings of the sessions
 as they are detached (as PowerShell's Disconnect-PSSession); an idle timeout
 above the configuration's max_idle_timeout is refused.`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "detach the clients of every session"},
-		outputBufferingFlag,
-		idleTimeoutFlag,
-	},
-	Action: func(c *cli.Context) error {
-		if c.Bool("all") && c.NArg() > 0 {
-			return usagef("give session names or --all, not both")
-		}
-		mode, err := outputBufferingFrom(c, false)
-		if err != nil {
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "detach the clients of every session"},
+			outputBufferingFlag(),
+			idleTimeoutFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.Bool("all") && c.NArg() > 0 {
+				return usagef("give session names or --all, not both")
+			}
+			mode, err := outputBufferingFrom(c, false)
+			if err != nil {
+				return err
+			}
+			idle, err := idleTimeoutFrom(c, false)
+			if err != nil {
+				return err
+			}
+			_, err = request(c, &socket.Request{Op: socket.OpDetach, Targets: c.Args().Slice(), All: c.Bool("all"),
+				OutputBuffering: mode, IdleTimeout: idle})
 			return err
-		}
-		idle, err := idleTimeoutFrom(c, false)
-		if err != nil {
-			return err
-		}
-		_, err = request(c, &socket.Request{Op: socket.OpDetach, Targets: c.Args().Slice(), All: c.Bool("all"),
-			OutputBuffering: mode, IdleTimeout: idle})
-		return err
-	},
+		},
+	}
 }

@@ -13,11 +13,12 @@ import (
 	"linger/socket"
 )
 
-var listCommand = &cli.Command{
-	Name:    "ls",
-	Aliases: []string{"list"},
-	Usage:   "list sessions",
-	Description: `Prints one row per session. STATE and AVAILABILITY are relative to the
+func listCommand() *cli.Command {
+	return &cli.Command{
+		Name:    "ls",
+		Aliases: []string{"list"},
+		Usage:   "list sessions",
+		Description: `Prints one row per session. STATE and AVAILABILITY are relative to the
 caller, as in PowerShell: Opened/Available when the session is attached and
 ls runs inside it, Disconnected/Busy when another client holds it,
 Disconnected/None when it is free to attach, Broken/None when its last
@@ -36,10 +37,11 @@ client is attached or without timeout), exit_code (null while running or
 for a signal), exit_signal (null unless killed by a signal), log_file and
 log_error (when set). With no server running, --json prints [] and plain
 ls says so.`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
-	},
-	Action: listAction,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
+		},
+		Action: listAction,
+	}
 }
 
 func listAction(c *cli.Context) error {

@@ -12,28 +12,30 @@ import (
 	"linger/socket"
 )
 
-var newCommand = &cli.Command{
-	Name:      "new",
-	Usage:     "create a session and attach to it",
-	ArgsUsage: "[NAME] [-- COMMAND [ARG...]]",
-	Description: `Creates a session running COMMAND (default: the configuration's command,
+func newCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "new",
+		Usage:     "create a session and attach to it",
+		ArgsUsage: "[NAME] [-- COMMAND [ARG...]]",
+		Description: `Creates a session running COMMAND (default: the configuration's command,
 else $SHELL -l, else /bin/sh) on a new pseudo-terminal, and attaches the
 current terminal to it. With -d the session is only created and its name
 printed. Without NAME the server picks a short unique one. Names are at most
 64 characters, without whitespace or '/', and not all digits (digits are IDs).`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "create only: print the session's name and do not attach"},
-		&cli.BoolFlag{Name: "A", Usage: "attach to NAME if it exists instead of failing"},
-		&cli.StringFlag{Name: "configuration", Aliases: []string{"C"}, Usage: "use the session configuration `NAME`"},
-		&cli.StringFlag{Name: "cwd", Usage: "start in `DIR` (default: the configuration's, else the current directory)"},
-		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `KEY=VALUE` in the session's environment (repeatable)"},
-		&cli.StringFlag{Name: "size", Usage: "size `COLSxROWS` of a detached session (default: this terminal's, else 80x24)"},
-		outputBufferingFlag,
-		idleTimeoutFlag,
-		detachKeyFlag,
-		nestFlag,
-	},
-	Action: newAction,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "create only: print the session's name and do not attach"},
+			&cli.BoolFlag{Name: "A", Usage: "attach to NAME if it exists instead of failing"},
+			&cli.StringFlag{Name: "configuration", Aliases: []string{"C"}, Usage: "use the session configuration `NAME`"},
+			&cli.StringFlag{Name: "cwd", Usage: "start in `DIR` (default: the configuration's, else the current directory)"},
+			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `KEY=VALUE` in the session's environment (repeatable)"},
+			&cli.StringFlag{Name: "size", Usage: "size `COLSxROWS` of a detached session (default: this terminal's, else 80x24)"},
+			outputBufferingFlag(),
+			idleTimeoutFlag(),
+			detachKeyFlag(),
+			nestFlag(),
+		},
+		Action: newAction,
+	}
 }
 
 func newAction(c *cli.Context) error {

@@ -11,12 +11,13 @@ import (
 	"linger/socket"
 )
 
-var receiveCommand = &cli.Command{
-	Name:      "receive",
-	Aliases:   []string{"recv"},
-	Usage:     "print the output a session produced while nobody watched",
-	ArgsUsage: "NAME|ID",
-	Description: `Prints to stdout, byte for byte, the session's output that no client has
+func receiveCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "receive",
+		Aliases:   []string{"recv"},
+		Usage:     "print the output a session produced while nobody watched",
+		ArgsUsage: "NAME|ID",
+		Description: `Prints to stdout, byte for byte, the session's output that no client has
 received yet, and marks it received. With --follow it keeps printing as
 output arrives until the command ends, then exits with the command's status.
 With --all it prints everything still held, received or not. It works on a
@@ -26,12 +27,13 @@ If the command has ended and all its output is printed, the session is
 collected (removed) and receive exits with the command's status (128+N for
 signal N). In drop mode, bytes discarded since the last receive are reported
 on stderr first.`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing until the command ends; exit with its status"},
-		&cli.BoolFlag{Name: "all", Usage: "print everything still held, received or not"},
-		outputBufferingFlag,
-	},
-	Action: receiveAction,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing until the command ends; exit with its status"},
+			&cli.BoolFlag{Name: "all", Usage: "print everything still held, received or not"},
+			outputBufferingFlag(),
+		},
+		Action: receiveAction,
+	}
 }
 
 func receiveAction(c *cli.Context) error {

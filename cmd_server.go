@@ -15,40 +15,42 @@ import (
 	"linger/socket"
 )
 
-var serverCommand = &cli.Command{
-	Name:  "server",
-	Usage: "run the server in the foreground, or stop it",
-	Description: `Runs the server in the foreground, logging to stderr (for systemd or
+func serverCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "server",
+		Usage: "run the server in the foreground, or stop it",
+		Description: `Runs the server in the foreground, logging to stderr (for systemd or
 debugging). Any command that creates a session starts a server on demand, as
 a daemon logging to $XDG_STATE_HOME/linger/NAME.log (else
 ~/.local/state/linger/NAME.log). The server exits when its last session is
 gone (exit_when_empty), on 'linger server stop', and on SIGTERM or SIGINT;
 each ends every session's programs.`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "socket", Aliases: []string{"S"}, Usage: "listen on `PATH` (default: see linger --help)"},
-		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read configurations from `FILE`"},
-		&cli.StringFlag{Name: "log", Usage: "with --daemon, append the log to `FILE`", Hidden: true},
-		&cli.BoolFlag{Name: "daemon", Usage: "run as a daemon started by a client", Hidden: true},
-	},
-	Action: serverAction,
-	Subcommands: []*cli.Command{
-		{
-			Name:  "stop",
-			Usage: "end the server and every session",
-			Action: func(c *cli.Context) error {
-				sock, err := socketPath(c)
-				if err != nil {
-					return err
-				}
-				rep, err := request(c, &socket.Request{Op: socket.OpStop})
-				if err != nil {
-					return err
-				}
-				fmt.Printf("server on %s stopped (%d %s ended)\n", sock, rep.Count, plural(rep.Count, "session", "sessions"))
-				return nil
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "socket", Aliases: []string{"S"}, Usage: "listen on `PATH` (default: see linger --help)"},
+			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read configurations from `FILE`"},
+			&cli.StringFlag{Name: "log", Usage: "with --daemon, append the log to `FILE`", Hidden: true},
+			&cli.BoolFlag{Name: "daemon", Usage: "run as a daemon started by a client", Hidden: true},
+		},
+		Action: serverAction,
+		Subcommands: []*cli.Command{
+			{
+				Name:  "stop",
+				Usage: "end the server and every session",
+				Action: func(c *cli.Context) error {
+					sock, err := socketPath(c)
+					if err != nil {
+						return err
+					}
+					rep, err := request(c, &socket.Request{Op: socket.OpStop})
+					if err != nil {
+						return err
+					}
+					fmt.Printf("server on %s stopped (%d %s ended)\n", sock, rep.Count, plural(rep.Count, "session", "sessions"))
+					return nil
+				},
 			},
 		},
-	},
+	}
 }
 
 func plural(n int, one, many string) string {

@@ -9,11 +9,13 @@ import (
 	"linger/socket"
 )
 
-var versionCommand = &cli.Command{
-	Name:  "version",
-	Usage: "print linger's version",
-	Action: func(c *cli.Context) error {
-		fmt.Printf("linger %s (protocol %d, %s)\n", version, socket.ProtocolVersion, runtime.Version())
-		return nil
-	},
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print linger's version",
+		Action: func(c *cli.Context) error {
+			fmt.Printf("linger %s (protocol %d, %s)\n", version, socket.ProtocolVersion, runtime.Version())
+			return nil
+		},
+	}
 }

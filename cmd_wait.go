@@ -11,19 +11,21 @@ import (
 	"linger/socket"
 )
 
-var waitCommand = &cli.Command{
-	Name:      "wait",
-	Usage:     "wait for sessions' commands to end",
-	ArgsUsage: "NAME|ID...",
-	Description: `Blocks until the commands of the named sessions have ended, collects them
+func waitCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "wait",
+		Usage:     "wait for sessions' commands to end",
+		ArgsUsage: "NAME|ID...",
+		Description: `Blocks until the commands of the named sessions have ended, collects them
 (removes the sessions) and exits with the status of the first one, in the
 order given, that failed: 0 if all succeeded, 128+N for a command killed by
 signal N, like a shell. A session that is already Closed returns at once.
 With --timeout, gives up after DURATION and exits 124, like timeout(1).`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 90s, 2h) and exit 124"},
-	},
-	Action: waitAction,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 90s, 2h) and exit 124"},
+		},
+		Action: waitAction,
+	}
 }
 
 // exitTimeout is wait's exit status on timeout, as timeout(1).

@@ -83,9 +83,13 @@ func checkNesting(c *cli.Context) error {
 // isNoServer reports whether err says no server is running.
 func isNoServer(err error) bool { return errors.Is(err, socket.ErrNoServer) }
 
-var nestFlag = &cli.BoolFlag{Name: "nest", Usage: "allow attaching from inside a linger session"}
+func nestFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "nest", Usage: "allow attaching from inside a linger session"}
+}
 
-var detachKeyFlag = &cli.StringFlag{
-	Name:  "detach-key",
-	Usage: "detach with `KEY` (e.g. ctrl-a, ^], none) instead of the configured one",
+func detachKeyFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  "detach-key",
+		Usage: "detach with `KEY` (e.g. ctrl-a, ^], none) instead of the configured one",
+	}
 }

@@ -64,14 +64,18 @@ func lookupString(c *cli.Context, name string) string {
 	return ""
 }
 
-var outputBufferingFlag = &cli.StringFlag{
-	Name:  "output-buffering",
-	Usage: "when the session's buffer is full: `MODE` block (suspend the program) or drop (discard the oldest output)",
+func outputBufferingFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  "output-buffering",
+		Usage: "when the session's buffer is full: `MODE` block (suspend the program) or drop (discard the oldest output)",
+	}
 }
 
-var idleTimeoutFlag = &cli.StringFlag{
-	Name:  "idle-timeout",
-	Usage: "remove the session after `DURATION` without a client (e.g. 90s, 2h; none = never)",
+func idleTimeoutFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  "idle-timeout",
+		Usage: "remove the session after `DURATION` without a client (e.g. 90s, 2h; none = never)",
+	}
 }
 
 // outputBufferingFrom is --output-buffering, else (with env, for new)

@@ -57,9 +57,6 @@ const (
 // self-tests can run while package main does not build; every test that needs
 // the binary then skips. LINGER_HARNESS_RACE=1 builds the binary with -race.
 func TestMain(m *testing.M) {
-	// Render the man page before any test runs the app in-process:
-	// urfave/cli adds help commands and flags to the command table it runs.
-	manAtStart, manAtStartErr = manPage()
 	os.Exit(harnessMain(m))
 }
 

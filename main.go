@@ -19,18 +19,22 @@ var version = "0.1.0-dev"
 // rawArgs is the command line as given (urfave/cli drops "--").
 var rawArgs []string
 
-// commands is the command table, in alphabetical order (a test checks).
-var commands = []*cli.Command{
-	attachCommand,
-	configCommand,
-	detachCommand,
-	killCommand,
-	listCommand,
-	newCommand,
-	receiveCommand,
-	serverCommand,
-	versionCommand,
-	waitCommand,
+// commands returns the command table, in alphabetical order (a test
+// checks). Commands and flags are made fresh for each app: urfave/cli
+// stores parse state and added help in them.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		attachCommand(),
+		configCommand(),
+		detachCommand(),
+		killCommand(),
+		listCommand(),
+		newCommand(),
+		receiveCommand(),
+		serverCommand(),
+		versionCommand(),
+		waitCommand(),
+	}
 }
 
 func main() {
@@ -44,7 +48,8 @@ func run(args []string) int {
 }
 
 func newApp() *cli.App {
-	setUsageErrors(commands)
+	cmds := commands()
+	setUsageErrors(cmds)
 	return &cli.App{
 		Name:                 "linger",
 		Usage:                "keep shells and commands alive after you walk away",
@@ -52,7 +57,7 @@ func newApp() *cli.App {
 		Description:          description,
 		Version:              version,
 		Flags:                globalFlags(),
-		Commands:             commands,
+		Commands:             cmds,
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
 		OnUsageError:         onUsageError,
