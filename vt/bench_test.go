@@ -1,0 +1,90 @@
+package vt
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"testing"
+)
+
+func plainStream() []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < 1<<20; i++ {
+		fmt.Fprintf(&b, "line %6d: the quick brown fox jumps over the lazy dog %d\r\n", i, i*7)
+	}
+	return b.Bytes()
+}
+
+func colorStream() []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < 1<<20; i++ {
+		fmt.Fprintf(&b, "-rw-r--r-- 1 user user %6d Jan  1 12:00 \x1b[01;34mdir%d\x1b[0m \x1b[38;5;%dmidx\x1b[0m \x1b[38;2;1;2;%dmrgb\x1b[m\r\n", i, i, i%256, i%256)
+	}
+	return b.Bytes()
+}
+
+func benchWrite(b *testing.B, data []byte) {
+	t := New(80, 24, 1000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for off := 0; off < len(data); off += 4096 {
+			t.Write(data[off:min(off+4096, len(data))])
+		}
+	}
+}
+
+func BenchmarkWritePlain(b *testing.B) { benchWrite(b, plainStream()) }
+func BenchmarkWriteColor(b *testing.B) { benchWrite(b, colorStream()) }
+
+func BenchmarkWriteWrap(b *testing.B) {
+	var buf bytes.Buffer
+	for i := 0; buf.Len() < 1<<20; i++ {
+		fmt.Fprintf(&buf, "%d prose with é, ï, — and “quotes” that wraps over the right margin of the screen; 日本語 more words here and there %d\r\n", i, i)
+	}
+	benchWrite(b, buf.Bytes())
+}
+
+func BenchmarkRestore(b *testing.B) {
+	t := New(80, 24, 1000)
+	t.Write(colorStream()[:8192])
+	var w bytes.Buffer
+	b.ReportAllocs()
+	for range b.N {
+		w.Reset()
+		t.Restore(&w, 0)
+	}
+}
+
+// TestMemoryIdle measures the heap held by idle 80x24 terminals.
+func TestMemoryIdle(t *testing.T) {
+	const n = 1000
+	ts := make([]*Terminal, n)
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	for i := range ts {
+		ts[i] = New(80, 24, 2000)
+		ts[i].Write([]byte("\x1b[1;32muser@host\x1b[0m:~$ ls\r\nfile1  file2\r\n\x1b[?1049h\x1b[2Jvim\x1b[?1049l$ "))
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	per := (int64(m1.HeapAlloc) - int64(m0.HeapAlloc)) / n
+	t.Logf("idle 80x24 terminal: %d bytes", per)
+	if per > 64<<10 {
+		t.Errorf("idle terminal uses %d bytes, want <= 64 KiB", per)
+	}
+	// Scrollback line cost.
+	tt := New(80, 24, 10000)
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	for i := range 10000 {
+		fmt.Fprintf(tt, "line %d: some text of about sixty characters in length....\r\n", i)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	t.Logf("scrollback: %d bytes per ~60-column line", (int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/10000)
+	runtime.KeepAlive(ts)
+	runtime.KeepAlive(tt)
+}
