@@ -261,34 +261,6 @@ func TestServerForeground(t *testing.T) {
 	}
 }
 
-func TestServerStaleSocket(t *testing.T) {
-	e := newEnv(t)
-	newDetached(t, e, "old", "sleep", "100")
-	srv := theServer(t, e)
-	old := sessionPid(t, e, "old")
-	if err := syscall.Kill(srv, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	waitGone(t, srv, harnessWait, "the SIGKILLed server")
-	// The hangup of the pty ends its session.
-	waitGone(t, old, harnessWait, "the dead server's session (SIGHUP from the closed pty)")
-	if !fileExists(e.Sock) {
-		t.Fatalf("socket %s vanished with a SIGKILLed server: the stale case is not exercised", e.Sock)
-	}
-	r := e.Run("ls")
-	if r.Code != 1 || !strings.Contains(r.Stderr, "no server running on "+e.Sock) {
-		t.Errorf("ls on a stale socket: want \"no server running\"\n%v", r)
-	}
-	// A new session starts a fresh server without manual cleanup.
-	newDetached(t, e, "fresh", "sleep", "100")
-	if p := theServer(t, e); p == srv {
-		t.Errorf("server pid unchanged")
-	}
-	if names := sessionNames(t, e); strings.Join(names, ",") != "fresh" {
-		t.Errorf("sessions on the fresh server = %q, want [fresh]", names)
-	}
-}
-
 func TestServerBadConfig(t *testing.T) {
 	e := newEnv(t)
 	e.WriteConfig("[server]\ndetach_key = \"bogus\"\n")

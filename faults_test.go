@@ -124,7 +124,7 @@ func TestFaultServerSIGTERM(t *testing.T) {
 	}
 }
 
-// TestFaultServerSIGKILL complements TestServerStaleSocket: the lock file is
+// TestFaultServerSIGKILL (the stale-socket case) complements TestServerStaleSocket: the lock file is
 // left too, `ls --json` copes, several clients racing on the stale socket end
 // up with one server, and a clean stop afterwards removes both files.
 func TestFaultServerSIGKILL(t *testing.T) {
