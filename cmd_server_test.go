@@ -194,13 +194,21 @@ func (s *syncBuffer) String() string {
 // done is closed once it has been reaped.
 func foregroundServer(t *testing.T, e *env, args ...string) (c *exec.Cmd, stderr *syncBuffer, done chan struct{}) {
 	t.Helper()
-	c = exec.Command(lingerBin, append([]string{"server", "-S", e.Sock}, args...)...)
+	return startServerCmd(t, e, append([]string{lingerBin, "server", "-S", e.Sock}, args...))
+}
+
+// startServerCmd starts argv (a server in the foreground, maybe behind a
+// wrapper such as prlimit) with e's environment and stderr captured, and
+// kills it at cleanup if it still runs. done is closed once it is reaped.
+func startServerCmd(t *testing.T, e *env, argv []string) (c *exec.Cmd, stderr *syncBuffer, done chan struct{}) {
+	t.Helper()
+	c = exec.Command(argv[0], argv[1:]...)
 	c.Env, c.Dir = e.Env, e.Home
 	stderr = &syncBuffer{}
 	c.Stderr = stderr
 	c.WaitDelay = 3 * time.Second
 	if err := c.Start(); err != nil {
-		t.Fatalf("start linger server: %v", err)
+		t.Fatalf("start %q: %v", argv, err)
 	}
 	done = make(chan struct{})
 	go func() { _ = c.Wait(); close(done) }()

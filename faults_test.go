@@ -28,24 +28,7 @@ func prlimitServer(t *testing.T, e *env, limit string) (c *exec.Cmd, stderr *syn
 	if err != nil {
 		t.Skip("prlimit (util-linux) not installed")
 	}
-	c = exec.Command(prlimit, "--nofile="+limit, lingerBin, "-S", e.Sock, "server")
-	c.Env, c.Dir = e.Env, e.Home
-	stderr = &syncBuffer{}
-	c.Stderr = stderr
-	c.WaitDelay = 3 * time.Second
-	if err := c.Start(); err != nil {
-		t.Fatalf("start %q: %v", c.Args, err)
-	}
-	done = make(chan struct{})
-	go func() { _ = c.Wait(); close(done) }()
-	e.track(func() {
-		select {
-		case <-done:
-		default:
-			_ = c.Process.Kill()
-			<-done
-		}
-	})
+	c, stderr, done = startServerCmd(t, e, []string{prlimit, "--nofile=" + limit, lingerBin, "-S", e.Sock, "server"})
 	poll(t, "the server under prlimit to answer", harnessWait, func() bool {
 		select {
 		case <-done:
