@@ -17,17 +17,27 @@ const chunkSize = 64 << 10
 // Received bytes are kept only until the space is needed, or at once while
 // a client is attached; `receive --all` can print them again.
 //
-//	start <= recv <= claim <= end (recv and claim never below start)
+// Independently of readers, the session's terminal emulator reads the
+// buffer too (see screen.go): with feeds set, bytes from fed on are kept
+// in memory even once received or dropped, until the emulator has seen
+// them. That is physical retention only: readers never see bytes before
+// start.
+//
+//	base <= start <= recv <= claim <= end (recv and claim never below start)
+//	base <= fed <= end, base == min(start, fed) when feeds, else start
 //
 // The owner (Session) holds its lock around every method.
 type outbuf struct {
-	chunks  [][]byte // chunks[0][0] is at offset start; all but the last are full
-	start   int64
-	end     int64 // offset after the last byte the program wrote
-	recv    int64 // offset up to which output has been received
-	claim   int64 // offset up to which output has been handed to a reader
-	dropped int64 // bytes discarded in drop mode, in all
-	unseen  int64 // dropped bytes no receive has reported yet
+	chunks  [][]byte // chunks[0][0] is at offset base; all but the last are full
+	base    int64    // offset of the first byte in memory
+	start   int64    // offset of the first byte a reader can get
+	fed     int64    // with feeds: offset up to which the emulator has read
+	feeds   bool     // an emulator reads this buffer (fed holds bytes)
+	end     int64    // offset after the last byte the program wrote
+	recv    int64    // offset up to which output has been received
+	claim   int64    // offset up to which output has been handed to a reader
+	dropped int64    // bytes discarded in drop mode, in all
+	unseen  int64    // dropped bytes no receive has reported yet
 }
 
 // unreceived is how many bytes are held that nobody has received.
@@ -67,6 +77,27 @@ func (b *outbuf) received(off int64, free bool) {
 	}
 }
 
+// feed returns the bytes the emulator has not seen, from fed on, and the
+// offset after them.
+func (b *outbuf) feed() (data [][]byte, to int64) {
+	return b.readFrom(b.fed), b.end
+}
+
+// setFed records that the emulator has seen everything before off, and
+// frees what nobody needs any more.
+func (b *outbuf) setFed(off int64) {
+	b.fed = max(b.fed, min(off, b.end))
+	b.free()
+}
+
+// unfed is how many bytes the emulator has not seen.
+func (b *outbuf) unfed() int64 {
+	if !b.feeds {
+		return 0
+	}
+	return b.end - b.fed
+}
+
 // add keeps p as unreceived output. In drop mode (limit > 0 and drop set),
 // the oldest bytes go first so that at most limit bytes are held: received
 // ones, then ones handed to a reader that has not acknowledged them (it
@@ -103,9 +134,24 @@ func (b *outbuf) appendBytes(p []byte) {
 	}
 }
 
-// trim discards n bytes from the front.
+// trim discards n bytes from the front for readers, and frees them unless
+// the emulator still needs them.
 func (b *outbuf) trim(n int64) {
 	b.start += n
+	b.free()
+}
+
+// free releases the memory of bytes before start (and fed, with feeds).
+func (b *outbuf) free() {
+	to := b.start
+	if b.feeds {
+		to = min(to, b.fed)
+	}
+	n := to - b.base
+	if n <= 0 {
+		return
+	}
+	b.base = to
 	for len(b.chunks) > 0 {
 		first := int64(len(b.chunks[0]))
 		if n < first {
@@ -125,9 +171,14 @@ func (b *outbuf) trim(n int64) {
 // held), as slices that stay valid: chunks are only ever appended to or
 // dropped, never rewritten.
 func (b *outbuf) read(from int64) [][]byte {
-	from = max(from, b.start)
+	return b.readFrom(max(from, b.start))
+}
+
+// readFrom is read without the clamp to start: bytes from base on.
+func (b *outbuf) readFrom(from int64) [][]byte {
+	from = max(from, b.base)
 	var out [][]byte
-	off := b.start
+	off := b.base
 	for _, c := range b.chunks {
 		n := int64(len(c))
 		if off+n > from {

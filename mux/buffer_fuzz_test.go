@@ -47,6 +47,7 @@ func fzEqual(a, b []byte) bool { return string(a) == string(b) }
 //	mark received up to an offset                     (receive)
 //	received up to an offset, freeing what is before  (an ack while attached, a clean detach)
 //	read from an offset                               (receive, receive --all, replay)
+//	the emulator reads what it has not seen           (screen.go's feeder)
 //
 // and checks after each one against a model of the stream's bytes:
 // start <= recv <= end, none going back; held() is the sum of the chunk
@@ -82,7 +83,7 @@ func FuzzOutbuf(f *testing.F) {
 			return 0
 		}
 		for i, step := 0, 0; i < len(ops); step++ {
-			op, a1, a2 := ops[i]%6, arg(i+1), arg(i+2)
+			op, a1, a2 := ops[i]%7, arg(i+1), arg(i+2)
 			before := b
 			switch op {
 			case 0: // add n bytes
@@ -172,7 +173,33 @@ func FuzzOutbuf(f *testing.F) {
 				}
 			}
 
+			if op == 6 { // the emulator reads what it has not seen, up to a point
+				i += 2
+				if !b.feeds { // an emulator starts with what is in memory
+					b.feeds, b.fed = true, b.base
+					before = b
+				}
+				data, to := b.feed()
+				off := b.fed
+				for _, p := range data {
+					if !fzEqual(p, fzAt(off, len(p))) {
+						t.Fatalf("step %d: feed() from %d: wrong bytes at %d", step, b.fed, off)
+					}
+					off += int64(len(p))
+				}
+				if off != to || to != b.end {
+					t.Fatalf("step %d: feed() from %d gave up to %d, returned %d, end %d", step, b.fed, off, to, b.end)
+				}
+				b.setFed(b.fed + (b.end-b.fed)*int64(a1)/255)
+			}
+
 			// invariants
+			if want := b.start; b.base != want && !(b.feeds && b.base == min(b.start, b.fed)) {
+				t.Fatalf("step %d (op %d): base %d, start %d, fed %d (feeds %v)", step, op, b.base, b.start, b.fed, b.feeds)
+			}
+			if b.feeds && b.fed < before.fed {
+				t.Fatalf("step %d (op %d): fed went back %d -> %d", step, op, before.fed, b.fed)
+			}
 			if !(b.start <= b.recv && b.recv <= b.claim && b.claim <= b.end) {
 				t.Fatalf("step %d (op %d): start %d recv %d claim %d end %d", step, op, b.start, b.recv, b.claim, b.end)
 			}
@@ -180,7 +207,7 @@ func FuzzOutbuf(f *testing.F) {
 				t.Fatalf("step %d (op %d): an offset went back: start %d->%d recv %d->%d end %d->%d dropped %d->%d",
 					step, op, before.start, b.start, before.recv, b.recv, before.end, b.end, before.dropped, b.dropped)
 			}
-			off := b.start
+			off := b.base
 			for j, c := range b.chunks {
 				if j < len(b.chunks)-1 && len(c) != cap(c) {
 					t.Fatalf("step %d (op %d): chunk %d of %d not full (%d of %d)", step, op, j, len(b.chunks), len(c), cap(c))
@@ -194,7 +221,7 @@ func FuzzOutbuf(f *testing.F) {
 				off += int64(len(c))
 			}
 			if off != b.end {
-				t.Fatalf("step %d (op %d): chunks hold %d bytes, held() = %d", step, op, off-b.start, b.held())
+				t.Fatalf("step %d (op %d): chunks hold %d bytes from %d, end %d", step, op, off-b.base, b.base, b.end)
 			}
 			if added != b.held()+freed+b.dropped {
 				t.Fatalf("step %d (op %d): added %d != held %d + freed %d + dropped %d", step, op, added, b.held(), freed, b.dropped)
