@@ -274,6 +274,22 @@ func (p *Process) Write(b []byte) (int, error) {
 	return p.master.Write(b)
 }
 
+// TryWrite sends input to the program if the pty's input queue has room
+// now, and never waits: what does not fit is dropped and counted short.
+// It is for answers to terminal queries, which must not stall the caller.
+func (p *Process) TryWrite(b []byte) (int, error) {
+	var n int
+	var werr error
+	err := p.rc.Write(func(fd uintptr) bool {
+		n, werr = unix.Write(int(fd), b)
+		return true // done, whether or not it fitted
+	})
+	if err == nil {
+		err = werr
+	}
+	return max(n, 0), err
+}
+
 // Resize sets the pty size (TIOCSWINSZ); if it changed, the kernel sends
 // SIGWINCH to the foreground process group.
 func (p *Process) Resize(cols, rows int) error {
