@@ -122,12 +122,13 @@ func (t *Terminal) appendCells(buf []byte, row []cell, n int, sgr, split bool, p
 }
 
 // textLen is the length of row without trailing blanks: spaces with any
-// style if !sgr, default-styled spaces if sgr.
+// style if !sgr, default-styled spaces if sgr (a space in a colour is
+// kept: a terminal that gets it back holds the same cell).
 func textLen(row []cell, sgr bool) int {
 	n := len(row)
 	for n > 0 {
 		c := &row[n-1]
-		if c.r != ' ' || c.width != 1 || c.comb != 0 || (sgr && (c.bg != 0 || c.attr&(Reverse|Underline|Strike) != 0)) {
+		if c.r != ' ' || c.width != 1 || c.comb != 0 || (sgr && c.style() != (Style{})) {
 			break
 		}
 		n--
