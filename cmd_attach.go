@@ -19,10 +19,25 @@ func attachCommand() *cli.Command {
 		Description: `Attaches the current terminal to the session NAME (or ID); without one, to
 the most recently detached session. Detach with the detach key (Ctrl-\ by
 default). A session another client holds is refused unless --steal (detach
-that client first) or --read-only (watch without typing; several may watch).`,
+that client first) or --read-only (watch without typing; several may watch).
+
+The terminal is first brought to the session's state, as its configuration's
+restore setting or --restore says: lines (the default) writes the last
+scrollback_lines lines of history into the terminal's own scrollback, then
+draws the screen; screen draws only the screen; none draws nothing itself:
+it replays the output kept since the last client as the program printed it
+(terminal queries left out: they were answered) and sends the program
+SIGWINCH so that it redraws. Then the modes the program set are
+re-established (alternate screen, cursor, keypad, bracketed paste, mouse,
+focus events, title). The session takes the terminal's size. With lines and
+screen, the output kept while nobody watched counts as received once drawn:
+use 'linger receive' before attaching, or --restore none, to get it byte for
+byte. On detach the terminal is left as it was
+before (modes reset, alternate screen left, cursor visible, title back).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "steal", Usage: "detach the client holding the session first"},
 			&cli.BoolFlag{Name: "read-only", Aliases: []string{"r"}, Usage: "watch without typing"},
+			restoreFlag(),
 			outputBufferingFlag(),
 			detachKeyFlag(),
 			nestFlag(),
@@ -38,12 +53,16 @@ func attachAction(c *cli.Context) error {
 	if err := checkNesting(c); err != nil {
 		return err
 	}
-	if !client.IsTerminal(os.Stdin) {
-		return client.ErrNotATerminal
-	}
 	mode, err := outputBufferingFrom(c, false)
 	if err != nil {
 		return err
+	}
+	restore, err := restoreFrom(c)
+	if err != nil {
+		return err
+	}
+	if !client.IsTerminal(os.Stdin) {
+		return client.ErrNotATerminal
 	}
 	conn, err := connect(c, false)
 	if err != nil {
@@ -51,8 +70,8 @@ func attachAction(c *cli.Context) error {
 	}
 	defer conn.Close()
 	req := &socket.Request{
-		OutputBuffering: mode,
-		Op:              socket.OpAttach, Caller: caller(), Target: c.Args().First(),
+		OutputBuffering: mode, Restore: restore,
+		Op: socket.OpAttach, Caller: caller(), Target: c.Args().First(),
 		Steal: c.Bool("steal"), ReadOnly: c.Bool("read-only"),
 	}
 	return runAttach(c, conn, req)

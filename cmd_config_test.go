@@ -160,6 +160,8 @@ buffer_size = "8MiB"
 log_file = "" # empty: no log file
 idle_timeout = "none"
 max_idle_timeout = "none"
+restore = "lines"
+scrollback_lines = 2000
 `},
 		{args: []string{"-c", validConfig, "config", "show"}, stdout: `[configurations.work]
 command = ["make", "-C", "~/src", "watch"]
@@ -170,6 +172,8 @@ buffer_size = "8MiB"
 log_file = "" # empty: no log file
 idle_timeout = "none"
 max_idle_timeout = "none"
+restore = "lines"
+scrollback_lines = 2000
 `},
 		{args: []string{"-c", validConfig, "config", "show", "default"}, stdout: `[configurations.default]
 command = [] # empty: $SHELL -l, else /bin/sh
@@ -180,6 +184,8 @@ buffer_size = "8MiB"
 log_file = "" # empty: no log file
 idle_timeout = "none"
 max_idle_timeout = "none"
+restore = "lines"
+scrollback_lines = 2000
 `},
 		{args: []string{"-c", validConfig, "config", "show", "nope"},
 			errs: "linger: no configuration named \"nope\" (expected: bare|default|with.dot|work)\n", code: 1},

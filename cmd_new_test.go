@@ -366,7 +366,7 @@ func TestNewDetachKeyDefaultRestoresTerminal(t *testing.T) {
 
 // naCatSession shows the bytes it receives: no echo, no signals from keys, and
 // cat -v renders 0x1c as ^\. It prints "ready" once it is set up and
-// "attached" on SIGWINCH, which the server sends on every attach: output
+// "attached" on SIGWINCH, which an attach with --restore none sends: output
 // on the screen proves the client is attached and its terminal raw (typing
 // Ctrl-\ before that would SIGQUIT the client through the cooked tty).
 var naCatSession = []string{"--", "sh", "-c", `stty -isig -echo; sh -c 'trap "echo attached" WINCH; echo ready; while :; do sleep 0.05; done' & exec cat -v`}
@@ -435,7 +435,7 @@ func TestNewDetachKeyFromConfig(t *testing.T) {
 		t.Errorf("exit %d, want 0", code)
 	}
 	// --detach-key wins over the configuration
-	tm = e.Start(80, 24, "attach", "--detach-key", "ctrl-\\", "k")
+	tm = e.Start(80, 24, "attach", "--restore", "none", "--detach-key", "ctrl-\\", "k")
 	naWaitLine(tm, "attached")
 	tm.Type("r\x02s\r")
 	naWaitLine(tm, "r^Bs")

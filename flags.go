@@ -71,6 +71,26 @@ func outputBufferingFlag() cli.Flag {
 	}
 }
 
+func restoreFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  "restore",
+		Usage: "draw `MODE`: lines (history into the terminal's scrollback, then the screen), screen, or none (the program redraws)",
+	}
+}
+
+// restoreFrom is --restore, checked, or "" (the configuration's).
+func restoreFrom(c *cli.Context) (string, error) {
+	v := c.String("restore")
+	if v == "" {
+		return "", nil
+	}
+	mode, err := mux.ParseRestore(v)
+	if err != nil {
+		return "", usagef("--restore: %v", err)
+	}
+	return mode, nil
+}
+
 func idleTimeoutFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:  "idle-timeout",

@@ -622,6 +622,31 @@ func (tm *term) AltScreen() bool {
 	return tm.emu.IsAltScreen()
 }
 
+// Render is the screen with its attributes and colours (SGR sequences), as
+// the emulator renders it: two terminals showing the same thing render the
+// same string.
+func (tm *term) Render() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.emu.Render()
+}
+
+// History is the terminal's own scrollback, oldest line first, trailing
+// spaces trimmed.
+func (tm *term) History() []string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	sb := tm.emu.Scrollback()
+	if sb == nil {
+		return nil
+	}
+	var lines []string
+	for _, l := range sb.Lines() {
+		lines = append(lines, strings.TrimRight(l.String(), " "))
+	}
+	return lines
+}
+
 // Output is a copy of every byte the program wrote so far.
 func (tm *term) Output() []byte {
 	tm.mu.Lock()

@@ -304,14 +304,17 @@ func (L *loadRun) reportProblems() {
 }
 
 var (
-	loadResetSeq  = []byte("\x1b[0m\x1b[?25h")
+	loadPushTitle = []byte("\x1b[22;0t")                       // the client saves the title first
+	loadResetSeq  = []byte("\x1b[0m\x1b(B\x1b)B\x0f\x1b[?25h") // and resets the terminal last
 	loadTrailerRE = regexp.MustCompile(`\[(detached \(from session ([^)\]]*)\)|exited \(status (\d+)\)|lost connection)\]`)
 	loadDroppedRE = regexp.MustCompile(`^linger: (\d+) bytes dropped \(output_buffering = drop\)$`)
 )
 
 func (L *loadRun) attach(s *loadSess, rng *rand.Rand) {
 	t := L.t
-	args := []string{"attach"}
+	// --restore none: the held output itself is replayed, byte for byte,
+	// so that every byte is accounted for (lines and screen draw it)
+	args := []string{"attach", "--restore", "none"}
 	key := "\x1c" // the default detach key, for sessions that never exit
 	if s.kind != "idle" {
 		// A writer may exit during the attach: the client then restores
@@ -390,7 +393,7 @@ func (L *loadRun) attach(s *loadSess, rng *rand.Rand) {
 		}
 		return
 	}
-	data, tail := out[:i], out[i:]
+	data, tail := bytes.TrimPrefix(out[:i], loadPushTitle), out[i:]
 	m := loadTrailerRE.FindSubmatch(tail)
 	s.add(loadChunk{op: "attach", start: start, end: end, data: data, unclean: m != nil && m[1] != nil && string(m[1]) == "lost connection"})
 	switch {

@@ -25,6 +25,7 @@ var rawArgs []string
 func commands() []*cli.Command {
 	return []*cli.Command{
 		attachCommand(),
+		captureCommand(),
 		configCommand(),
 		detachCommand(),
 		killCommand(),

@@ -10,12 +10,17 @@ package client
 //  3. The terminal goes into raw mode (golang.org/x/term). From here on
 //     every way out restores it: detach, exit, lost server, SIGTERM/SIGHUP,
 //     and a panic (deferred restore, then re-panic).
+//     The terminal's title is saved (xterm's title stack).
 //  4. Two loops run: keyboard -> MsgInput frames (the detach key is cut out
-//     and becomes MsgDetach), and MsgOutput frames -> stdout, byte for byte.
-//     SIGWINCH sends MsgResize at once.
+//     and becomes MsgDetach), and MsgRestore then MsgOutput frames ->
+//     stdout, byte for byte: the restore draws the session's screen (and
+//     history, in its scrollback) and re-establishes the program's modes,
+//     then live output continues from exactly that state. SIGWINCH sends
+//     MsgResize at once.
 //  5. The server ends the stream with MsgDetached or MsgExited, or the
-//     connection drops. The terminal is restored, modes the program may
-//     have left on are reset, and one bracketed line says why:
+//     connection drops. The terminal is restored: raw mode off, the modes a
+//     program may have left on reset, the alternate screen left, the
+//     title popped; then one bracketed line says why:
 //     [detached (from session NAME)], [exited (status N)],
 //     [server exited], [lost connection].
 
@@ -107,6 +112,7 @@ func Attach(o AttachOptions) (res Result, err error) {
 		return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
 	}
 	a := &attached{conn: o.Conn, out: out, name: rep.Session.Name}
+	out.WriteString(pushTitle)
 	restore := func() {
 		a.resetModes()
 		term.Restore(fd, state)
@@ -231,6 +237,21 @@ func (a *attached) output() (string, int) {
 			return "lost connection", 1
 		}
 		switch typ {
+		case socket.MsgRestore:
+			covered, draw, err := socket.DecodeRestore(p)
+			if err != nil {
+				a.conn.Close()
+				return "lost connection", 1
+			}
+			a.track(draw)
+			if _, err := a.out.Write(draw); err != nil {
+				a.conn.Close()
+				return "lost tty", 1
+			}
+			a.written += covered
+			if !a.conn.Buffered() {
+				a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written))
+			}
 		case socket.MsgOutput:
 			a.track(p)
 			if _, err := a.out.Write(p); err != nil {
@@ -265,34 +286,46 @@ func (a *attached) output() (string, int) {
 	}
 }
 
-var (
-	altOn  = []byte("\x1b[?1049h")
-	altOff = []byte("\x1b[?1049l")
-)
-
 // track notes whether the program switched to the alternate screen, so
 // leaving can switch back. It only looks at chunks holding an ESC [ ?.
 func (a *attached) track(p []byte) {
-	if bytes.Contains(p, []byte("\x1b[?")) {
-		on, off := bytes.LastIndex(p, altOn), bytes.LastIndex(p, altOff)
-		if on > off {
-			a.alt = true
-		} else if off > on {
-			a.alt = false
-		}
+	if !bytes.Contains(p, []byte("\x1b[?")) {
+		return
+	}
+	on, off := -1, -1
+	for _, m := range []string{"1049", "1047", "47"} {
+		on = max(on, bytes.LastIndex(p, []byte("\x1b[?"+m+"h")))
+		off = max(off, bytes.LastIndex(p, []byte("\x1b[?"+m+"l")))
+	}
+	if on > off {
+		a.alt = true
+	} else if off > on {
+		a.alt = false
 	}
 }
 
-// resetModes leaves the terminal as a shell expects it: attributes reset,
-// cursor visible, normal cursor keys and keypad, no bracketed paste, mouse
-// or focus reporting, and off the alternate screen if the program was on
-// it.
+// pushTitle saves the terminal's title on attach; popTitle, on the way
+// out, puts it back (xterm's title stack; terminals without one ignore
+// both).
+const (
+	pushTitle = "\x1b[22;0t"
+	popTitle  = "\x1b[23;0t"
+)
+
+// resetModes leaves the terminal as a shell expects it: attributes and
+// character sets reset, cursor visible with its default shape, autowrap
+// on, insert mode off, no scroll region (the cursor kept where it is),
+// normal cursor keys and keypad, no bracketed paste, mouse or focus
+// reporting, off the alternate screen if the program was on it, and the
+// title saved on attach put back.
 func (a *attached) resetModes() {
-	s := "\x1b[0m\x1b[?25h\x1b[?1l\x1b>\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1004l"
+	s := "\x1b[0m\x1b(B\x1b)B\x0f\x1b[?25h\x1b[0 q\x1b[?7h\x1b[4l\x1b7\x1b[r\x1b8" +
+		"\x1b[?1l\x1b>\x1b[?2004l\x1b[?9l\x1b[?1000l\x1b[?1002l\x1b[?1003l" +
+		"\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?1004l"
 	if a.alt {
 		s += "\x1b[?1049l"
 	}
-	a.out.WriteString(s)
+	a.out.WriteString(s + popTitle)
 }
 
 // IsTerminal reports whether f is a terminal.

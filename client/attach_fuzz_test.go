@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -146,8 +147,9 @@ func fzShort(p []byte) string {
 // socketpair) into the output loop. It must not panic; the terminal gets
 // exactly the MsgOutput payloads up to the frame that ends the stream
 // (MsgDetached or MsgExited, whatever their JSON), which gives the one
-// bracketed line; a stream that just stops is a lost connection; the
-// alternate screen state follows the last switch in the output.
+// bracketed line; a stream that just stops is a lost connection, and so
+// does a malformed MsgRestore; the alternate screen state follows the last
+// switch in the output (restores included).
 func FuzzAttachOutput(f *testing.F) {
 	out := func(s string) []byte { return fzFrame(socket.MsgOutput, []byte(s)) }
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
@@ -161,6 +163,8 @@ func FuzzAttachOutput(f *testing.F) {
 	f.Add(cat(out("a"), fzFrame(socket.MsgReply, []byte(`{}`)), fzFrame(socket.MsgEnd, nil), out("b")))
 	f.Add(cat(out("partial"), []byte{socket.MsgOutput, 0, 0, 1}))
 	f.Add(cat(out("x"), []byte{socket.MsgOutput, 0xff, 0xff, 0xff, 0xff}))
+	f.Add(cat(fzFrame(socket.MsgRestore, append(make([]byte, 8), "\x1b[H\x1b[2Jscreen\x1b[?1047h"...)), out("live"), fzFrame(socket.MsgDetached, []byte(`{}`))))
+	f.Add(cat(fzFrame(socket.MsgRestore, []byte{0, 0, 0}), out("never")))
 	f.Add([]byte{})
 
 	var tty *os.File
@@ -204,13 +208,26 @@ func FuzzAttachOutput(f *testing.F) {
 			if err != nil {
 				break
 			}
+			if typ == socket.MsgRestore {
+				if len(p) < socket.RestoreHeader || binary.BigEndian.Uint64(p) > 1<<62 {
+					break frames // a bad restore ends the attach: lost connection
+				}
+				typ, p = socket.MsgOutput, p[socket.RestoreHeader:]
+			}
 			switch typ {
 			case socket.MsgOutput:
 				want = append(want, p...)
-				if on, off := bytes.LastIndex(p, altOn), bytes.LastIndex(p, altOff); on > off {
-					alt = true
-				} else if off > on {
-					alt = false
+				// the last switch in the chunk wins: ?47, ?1047 or ?1049, h or l
+				last, on := -1, false
+				for _, m := range []string{"47", "1047", "1049"} {
+					for _, hl := range []string{"h", "l"} {
+						if i := bytes.LastIndex(p, []byte("\x1b[?"+m+hl)); i > last {
+							last, on = i, hl == "h"
+						}
+					}
+				}
+				if last >= 0 {
+					alt = on
 				}
 			case socket.MsgDetached:
 				var d socket.Detached

@@ -9,15 +9,22 @@ import (
 )
 
 // attach attaches a client (steps 2-3 of server/attach.go). Under dmu, so
-// no live output can overtake it: it registers the client, calls o.Reply
-// (which writes the reply and opens the client's output), then replays the
-// output no reader has claimed yet; it counts as received once the client
-// acknowledges it. A Closed session is not attached: it gets the reply and
-// the replay, and closed=true tells the caller to report the status and
-// collect it.
+// no live output can overtake it: it registers the client, takes the
+// session's size from it, snapshots the screen emulator (screen.go) and
+// renders it for the restore mode, calls o.Reply (which writes the reply
+// and opens the client's output), then o.Draw with the drawing. The
+// drawing stands for all the output no reader has claimed: it counts as
+// received once the client acknowledges it, and goes back to the next
+// reader if the client dies first. A Closed session is not attached: it
+// gets the reply and the drawing of its last screen, and closed=true tells
+// the caller to report the status and collect it.
 func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	a := &attachment{c: o.Client, ClientInfo: o.Info}
 	a.Since = time.Now()
+	mode := o.Restore
+	if mode == "" {
+		mode = s.conf.Restore
+	}
 	if o.Steal && !a.ReadOnly {
 		// Take the old owner off first: the pump may be blocked writing to
 		// it under dmu, and telling it to leave cuts that write short.
@@ -31,13 +38,14 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
 	s.mu.Lock()
+	x := s.x
 	if s.finished {
-		replay := s.takeLocked(a)
 		s.mu.Unlock()
+		draw, covered := s.snapshot(a, x, mode, 0, 0)
 		if err := o.Reply(s); err != nil {
 			return false, err
 		}
-		s.replay(a, replay, o.OutputBuffering)
+		s.draw(a, o, draw, covered)
 		return true, nil
 	}
 	switch {
@@ -57,47 +65,86 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	}
 	s.broken = false
 	s.stopIdleLocked()
-	replay := s.takeLocked(a)
 	s.mu.Unlock()
 
-	if !a.ReadOnly {
-		s.resizeForAttach(o.Cols, o.Rows)
+	cols, rows := o.Cols, o.Rows
+	if a.ReadOnly {
+		cols, rows = 0, 0 // a watcher does not resize the session
 	}
+	draw, covered := s.snapshot(a, x, mode, cols, rows)
 	if err := o.Reply(s); err != nil {
 		s.detach(a.c, true)
 		return false, err
 	}
-	s.replay(a, replay, o.OutputBuffering)
+	s.draw(a, o, draw, covered)
 	return false, nil
 }
 
-// takeLocked hands the output no reader has claimed to attachment a, whose
-// stream it starts.
-func (s *Session) takeLocked(a *attachment) [][]byte {
-	if s.x == nil {
-		return nil
+// snapshot resizes the session to cols x rows (unless 0), catches the
+// emulator up, renders it for restore mode mode, and hands the output no
+// reader has claimed to a, whose stream it starts: the drawing covers
+// those bytes. dmu is held.
+func (s *Session) snapshot(a *attachment, x *sessionExtra, mode string, cols, rows int) (draw []byte, covered int64) {
+	if x != nil {
+		x.scr.vmu.Lock()
 	}
-	data, base := s.x.buf.take()
-	a.base = base
-	return data
-}
-
-// replay writes held output to a client that just attached. Like live
-// output to a session's only client it has no deadline: a client that
-// stops reading back-pressures the program, and detach or --steal cut it
-// off.
-func (s *Session) replay(a *attachment, data [][]byte, mode string) {
-	var n int64
-	for _, p := range data {
-		if a.c.Output(p, time.Time{}) != nil {
-			break
-		}
-		n += int64(len(p))
+	if !s.Closed() {
+		s.resizeForAttachLocked(x, cols, rows, mode == RestoreNone)
+	}
+	if x != nil {
+		s.catchUpLocked(x)
+	}
+	draw = s.drawLocked(x, mode)
+	if x != nil {
+		x.scr.vmu.Unlock()
 	}
 	s.mu.Lock()
-	a.sent += n
-	if mode != "" {
-		s.dropMode = mode == Drop
+	if x != nil {
+		var data [][]byte
+		data, a.base = x.buf.take()
+		covered = x.buf.end - a.base
+		if mode == RestoreNone {
+			a.replay = data
+		}
+	}
+	s.mu.Unlock()
+	return draw, covered
+}
+
+// draw writes the drawing to a client that just attached. In restore mode
+// none the drawing is the held output itself (a.replay), as the program
+// printed it but without the terminal queries in it, which were answered
+// when printed (queries.go). Like live output to a session's only client
+// it has no deadline: a client that stops reading back-pressures the
+// program, and detach or --steal cut it off.
+func (s *Session) draw(a *attachment, o AttachOptions, draw []byte, covered int64) {
+	var sent int64
+	if a.replay != nil {
+		// restore mode none: the output itself, chunk by chunk
+		var q queryStripper
+		var out []byte
+		for _, p := range a.replay {
+			out = q.filter(out[:0], p)
+			if o.Draw(out, int64(len(p))) != nil {
+				break
+			}
+			sent += int64(len(p))
+		}
+		if sent == covered {
+			if out = q.flush(out[:0]); len(out) > 0 {
+				o.Draw(out, 0)
+			}
+		}
+		a.replay = nil
+	} else if len(draw) > 0 || covered > 0 {
+		if o.Draw(draw, covered) == nil {
+			sent = covered
+		}
+	}
+	s.mu.Lock()
+	a.sent += sent
+	if o.OutputBuffering != "" {
+		s.dropMode = o.OutputBuffering == Drop
 	}
 	s.wakeLocked()
 	s.mu.Unlock()

@@ -30,7 +30,9 @@ type attachment struct {
 	c Client
 	ClientInfo
 	base int64 // the session offset of the first byte of this client's stream
-	sent int64 // bytes written to it so far (replay and live)
+	sent int64 // bytes written to it so far (restore and live)
+
+	replay [][]byte // restore mode none: held output to write on attach
 }
 
 // SlowClientTimeout bounds how long the output of a session with several

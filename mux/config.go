@@ -101,7 +101,29 @@ type Configuration struct {
 	// (new/detach --idle-timeout); 0 means no cap. In the file, as
 	// IdleTimeout. Default: 0 ("none").
 	MaxIdleTimeout time.Duration `toml:"max_idle_timeout"`
+
+	// Restore is what an attach draws in the client's terminal:
+	// RestoreLines ("lines") writes the last ScrollbackLines lines of
+	// history into the terminal's scrollback and then draws the screen;
+	// RestoreScreen ("screen") draws only the screen; RestoreNone ("none")
+	// draws nothing itself: it replays the output kept since the last
+	// client as the program printed it (terminal queries left out) and
+	// makes the program redraw (SIGWINCH). attach --restore overrides it.
+	// Default: "lines".
+	Restore string `toml:"restore"`
+
+	// ScrollbackLines is how many lines scrolled off the top of the
+	// session's screen its emulator keeps (0 to MaxScrollbackLines), for
+	// restore "lines" and capture --scrollback. Memory is taken as lines
+	// scroll off. Default: DefaultScrollbackLines (2000).
+	ScrollbackLines int `toml:"scrollback_lines"`
 }
+
+// DefaultScrollbackLines and MaxScrollbackLines bound scrollback_lines.
+const (
+	DefaultScrollbackLines = 2000
+	MaxScrollbackLines     = 100000
+)
 
 // DefaultConfigurationName is the name of the configuration that always
 // exists.
@@ -132,6 +154,8 @@ func newConfiguration(name string) *Configuration {
 		Env:             map[string]string{},
 		OutputBuffering: OutputBlock,
 		BufferSize:      DefaultBufferSize,
+		Restore:         RestoreLines,
+		ScrollbackLines: DefaultScrollbackLines,
 	}
 }
 
@@ -450,6 +474,10 @@ var configurationSchema = tomlTable(
 	schemaField{"log_file", tomlString(checkLogFile)},
 	schemaField{"idle_timeout", idleTimeoutSchema},
 	schemaField{"max_idle_timeout", idleTimeoutSchema},
+	schemaField{"restore", tomlConverted(kindString, "", reflect.TypeFor[string](),
+		func(v any) (any, error) { return ParseRestore(v.(string)) },
+		func(v any) string { return quoteString(v.(string)) })},
+	schemaField{"scrollback_lines", tomlInteger(0, MaxScrollbackLines)},
 )
 
 // idleTimeoutSchema is idle_timeout and max_idle_timeout.
@@ -572,9 +600,6 @@ func tomlOneOf(values ...string) func(string) string {
 		return fmt.Sprintf("invalid value %q (expected: %s)", s, strings.Join(values, "|"))
 	}
 }
-
-var _ = tomlInteger // for scrollback_lines and the like
-var _ = tomlOneOf   // for restore and the like
 
 func (s *schema) keys() []string {
 	keys := make([]string, len(s.fields))

@@ -104,6 +104,12 @@ func withDefaults(c Configuration) *Configuration {
 	if c.BufferSize == 0 {
 		c.BufferSize = 8 << 20
 	}
+	if c.Restore == "" {
+		c.Restore = "lines"
+	}
+	if c.ScrollbackLines == 0 {
+		c.ScrollbackLines = 2000
+	}
 	return &c
 }
 
@@ -114,13 +120,14 @@ func TestLoadConfigUnits(t *testing.T) {
 	}
 	want := map[string]*Configuration{
 		"default": {Name: "default", Env: map[string]string{}, OutputBuffering: "drop", BufferSize: 65536,
-			LogFile: "~/logs/{name}-{id}.log", IdleTimeout: 90 * time.Second, MaxIdleTimeout: 48 * time.Hour},
+			LogFile: "~/logs/{name}-{id}.log", IdleTimeout: 90 * time.Second, MaxIdleTimeout: 48 * time.Hour,
+			Restore: "screen", ScrollbackLines: 0},
 		"caps": {Name: "caps", Env: map[string]string{}, OutputBuffering: "drop", BufferSize: 1 << 30,
-			LogFile: "out/{id}{{name}}.{x.log", MaxIdleTimeout: 90 * time.Minute},
+			LogFile: "out/{id}{{name}}.{x.log", MaxIdleTimeout: 90 * time.Minute, Restore: "none", ScrollbackLines: 100000},
 		"zero": {Name: "zero", Env: map[string]string{}, OutputBuffering: "block", BufferSize: 4096,
-			LogFile: "/var/log/linger.log"},
+			LogFile: "/var/log/linger.log", Restore: "lines", ScrollbackLines: 2000},
 		"equal": {Name: "equal", Env: map[string]string{}, OutputBuffering: "block", BufferSize: 4096,
-			IdleTimeout: 2 * time.Hour, MaxIdleTimeout: 2 * time.Hour},
+			IdleTimeout: 2 * time.Hour, MaxIdleTimeout: 2 * time.Hour, Restore: "lines", ScrollbackLines: 2000},
 	}
 	if !reflect.DeepEqual(cfg.Configurations, want) {
 		for name, c := range cfg.Configurations {
@@ -138,6 +145,8 @@ buffer_size = "64KiB"
 log_file = "~/logs/{name}-{id}.log"
 idle_timeout = "1m30s"
 max_idle_timeout = "48h"
+restore = "screen"
+scrollback_lines = 0
 `
 	if got != wantTOML {
 		t.Errorf("TOML():\n%s\nwant:\n%s", got, wantTOML)
@@ -162,6 +171,10 @@ func TestLoadConfigUnitsProblems(t *testing.T) {
 		f + `:22: configurations.other.buffer_size: expected a size like "8MiB" or an integer number of bytes, got float`,
 		f + `:23: configurations.other.log_file: unknown placeholder {} (expected: {name}, {id})`,
 		f + `:25: configurations.other.max_idle_timeout: invalid idle timeout "forever" (expected a duration like "90s" or "2h", or "none")`,
+		f + `:28: configurations.screens.restore: invalid restore mode "full" (expected: lines|screen|none)`,
+		f + `:29: configurations.screens.scrollback_lines: -1 is out of range (expected: 0 to 100000)`,
+		f + `:32: configurations.more_screens.restore: expected a string, got integer`,
+		f + `:33: configurations.more_screens.scrollback_lines: expected an integer, got string`,
 	})
 }
 
@@ -236,7 +249,7 @@ func TestLoadConfigProblems(t *testing.T) {
 		f + `:4: server.detach_key: invalid detach key "ctrl-1" (expected: ctrl-<letter>, ctrl-@|[|\|]|^|_, ^<letter> or none)`,
 		f + `:5: server.exit_when_empty: expected a boolean, got string`,
 		f + `:6: server: unknown key "colour" (expected: default_configuration|detach_key|exit_when_empty)`,
-		f + `:9: configurations.work: unknown key "comand" (expected: buffer_size|command|cwd|env|idle_timeout|log_file|max_idle_timeout|output_buffering)`,
+		f + `:9: configurations.work: unknown key "comand" (expected: buffer_size|command|cwd|env|idle_timeout|log_file|max_idle_timeout|output_buffering|restore|scrollback_lines)`,
 		f + `:10: configurations.work.cwd: relative directory "src" (expected: an absolute path, ~ or ~/path, or "" for the client's directory)`,
 		f + `:11: configurations.work.env: environment variable name may not be empty`,
 		f + `:11: configurations.work.env: environment variable name "A=B" may not contain '=' or a NUL byte`,
@@ -368,6 +381,8 @@ buffer_size = "8MiB"
 log_file = "" # empty: no log file
 idle_timeout = "none"
 max_idle_timeout = "none"
+restore = "lines"
+scrollback_lines = 2000
 `
 	if got != want {
 		t.Errorf("TOML():\n%s\nwant:\n%s", got, want)
@@ -382,6 +397,8 @@ buffer_size = "8MiB"
 log_file = "" # empty: no log file
 idle_timeout = "none"
 max_idle_timeout = "none"
+restore = "lines"
+scrollback_lines = 2000
 `
 	if got != want {
 		t.Errorf("TOML():\n%s\nwant:\n%s", got, want)
@@ -390,7 +407,8 @@ max_idle_timeout = "none"
 	// included.
 	cfg.Configurations[`q"uote`] = &Configuration{Name: `q"uote`, Command: []string{"a\tb\\c\x01\x7f", "ü"},
 		Env: map[string]string{"a.b": "\"\n"}, OutputBuffering: "drop", BufferSize: 5000,
-		LogFile: "~/\"{name}\"\t{id}", IdleTimeout: 90*time.Minute + time.Second, MaxIdleTimeout: 2 * time.Hour}
+		LogFile: "~/\"{name}\"\t{id}", IdleTimeout: 90*time.Minute + time.Second, MaxIdleTimeout: 2 * time.Hour,
+		Restore: "screen", ScrollbackLines: 7}
 	if got, want := cfg.Configurations[`q"uote`].TOML(), `[configurations."q\"uote"]
 command = ["a\tb\\c\u0001\u007f", "ü"]
 cwd = "" # empty: the client's current directory
@@ -400,6 +418,8 @@ buffer_size = "5000B"
 log_file = "~/\"{name}\"\t{id}"
 idle_timeout = "1h30m1s"
 max_idle_timeout = "2h"
+restore = "screen"
+scrollback_lines = 7
 `; got != want {
 		t.Errorf("TOML():\n%s\nwant:\n%s", got, want)
 	}

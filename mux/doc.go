@@ -5,8 +5,10 @@
 // A session is a shell.Process plus the clients attached to it. One
 // goroutine per session (Session.pump) reads the pty and hands each chunk to
 // the attached clients, in Session.deliver: that is the one place every
-// byte of output passes through, so buffering for disconnected sessions and
-// the screen emulator hook in there.
+// byte of output passes through. It keeps each chunk in the session's
+// output buffer (buffer.go) for whoever comes back, and the screen
+// emulator reads it from there, off the clients' path (screen.go); an
+// attach draws from that emulator (attach.go).
 //
 // Exit is two events, in either order: the reaper reports the process's
 // status (Session.processExited) and the pump sees the end of the output

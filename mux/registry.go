@@ -213,7 +213,7 @@ func (r *Registry) start(id int, name string, conf *Configuration, o NewOptions)
 	}
 	s := &Session{
 		ID: id, Name: name, Configuration: conf.Name, Command: argv, Cwd: cwd,
-		Created: time.Now(), reg: r, limit: conf.BufferSize,
+		Created: time.Now(), reg: r, conf: conf, limit: conf.BufferSize,
 	}
 	mode := conf.OutputBuffering
 	if o.OutputBuffering != "" {
@@ -300,6 +300,11 @@ type AttachOptions struct {
 	// written to it; an error undoes the attach.
 	Reply           func(*Session) error
 	OutputBuffering string // "" = unchanged
+	Restore         string // "" = the configuration's (RestoreLines, ...)
+	// Draw writes, after Reply, what brings the client's terminal to the
+	// session's state (empty with RestoreNone), which stands for covered
+	// bytes of the client's stream (see Session.attach).
+	Draw func(p []byte, covered int64) error
 }
 
 // Attach attaches a client. A Closed session is returned with closed=true

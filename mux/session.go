@@ -43,6 +43,7 @@ type Session struct {
 
 	reg  *Registry
 	proc *shell.Process
+	conf *Configuration // the configuration it was made from (restore, scrollback_lines)
 
 	// dmu is held while output is written to clients (deliver), and by an
 	// attach or receive while it replays held output, so that replayed
@@ -68,10 +69,11 @@ type Session struct {
 	x *sessionExtra
 }
 
-// sessionExtra is the part of a session made on demand: kept output, follow
-// receivers, the idle clock and log_file.
+// sessionExtra is the part of a session made on demand: kept output, the
+// screen emulator, follow receivers, the idle clock and log_file.
 type sessionExtra struct {
 	buf         outbuf
+	scr         screen        // see screen.go
 	receivers   []*attachment // receive --follow
 	idleTimeout time.Duration // 0: never expires
 	maxIdle     time.Duration // the configuration's cap, 0: none
@@ -92,6 +94,7 @@ type sessionLog struct {
 func (s *Session) ext() *sessionExtra {
 	if s.x == nil {
 		s.x = &sessionExtra{}
+		s.x.buf.feeds = true // the emulator reads every byte
 	}
 	return s.x
 }
@@ -178,24 +181,30 @@ func (s *Session) hasReadersLocked() bool {
 
 // deliver sends one chunk of output to the attached clients and receivers,
 // or keeps it when there are none. This is the single path all output
-// takes.
+// takes. The chunk always ends up in the output buffer, where the screen
+// emulator reads it after the clients got it (screen.go).
 // to is scratch space, returned for reuse.
 func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
 	s.mu.Lock()
+	x := s.ext()
 	if s.owner != nil {
 		to = append(to, s.owner)
 	}
 	to = append(to, s.watchers...)
-	if s.x != nil {
-		to = append(to, s.x.receivers...)
-	}
+	to = append(to, x.receivers...)
 	if len(to) == 0 {
-		s.ext().buf.add(b, s.limit, s.dropMode)
+		x.noteOwned(x.buf.end, false)
+		x.buf.add(b, s.limit, s.dropMode)
+		catchUp := s.kickFeederLocked(x)
 		s.mu.Unlock()
+		if catchUp {
+			s.feedBehind(x)
+		}
 		return to
 	}
+	owner := s.owner
 	s.mu.Unlock()
 	var deadline time.Time
 	if len(to) > 1 {
@@ -210,10 +219,11 @@ func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 	// Sent bytes are kept until a client acknowledges them (Ack), so a
 	// client that dies with them in its socket buffers loses nothing.
 	s.mu.Lock()
+	x.noteOwned(x.buf.end, owner != nil && !slices.Contains(failed, owner))
 	if len(failed) == len(to) {
-		s.ext().buf.add(b, s.limit, s.dropMode) // nobody got it: keep it
+		x.buf.add(b, s.limit, s.dropMode) // nobody got it: keep it
 	} else {
-		s.ext().buf.sent(b)
+		x.buf.sent(b)
 	}
 	for i, a := range to {
 		if !slices.Contains(failed, a) {
@@ -221,11 +231,22 @@ func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 		}
 		to[i] = nil
 	}
+	catchUp := s.kickFeederLocked(x)
 	s.mu.Unlock()
 	for _, a := range failed {
 		s.drop(a)
 	}
+	if catchUp {
+		s.feedBehind(x)
+	}
 	return to
+}
+
+// feedBehind feeds the emulator from the pump when it is too far behind.
+func (s *Session) feedBehind(x *sessionExtra) {
+	x.scr.vmu.Lock()
+	s.catchUpLocked(x)
+	x.scr.vmu.Unlock()
 }
 
 // writeLog appends output to log_file. A failing log is reported (ls, the
@@ -560,29 +581,47 @@ func (s *Session) Input(c Client, p []byte) error {
 	return err
 }
 
-// Resize sets the pty size when c is the owner.
+// Resize sets the pty size, and the emulator's, when c is the owner.
 func (s *Session) Resize(c Client, cols, rows int) {
 	s.mu.Lock()
 	ok := s.owner != nil && s.owner.c == c && !s.finished
+	x := s.x
 	s.mu.Unlock()
-	if ok {
-		s.proc.Resize(cols, rows)
+	if !ok {
+		return
 	}
+	if x == nil {
+		s.proc.Resize(cols, rows)
+		return
+	}
+	x.scr.vmu.Lock()
+	s.resizeLocked(x, cols, rows)
+	x.scr.vmu.Unlock()
 }
 
-// resizeForAttach gives the session the new owner's size, and makes the
-// program redraw: a size change sends SIGWINCH by itself; with the same size
-// we send it. (The screen emulator will restore the screen instead.)
-func (s *Session) resizeForAttach(cols, rows int) {
+// resizeForAttachLocked gives the session the new owner's size (a size
+// change sends the program SIGWINCH by itself). With redraw (restore mode
+// none: nothing is drawn for the client) and the same size, the program
+// gets SIGWINCH anyway so that it redraws. dmu and vmu (if x) are held.
+func (s *Session) resizeForAttachLocked(x *sessionExtra, cols, rows int, redraw bool) {
 	if cols <= 0 || rows <= 0 {
+		if redraw {
+			s.proc.Signal(syscall.SIGWINCH)
+		}
 		return
 	}
 	oc, or := s.proc.Size()
 	if oc == cols && or == rows {
-		s.proc.Signal(syscall.SIGWINCH)
+		if redraw {
+			s.proc.Signal(syscall.SIGWINCH)
+		}
 		return
 	}
-	s.proc.Resize(cols, rows)
+	if x == nil {
+		s.proc.Resize(cols, rows)
+		return
+	}
+	s.resizeLocked(x, cols, rows)
 }
 
 // ErrCollected is returned for a Closed session another request already

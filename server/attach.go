@@ -9,7 +9,11 @@ package server
 //     owner's size, and the program is made to redraw (SIGWINCH).
 //  3. We reply with the session's info and the detach key. Output from the
 //     session's pump waits on cl.ready until that reply is written, so the
-//     reply is always the first frame.
+//     reply is always the first frame. Then MsgRestore frames draw the
+//     session's screen (mux/screen.go) as the restore mode says: history
+//     and screen (lines), the screen (screen), or nothing (none: the
+//     program was sent SIGWINCH to redraw itself). No live output is
+//     written between the screen's snapshot and the drawing.
 //  4. This goroutine then reads the client's frames: MsgInput goes to the
 //     program, MsgResize resizes the pty, MsgDetach detaches. Output frames
 //     are written by the session's pump goroutine (mux.Session.deliver).
@@ -44,6 +48,17 @@ func newClient(c *socket.Conn, tty string, readOnly bool) *client {
 func (cl *client) Output(p []byte, deadline time.Time) error {
 	<-cl.ready
 	return cl.conn.WriteFrameDeadline(socket.MsgOutput, p, deadline)
+}
+
+// draw writes the restore frames (step 3). Like output to a session's only
+// client it has no deadline.
+func (cl *client) draw(p []byte, covered int64) error {
+	for _, f := range socket.EncodeRestore(p, covered) {
+		if err := cl.conn.WriteFrame(socket.MsgRestore, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Detached tells the client why it is detached and closes the connection.
@@ -84,19 +99,27 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 		s.replyErr(c, err)
 		return
 	}
+	restore := ""
+	if req.Restore != "" {
+		if restore, err = mux.ParseRestore(req.Restore); err != nil {
+			s.replyErr(c, err)
+			return
+		}
+	}
 	cl := newClient(c, req.Caller.TTY, req.ReadOnly)
 	sess, closed, err := s.reg.Attach(mux.AttachOptions{
 		Target: req.Target, Client: cl, Info: cl.info, Steal: req.Steal,
-		Cols: req.Cols, Rows: req.Rows, OutputBuffering: mode,
+		Cols: req.Cols, Rows: req.Rows, OutputBuffering: mode, Restore: restore,
 		Reply: func(sess *mux.Session) error { return s.writeReply(cl, sess, req) },
+		Draw:  cl.draw,
 	})
 	if err != nil {
 		s.replyErr(c, err)
 		return
 	}
 	if closed {
-		// The command ended while nobody was attached: its remaining output
-		// was replayed; the status collects the session.
+		// The command ended while nobody was attached: its last screen was
+		// drawn; the status collects the session.
 		st, _ := sess.ExitStatus()
 		cl.Exited(sess.Name, st, false)
 		s.reg.Collect(sess)

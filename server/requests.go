@@ -78,7 +78,7 @@ func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
 				s.reply(c, socket.Reply{Session: ptr(sessionInfo(sess.Info(caller(req))))})
 				return
 			}
-			s.handleAttach(c, &socket.Request{Op: socket.OpAttach, Caller: req.Caller, Target: req.Name, Cols: req.Cols, Rows: req.Rows})
+			s.handleAttach(c, &socket.Request{Op: socket.OpAttach, Caller: req.Caller, Target: req.Name, Cols: req.Cols, Rows: req.Rows, Restore: req.Restore})
 			return
 		}
 	}

@@ -242,6 +242,8 @@ func (s *Server) serve(nc *net.UnixConn) {
 		s.handleReceive(c, &req)
 	case socket.OpWait:
 		s.handleWait(c, &req)
+	case socket.OpCapture:
+		s.handleCapture(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

@@ -34,6 +34,15 @@ type Request struct {
 	// OpReceive
 	Follow bool `json:"follow,omitempty"`
 
+	// OpAttach, OpNew with AttachIfExist: "lines", "screen" or "none";
+	// "" = the session's configuration's
+	Restore string `json:"restore,omitempty"`
+
+	// OpCapture (Target): history lines to include, SGR escapes, JSON
+	Scrollback int  `json:"scrollback,omitempty"`
+	Escapes    bool `json:"escapes,omitempty"`
+	JSON       bool `json:"json,omitempty"`
+
 	// OpNew, OpDetach, OpAttach, OpReceive: "" = unchanged / the
 	// configuration's; "block" or "drop"
 	OutputBuffering string `json:"output_buffering,omitempty"`
@@ -51,6 +60,7 @@ const (
 	OpStop    = "stop" // end the server and every session
 	OpReceive = "receive"
 	OpWait    = "wait"
+	OpCapture = "capture"
 )
 
 // Caller says where a request comes from, so the server can answer

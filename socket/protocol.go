@@ -25,9 +25,12 @@
 //
 // The client then sends one MsgRequest (JSON, see Request) and reads one
 // MsgReply (JSON, see Reply). For attach requests the connection then
-// carries the attached stream: MsgOutput from the server (raw pty bytes, no
-// encoding), MsgInput, MsgResize and MsgDetach from the client, and at the
-// end one of MsgDetached or MsgExited from the server before it closes.
+// carries the attached stream: first MsgRestore frames from the server
+// (what brings the client's terminal to the session's state), then
+// MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize and
+// MsgDetach from the client, and at the end one of MsgDetached or
+// MsgExited from the server before it closes. A capture request gets the
+// capture as MsgOutput frames followed by MsgEnd.
 // A receive request gets its output the same way, as MsgOutput frames
 // followed by MsgEnd; the client answers MsgEnd with a final MsgAck, after
 // which a session whose command has ended and whose output is all received
@@ -35,7 +38,8 @@
 //
 // Acknowledgements: a client sends MsgAck with the number of MsgOutput
 // payload bytes of this stream it has written to its terminal (or stdout),
-// at least whenever it has consumed all it has read. Only acknowledged bytes
+// plus the stream bytes each MsgRestore it has written stands for (its
+// first 8 bytes), at least whenever it has consumed all it has read. Only acknowledged bytes
 // count as received, so output in flight when a client dies is kept for the
 // next one; a clean detach (MsgDetach, then MsgDetached) counts everything
 // sent before MsgDetached.
@@ -54,7 +58,7 @@ import (
 
 // ProtocolVersion is the version of everything in this file. Bump it when a
 // frame layout, a message number or a JSON field changes meaning.
-const ProtocolVersion = 2
+const ProtocolVersion = 3
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
@@ -78,7 +82,11 @@ const (
 	MsgExited   uint8 = 0x35 // server: the session's command ended; JSON Exited
 	MsgEnd      uint8 = 0x36 // server: receive has no more output (empty payload)
 	MsgAck      uint8 = 0x37 // client: uint64 bytes of this stream's output written so far
+	MsgRestore  uint8 = 0x38 // server: uint64 stream bytes it stands for + terminal drawing
 )
+
+// RestoreHeader is the size of MsgRestore's count of stream bytes.
+const RestoreHeader = 8
 
 // ErrFrameTooLarge is returned for a frame whose length exceeds MaxFrame.
 var ErrFrameTooLarge = errors.New("frame too large")
@@ -184,4 +192,36 @@ func clamp(v int) int {
 		return 0xffff
 	}
 	return v
+}
+
+// EncodeRestore makes the MsgRestore payloads for a drawing that stands
+// for covered stream bytes: the drawing split to fit MaxFrame, the count in
+// the first frame (0 in the others). An empty drawing still makes one
+// frame when covered > 0.
+func EncodeRestore(draw []byte, covered int64) [][]byte {
+	var frames [][]byte
+	for first := true; first || len(draw) > 0; first = false {
+		n := min(len(draw), MaxFrame-RestoreHeader)
+		p := make([]byte, RestoreHeader+n)
+		if first {
+			binary.BigEndian.PutUint64(p, uint64(covered))
+		}
+		copy(p[RestoreHeader:], draw[:n])
+		draw = draw[n:]
+		frames = append(frames, p)
+	}
+	return frames
+}
+
+// DecodeRestore splits a MsgRestore payload into the count of stream bytes
+// it stands for and the drawing.
+func DecodeRestore(p []byte) (covered int64, draw []byte, err error) {
+	if len(p) < RestoreHeader {
+		return 0, nil, fmt.Errorf("bad restore payload (%d bytes)", len(p))
+	}
+	n := binary.BigEndian.Uint64(p)
+	if n > 1<<62 {
+		return 0, nil, fmt.Errorf("bad restore count %d", n)
+	}
+	return int64(n), p[RestoreHeader:], nil
 }

@@ -1,0 +1,270 @@
+package mux
+
+// A session's screen: the terminal emulator (package vt) every byte of the
+// program's output is fed to, so that an attach can restore what the
+// session's terminal shows and capture can print it.
+//
+// Feeding is off the clients' path. The pump delivers a chunk to the
+// attached clients first and keeps it in the output buffer (outbuf) as it
+// always does; the emulator then reads the buffer from its own offset
+// (outbuf.fed), in a feeder goroutine that runs only while there is
+// something to read. The buffer keeps bytes until the emulator has seen
+// them, even once received or dropped, so nothing is copied twice. If the
+// emulator falls maxUnfed bytes behind, the pump feeds it itself, which
+// bounds that memory and slows the program down instead.
+//
+// Whoever reads the emulator (attach, capture, a resize) first catches it
+// up with the buffer under vmu: what it reads is the state after exactly
+// the bytes delivered so far. An attach also holds dmu, so that no output
+// is delivered between its snapshot and the client's first live byte.
+// vmu is never held while writing to a client.
+//
+// Terminal queries (DA, DSR/CPR, DECRQM, OSC 10/11) are answered by
+// exactly one party: output an owner's terminal received is answered by
+// that terminal; output nobody's terminal got (detached, or only
+// read-only clients, whose input is ignored) is answered by the emulator,
+// into the program's input, so programs do not hang. deliver records where
+// that flips (screen.flips), and the feeder answers accordingly.
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"linger/vt"
+)
+
+// Restore modes: what an attach draws (Configuration.Restore).
+const (
+	RestoreLines  = "lines"  // history into the terminal's scrollback, then the screen
+	RestoreScreen = "screen" // the screen only
+	RestoreNone   = "none"   // the kept output replayed as printed; the program is made to redraw (SIGWINCH)
+)
+
+// maxUnfed is how far the emulator may lag behind the program's output
+// before the pump feeds it itself.
+const maxUnfed = 1 << 20
+
+// feedStep is how much the feeder reads under vmu at a time, so a reader
+// of the emulator waits at most for one step.
+const feedStep = 64 << 10
+
+// screen is a session's emulator state, part of sessionExtra.
+type screen struct {
+	// vmu is held while the emulator is fed or read. Lock order: dmu,
+	// vmu, mu.
+	vmu  sync.Mutex
+	term *vt.Terminal // made on the first output (vmu)
+
+	// answer says the emulator answers queries in what it is fed now
+	// (vmu).
+	answer bool
+
+	// Under the session's mu:
+	feeding bool    // a feeder goroutine runs
+	owned   bool    // the last output delivered reached an owner's terminal
+	flips   []int64 // offsets from which owned flips, for the feeder
+}
+
+// noteOwned records, for the output about to be kept at offset off,
+// whether an owner's terminal got it. mu is held.
+func (x *sessionExtra) noteOwned(off int64, owned bool) {
+	if owned != x.scr.owned {
+		x.scr.owned = owned
+		x.scr.flips = append(x.scr.flips, off)
+	}
+}
+
+// kickFeeder starts a feeder if the emulator has bytes to read and none
+// runs; it reports whether the pump should feed it itself (it is too far
+// behind). mu is held.
+func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
+	if x.buf.unfed() == 0 {
+		return false
+	}
+	if !x.scr.feeding {
+		x.scr.feeding = true
+		go s.feeder(x)
+	}
+	return x.buf.unfed() > maxUnfed
+}
+
+// feeder feeds the emulator until it has seen everything.
+func (s *Session) feeder(x *sessionExtra) {
+	for {
+		x.scr.vmu.Lock()
+		s.feedLocked(x, feedStep)
+		x.scr.vmu.Unlock()
+		s.mu.Lock()
+		if x.buf.unfed() == 0 {
+			x.scr.feeding = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+// catchUp feeds the emulator everything delivered so far. vmu is held.
+func (s *Session) catchUpLocked(x *sessionExtra) {
+	for s.feedLocked(x, 1<<62) {
+	}
+}
+
+// feedLocked feeds the emulator up to limit bytes of what it has not seen
+// and reports whether more is left. vmu is held, not mu.
+func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
+	s.mu.Lock()
+	data, _ := x.buf.feed()
+	off := x.buf.fed
+	flips := append([]int64(nil), x.scr.flips...)
+	s.mu.Unlock()
+	if len(data) == 0 {
+		return false
+	}
+	t := s.termLocked(x)
+	n := int64(0)
+	for _, p := range data {
+		if int64(len(p)) > limit-n {
+			p = p[:limit-n]
+		}
+		for len(p) > 0 {
+			// up to the next flip of who answers queries
+			seg := p
+			for len(flips) > 0 && flips[0] <= off {
+				x.scr.answer = !x.scr.answer
+				flips = flips[1:]
+			}
+			if len(flips) > 0 && flips[0] < off+int64(len(seg)) {
+				seg = seg[:flips[0]-off]
+			}
+			t.Write(seg)
+			off += int64(len(seg))
+			n += int64(len(seg))
+			p = p[len(seg):]
+		}
+		if n >= limit {
+			break
+		}
+	}
+	s.mu.Lock()
+	x.buf.setFed(off)
+	// forget the flips passed: each before off was applied above
+	i := 0
+	for i < len(x.scr.flips) && x.scr.flips[i] < off {
+		i++
+	}
+	x.scr.flips = x.scr.flips[i:]
+	if len(x.scr.flips) == 0 {
+		x.scr.flips = nil
+	}
+	more = x.buf.unfed() > 0
+	s.mu.Unlock()
+	return more
+}
+
+// termLocked returns the emulator, making it at the pty's size. vmu is
+// held.
+func (s *Session) termLocked(x *sessionExtra) *vt.Terminal {
+	if x.scr.term == nil {
+		cols, rows := s.proc.Size()
+		x.scr.term = vt.New(cols, rows, s.conf.ScrollbackLines)
+		x.scr.answer = true // nobody's terminal got output before the first flip
+		x.scr.term.SetReply(func(p []byte) {
+			if x.scr.answer {
+				s.proc.TryWrite(p) // never blocks: a program not reading its input loses the answer
+			}
+		})
+	}
+	return x.scr.term
+}
+
+// resizeLocked resizes the pty and the emulator together: the emulator is
+// caught up first, so that the output written at the old size is
+// interpreted at the old size. vmu is held.
+func (s *Session) resizeLocked(x *sessionExtra, cols, rows int) error {
+	if x != nil {
+		s.catchUpLocked(x)
+	}
+	if err := s.proc.Resize(cols, rows); err != nil {
+		return err
+	}
+	if x != nil && x.scr.term != nil {
+		x.scr.term.Resize(cols, rows)
+	}
+	return nil
+}
+
+// clearScreen is what restoring a session that never printed draws.
+const clearScreen = "\x1b[0m\x1b[H\x1b[2J"
+
+// drawLocked renders what brings a fresh terminal to the session's state
+// for restore mode mode. vmu is held and the emulator caught up.
+func (s *Session) drawLocked(x *sessionExtra, mode string) []byte {
+	if mode == RestoreNone {
+		return nil
+	}
+	if x == nil || x.scr.term == nil {
+		return []byte(clearScreen)
+	}
+	lines := 0
+	if mode == RestoreLines {
+		lines = s.conf.ScrollbackLines
+	}
+	var w byteWriter
+	x.scr.term.Restore(&w, lines)
+	return w
+}
+
+type byteWriter []byte
+
+func (w *byteWriter) Write(p []byte) (int, error) {
+	*w = append(*w, p...)
+	return len(p), nil
+}
+
+// Capture is a session's screen as capture prints it.
+type Capture struct {
+	Cols, Rows int
+	CursorX    int      // 0-based column
+	CursorY    int      // 0-based row of the screen
+	History    []string // the last lines of history asked for, oldest first
+	Screen     []string // the screen's rows, top to bottom
+}
+
+// Capture returns the session's screen and the last scrollback lines of
+// its history, as text without trailing blanks (with SGR sequences if
+// sgr). It catches the emulator up with everything delivered so far and
+// changes nothing else: it works on any session, attached or not.
+func (s *Session) Capture(scrollback int, sgr bool) Capture {
+	s.mu.Lock()
+	x := s.x
+	s.mu.Unlock()
+	cols, rows := s.proc.Size()
+	c := Capture{Cols: cols, Rows: rows, Screen: make([]string, rows)}
+	if x == nil {
+		return c
+	}
+	x.scr.vmu.Lock()
+	defer x.scr.vmu.Unlock()
+	s.catchUpLocked(x)
+	t := x.scr.term
+	if t == nil {
+		return c
+	}
+	c.Cols, c.Rows = t.Size()
+	c.CursorX, c.CursorY = t.Cursor()
+	n := min(max(scrollback, 0), t.ScrollbackLen())
+	lines := strings.Split(t.Text(n, sgr), "\n")
+	c.History, c.Screen = lines[:n], lines[n:]
+	return c
+}
+
+// ParseRestore checks a restore mode (case does not matter).
+func ParseRestore(s string) (string, error) {
+	switch l := strings.ToLower(s); l {
+	case RestoreLines, RestoreScreen, RestoreNone:
+		return l, nil
+	}
+	return "", fmt.Errorf("invalid restore mode %q (expected: %s|%s|%s)", s, RestoreLines, RestoreScreen, RestoreNone)
+}
