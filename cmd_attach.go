@@ -90,6 +90,7 @@ func runAttach(c *cli.Context, conn *socket.Conn, req *socket.Request) error {
 			return usagef("--detach-key: %v", err)
 		}
 		o.DetachKey, o.NoDetachKey, o.KeyFromServer = key, off, false
+		o.DetachKeySpec = spec
 	}
 	res, err := client.Attach(o)
 	if err != nil {

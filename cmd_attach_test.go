@@ -342,3 +342,31 @@ func TestAttachDetachLeavesAlternateScreen(t *testing.T) {
 		t.Errorf("want the cursor shown again and the detach line last: %q", out)
 	}
 }
+
+// TestAttachRelay: when stdout is not the terminal (here a pipe to cat,
+// which writes to it), the client cannot hand the terminal to the server
+// and relays both ways itself; everything works the same: the restore,
+// typing, output, the detach key, the way out.
+func TestAttachRelay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tm := naStartSession(t, e, 80, 24, naNewShellArgs("r")...)
+	naShRun(tm, `echo "before=$((6*7))"`, "before=42")
+	naDetachAndWait(t, tm, "r")
+
+	relay := e.StartCmd(80, 24, []string{"sh", "-c", "exec " + lingerBin + " attach r | cat"}, nil)
+	relay.WaitText("before=42") // restored through the client
+	naShRun(relay, `echo "typed=$((6*8))"`, "typed=48")
+	relay.Type("\x1c")
+	naWaitLine(relay, "[detached (from session r)]")
+	if code := relay.WaitExit(); code != 0 {
+		t.Errorf("exit %d after detaching, want 0", code)
+	}
+	if r := e.Run("ls", "--json"); !strings.Contains(r.Stdout, `"clients": 0`) {
+		t.Errorf("the client is still attached: %s", r.Stdout)
+	}
+	// and the same session directly again
+	tm = e.Start(80, 24, "attach", "r")
+	tm.WaitText("typed=48")
+	naDetachAndWait(t, tm, "r")
+}

@@ -5,18 +5,22 @@ package client
 //
 //  1. Attach checks stdin is a terminal, reads its size, and sends the
 //     request (attach, or new with attach) carrying that size and the tty.
+//     When stdout is the same terminal, the terminal goes into raw mode
+//     first and its descriptor goes with the request (direct mode: the
+//     server writes and reads the terminal itself, see server/attach.go).
 //  2. The server replies; an error (no session, busy, ...) is returned
-//     before the terminal is touched.
-//  3. The terminal goes into raw mode (golang.org/x/term). From here on
-//     every way out restores it: detach, exit, lost server, SIGTERM/SIGHUP,
-//     and a panic (deferred restore, then re-panic).
+//     with the terminal as it was.
+//  3. The terminal goes into raw mode (golang.org/x/term), if not yet. From
+//     here on every way out restores it: detach, exit, lost server,
+//     SIGTERM/SIGHUP, and a panic (deferred restore, then re-panic).
 //     The terminal's title is saved (xterm's title stack).
-//  4. Two loops run: keyboard -> MsgInput frames (the detach key is cut out
-//     and becomes MsgDetach), and MsgRestore then MsgOutput frames ->
-//     stdout, byte for byte: the restore draws the session's screen (and
-//     history, in its scrollback) and re-establishes the program's modes,
-//     then live output continues from exactly that state. SIGWINCH sends
-//     MsgResize at once.
+//  4. In relay mode two loops run: keyboard -> MsgInput frames (the detach
+//     key is cut out and becomes MsgDetach), and MsgRestore then MsgOutput
+//     frames -> stdout, byte for byte: the restore draws the session's
+//     screen (and history, in its scrollback) and re-establishes the
+//     program's modes, then live output continues from exactly that state.
+//     In direct mode the server does both and we only wait for the end.
+//     SIGWINCH sends MsgResize at once.
 //  5. The server ends the stream with MsgDetached or MsgExited, or the
 //     connection drops. The terminal is restored: raw mode off, the modes a
 //     program may have left on reset, the alternate screen left, the
@@ -35,6 +39,7 @@ import (
 	"sync"
 	"syscall"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"linger/socket"
@@ -50,6 +55,9 @@ type AttachOptions struct {
 	KeyFromServer bool
 	NoDetachKey   bool
 	ParseKey      func(string) (byte, bool, error)
+	// DetachKeySpec is the user's --detach-key as given ("" = none given),
+	// for the server to watch in direct mode.
+	DetachKeySpec string
 	In, Out       *os.File
 }
 
@@ -94,8 +102,28 @@ func Attach(o AttachOptions) (res Result, err error) {
 	}
 	req.Caller.TTY = TTYName(in)
 
-	rep, err := o.Conn.Request(req)
+	// Step 1: direct mode when stdin and stdout are one terminal; it must
+	// be raw, and its title saved, before the server touches it.
+	var state *term.State
+	direct := sameTerminal(in, out)
+	if direct {
+		if state, err = term.MakeRaw(fd); err != nil {
+			return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
+		}
+		req.TTY, req.DetachKey = true, o.DetachKeySpec
+		out.WriteString(pushTitle)
+	}
+	var rep *socket.Reply
+	if direct {
+		rep, err = o.Conn.RequestFD(req, in)
+	} else {
+		rep, err = o.Conn.Request(req)
+	}
 	if err != nil {
+		if state != nil {
+			out.WriteString(popTitle)
+			term.Restore(fd, state)
+		}
 		return res, err
 	}
 	res.Session = rep.Session
@@ -107,12 +135,15 @@ func Attach(o AttachOptions) (res Result, err error) {
 	}
 
 	// Step 3: raw mode, restored on every way out.
-	state, err := term.MakeRaw(fd)
-	if err != nil {
-		return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
+	if state == nil {
+		if state, err = term.MakeRaw(fd); err != nil {
+			return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
+		}
 	}
 	a := &attached{conn: o.Conn, out: out, name: rep.Session.Name}
-	out.WriteString(pushTitle)
+	if !direct {
+		out.WriteString(pushTitle)
+	}
 	restore := func() {
 		a.resetModes()
 		term.Restore(fd, state)
@@ -128,7 +159,7 @@ func Attach(o AttachOptions) (res Result, err error) {
 	signal.Notify(sigs, syscall.SIGWINCH, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 	go a.signals(sigs, in)
-	if !req.ReadOnly || !noKey {
+	if !rep.Direct && (!req.ReadOnly || !noKey) {
 		go a.keyboard(in, key, noKey, req.ReadOnly)
 	}
 	res.Message, res.ExitCode = a.output()
@@ -268,6 +299,7 @@ func (a *attached) output() (string, int) {
 		case socket.MsgDetached:
 			var d socket.Detached
 			json.Unmarshal(p, &d)
+			a.alt = a.alt || d.AltScreen
 			switch d.Reason {
 			case socket.ReasonServerExited:
 				return "server exited", 1
@@ -278,6 +310,7 @@ func (a *attached) output() (string, int) {
 		case socket.MsgExited:
 			var e socket.Exited
 			json.Unmarshal(p, &e)
+			a.alt = a.alt || e.AltScreen
 			if e.Killed {
 				return fmt.Sprintf("exited (%s, killed)", e.Status), e.ShellCode
 			}
@@ -326,6 +359,19 @@ func (a *attached) resetModes() {
 		s += "\x1b[?1049l"
 	}
 	a.out.WriteString(s + popTitle)
+}
+
+// sameTerminal reports whether in and out are one terminal (the same
+// device), which direct mode needs.
+func sameTerminal(in, out *os.File) bool {
+	if !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
+		return false
+	}
+	var a, b unix.Stat_t
+	if unix.Fstat(int(in.Fd()), &a) != nil || unix.Fstat(int(out.Fd()), &b) != nil {
+		return false
+	}
+	return a.Rdev == b.Rdev
 }
 
 // IsTerminal reports whether f is a terminal.

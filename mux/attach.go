@@ -143,6 +143,7 @@ func (s *Session) draw(a *attachment, o AttachOptions, draw []byte, covered int6
 	}
 	s.mu.Lock()
 	a.sent += sent
+	s.applyAckLocked(a)
 	if o.OutputBuffering != "" {
 		s.dropMode = o.OutputBuffering == Drop
 	}

@@ -23,14 +23,19 @@ type ClientInfo struct {
 	TTY      string    // the client's terminal, e.g. /dev/pts/3 ("" if unknown)
 	Since    time.Time // when it attached
 	ReadOnly bool
+	// WriterAcks: the server writes to the client's terminal itself and
+	// acknowledges what it wrote (direct mode; the client is a Drainer). A
+	// clean detach then counts only what was acknowledged.
+	WriterAcks bool
 }
 
 // attachment is a client attached to a session (or a follow receiver).
 type attachment struct {
 	c Client
 	ClientInfo
-	base int64 // the session offset of the first byte of this client's stream
-	sent int64 // bytes written to it so far (restore and live)
+	base  int64 // the session offset of the first byte of this client's stream
+	sent  int64 // bytes written to it so far (restore and live)
+	acked int64 // the most it acknowledged (may run ahead of sent: see Session.Ack)
 
 	replay [][]byte // restore mode none: held output to write on attach
 }

@@ -351,12 +351,15 @@ func (r *Registry) mostRecentLocked() (*Session, error) {
 // Detach detaches client c from session s: it asked to, or (lost) it went
 // away without detaching, which leaves the session Broken.
 func (r *Registry) Detach(s *Session, c Client, lost bool) bool {
-	return s.detach(c, lost)
+	if lost {
+		return s.detach(c, true)
+	}
+	return len(s.detachClean(c)) > 0
 }
 
 // DetachAll detaches every client of s and tells them; it returns how many.
 func (r *Registry) DetachAll(s *Session) int {
-	clients := s.detachAll()
+	clients := s.detachClean(nil)
 	for _, a := range clients {
 		a.c.Detached(s.Name, "detached")
 	}
@@ -439,7 +442,7 @@ func (r *Registry) Shutdown() int {
 	}
 	r.mu.Unlock()
 	for _, s := range list {
-		for _, a := range s.detachAll() {
+		for _, a := range s.detachClean(nil) {
 			a.c.Detached(s.Name, "server-exited")
 		}
 		s.mu.Lock()

@@ -223,6 +223,21 @@ func (w *byteWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// AltScreen reports whether the session's terminal is on the alternate
+// screen after the output delivered so far.
+func (s *Session) AltScreen() bool {
+	s.mu.Lock()
+	x := s.x
+	s.mu.Unlock()
+	if x == nil {
+		return false
+	}
+	x.scr.vmu.Lock()
+	defer x.scr.vmu.Unlock()
+	s.catchUpLocked(x)
+	return x.scr.term != nil && x.scr.term.Modes().AltScreen
+}
+
 // Capture is a session's screen as capture prints it.
 type Capture struct {
 	Cols, Rows int

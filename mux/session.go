@@ -228,6 +228,9 @@ func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 	for i, a := range to {
 		if !slices.Contains(failed, a) {
 			a.sent += int64(len(b))
+			if a.acked > a.sent-int64(len(b)) {
+				s.applyAckLocked(a)
+			}
 		}
 		to[i] = nil
 	}
@@ -294,7 +297,7 @@ func (s *Session) detach(c Client, lost bool) bool {
 		if lost {
 			s.unclaimLocked() // the next reader gets what it did not acknowledge
 		} else {
-			s.x.buf.received(a.base+a.sent, !s.hasClientsLocked())
+			s.cleanDetachLocked(a)
 		}
 	}
 	if found && !s.hasClientsLocked() {
@@ -303,6 +306,78 @@ func (s *Session) detach(c Client, lost bool) bool {
 		s.startIdleLocked()
 	}
 	return found
+}
+
+// cleanDetachLocked settles the output of a client that detached cleanly:
+// a relaying client read everything sent before its MsgDetached; a
+// WriterAcks client's writer has drained its queue (detachClean), and
+// what it did not write (it gave up on a stalled terminal) goes back to
+// the next reader.
+func (s *Session) cleanDetachLocked(a *attachment) {
+	if !a.WriterAcks {
+		s.x.buf.received(a.base+a.sent, !s.hasClientsLocked())
+		return
+	}
+	s.applyAckLocked(a)
+	if a.acked < a.sent {
+		s.unclaimLocked()
+	}
+}
+
+// Drainer is a Client whose output is written from a queue, with
+// WriterAcks (the server's direct mode). Before a clean detach the queue
+// is drained, with no output delivered meanwhile, so that what the client
+// acknowledged is exactly what its terminal got: BeginDrain bounds how
+// long the writer may take (it is called before the delivery lock is
+// taken, which a pump waiting for room in the queue may hold), and Drain
+// waits until the queue is written or the writer gave up.
+type Drainer interface {
+	BeginDrain()
+	Drain()
+}
+
+// detachClean detaches client c (or, with c nil, every client) cleanly,
+// draining Drainers first; it returns the attachments it detached.
+func (s *Session) detachClean(c Client) []*attachment {
+	s.mu.Lock()
+	var drainers []Drainer
+	for _, a := range s.clientsLocked() {
+		if d, ok := a.c.(Drainer); ok && a.WriterAcks && (c == nil || a.c == c) {
+			drainers = append(drainers, d)
+		}
+	}
+	s.mu.Unlock()
+	if len(drainers) > 0 {
+		// Only then: the pump may hold dmu blocked on a relaying client
+		// that stopped reading, which the Detached that follows cuts off.
+		for _, d := range drainers {
+			d.BeginDrain()
+		}
+		s.dmu.Lock()
+		defer s.dmu.Unlock()
+		for _, d := range drainers {
+			d.Drain()
+		}
+	}
+	if c == nil {
+		return s.detachAll()
+	}
+	s.mu.Lock()
+	a := s.findLocked(c)
+	s.mu.Unlock()
+	if a == nil || !s.detach(c, false) {
+		return nil
+	}
+	return []*attachment{a}
+}
+
+// clientsLocked lists the attached clients (owner, then watchers).
+func (s *Session) clientsLocked() []*attachment {
+	var all []*attachment
+	if s.owner != nil {
+		all = append(all, s.owner)
+	}
+	return append(all, s.watchers...)
 }
 
 // removeClient takes c out of list, returning it (or found, if not there).
@@ -317,15 +392,28 @@ func removeClient(list []*attachment, c Client, found *attachment) ([]*attachmen
 
 // Ack records that client c has written n bytes of its stream to its
 // terminal (or stdout): they are received.
+//
+// A server-side writer (direct mode) may acknowledge bytes before the
+// session has counted them as sent to c (the count is updated once Output
+// returns): such an acknowledgement is kept and applies as the count
+// catches up (applyAckLocked).
 func (s *Session) Ack(c Client, n int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.findLocked(c)
-	if a == nil || s.x == nil || n < 0 || n > a.sent {
+	if a == nil || s.x == nil || n < 0 {
 		return
 	}
-	s.x.buf.received(a.base+n, s.hasClientsLocked())
+	a.acked = max(a.acked, n)
+	s.applyAckLocked(a)
 	s.wakeLocked()
+}
+
+// applyAckLocked marks what a acknowledged and was sent as received.
+func (s *Session) applyAckLocked(a *attachment) {
+	if n := min(a.acked, a.sent); n > 0 && s.x != nil {
+		s.x.buf.received(a.base+n, s.hasClientsLocked())
+	}
 }
 
 func (s *Session) findLocked(c Client) *attachment {
@@ -367,7 +455,7 @@ func (s *Session) detachAll() []*attachment {
 	s.owner, s.watchers = nil, nil
 	for _, a := range all { // a clean detach: they read all that was sent
 		if s.x != nil {
-			s.x.buf.received(a.base+a.sent, true)
+			s.cleanDetachLocked(a)
 		}
 	}
 	if len(all) > 0 {

@@ -3,7 +3,14 @@ package server
 // What happens on attach, server side (the terminal side is client/attach.go):
 //
 //  1. The client's request (OpAttach, or OpNew with Attach) names a session
-//     and carries the client's terminal size and tty.
+//     and carries the client's terminal size and tty. When the client's
+//     stdin and stdout are one terminal, the request frame also carries
+//     that terminal's descriptor (SCM_RIGHTS), already in raw mode: the
+//     server then writes the output to the terminal and reads the keyboard
+//     itself (direct mode), one process hop instead of two each way. The
+//     server opens the terminal anew (its own non-blocking file, never its
+//     controlling terminal) and says Direct in the reply; otherwise the
+//     client relays both ways over the socket.
 //  2. mux attaches the client: a busy session is refused unless Steal (the
 //     old client gets MsgDetached) or ReadOnly; the session takes the new
 //     owner's size, and the program is made to redraw (SIGWINCH).
@@ -17,42 +24,115 @@ package server
 //  4. This goroutine then reads the client's frames: MsgInput goes to the
 //     program, MsgResize resizes the pty, MsgDetach detaches. Output frames
 //     are written by the session's pump goroutine (mux.Session.deliver).
+//     In direct mode the pump writes to the terminal instead, and another
+//     goroutine (readTTY) reads the keyboard, cuts out the detach key and
+//     sends the rest to the program; the client only sends MsgResize and
+//     MsgDetach. Before the last message the server stops reading the
+//     terminal and closes it, so it never takes a key meant for the shell.
 //  5. It ends with MsgDetached (detach key, `linger detach`, --steal
 //     elsewhere, server exit) or MsgExited (the command ended), after which
 //     the server closes the connection. A connection that just drops is a
 //     lost client: the session is detached and keeps running.
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"linger/mux"
 	"linger/shell"
 	"linger/socket"
 )
 
-// client is an attached client: mux.Client over a socket connection.
+// client is an attached client: mux.Client over a socket connection, and
+// in direct mode over the client's terminal too.
 type client struct {
 	conn  *socket.Conn
 	info  mux.ClientInfo
 	ready chan struct{} // closed once the reply has been written
 	once  sync.Once
+	sess  *mux.Session // set with the reply
+
+	// Direct mode: the client's terminal, opened by us, and its writer
+	// (tty.go), started with the reply.
+	tty      *os.File
+	w        *ttyWriter
+	tmu      sync.Mutex // guards started and released
+	started  bool
+	released bool
+	key      byte // the detach key readTTY watches for
+	noKey    bool
 }
 
 func newClient(c *socket.Conn, tty string, readOnly bool) *client {
 	return &client{conn: c, info: mux.ClientInfo{TTY: tty, ReadOnly: readOnly, Since: time.Now()}, ready: make(chan struct{})}
 }
 
-// Output writes program output. It is called from the session's pump.
+// openTTY takes the terminal the client passed with its request, if any,
+// and opens it anew for direct mode: a file of our own (non-blocking, on
+// the runtime poller, without making it our controlling terminal) so that
+// nothing we do changes the client's file. The passed descriptor is
+// closed. Without one, or if it is not a terminal, the client relays.
+func (s *Server) openTTY(cl *client, req *socket.Request) error {
+	passed := cl.conn.TakeFD()
+	if passed == nil || !req.TTY {
+		if passed != nil {
+			passed.Close()
+		}
+		return nil
+	}
+	defer passed.Close()
+	if _, err := unix.IoctlGetTermios(int(passed.Fd()), unix.TCGETS); err != nil {
+		return nil // not a terminal: relay
+	}
+	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", passed.Fd()), os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		s.limitedf("tty", "cannot open the client's terminal %s (%v): relaying through the client", ttyOr(cl.info.TTY), err)
+		return nil
+	}
+	key, noKey := byte(0), false
+	spec := req.DetachKey
+	if spec == "" {
+		spec = s.opts.Config.Server.DetachKey
+	}
+	if spec != "" {
+		if key, noKey, err = mux.ParseKey(spec); err != nil {
+			f.Close()
+			return fmt.Errorf("--detach-key: %v", err)
+		}
+	} else {
+		key = mux.DefaultDetachKey
+	}
+	cl.tty, cl.key, cl.noKey = f, key, noKey
+	cl.w = newTTYWriter(f)
+	cl.info.WriterAcks = true
+	return nil
+}
+
+// Output writes program output. It is called from the session's pump. In
+// direct mode it is queued for the terminal's writer, which acknowledges
+// it once written.
 func (cl *client) Output(p []byte, deadline time.Time) error {
 	<-cl.ready
+	if cl.w != nil {
+		return cl.w.queue(p, int64(len(p)), deadline)
+	}
 	return cl.conn.WriteFrameDeadline(socket.MsgOutput, p, deadline)
 }
 
-// draw writes the restore frames (step 3). Like output to a session's only
-// client it has no deadline.
+// draw writes the restore (step 3), which stands for covered stream
+// bytes. Like output to a session's only client it has no deadline.
 func (cl *client) draw(p []byte, covered int64) error {
+	if cl.w != nil {
+		return cl.w.queue(p, covered, time.Time{})
+	}
 	for _, f := range socket.EncodeRestore(p, covered) {
 		if err := cl.conn.WriteFrame(socket.MsgRestore, f); err != nil {
 			return err
@@ -61,35 +141,118 @@ func (cl *client) draw(p []byte, covered int64) error {
 	return nil
 }
 
+// BeginDrain and Drain make a direct client a mux.Drainer: before a clean
+// detach, what is queued for its terminal is written (within
+// SlowClientTimeout), so that the session counts exactly what it got.
+func (cl *client) BeginDrain() {
+	if cl.w != nil {
+		cl.w.beginDrain()
+	}
+}
+
+func (cl *client) Drain() {
+	cl.tmu.Lock()
+	started := cl.started
+	cl.tmu.Unlock()
+	if started {
+		cl.w.drain()
+	}
+}
+
+// startTTY starts the terminal's writer once the session is known.
+func (s *Server) startTTY(cl *client, sess *mux.Session) {
+	cl.tmu.Lock()
+	defer cl.tmu.Unlock()
+	if cl.w == nil || cl.released {
+		return
+	}
+	cl.started = true
+	cl.w.ack = func(n int64) { sess.Ack(cl, n) }
+	go func() {
+		if err := cl.w.run(); err != nil {
+			cl.tmu.Lock()
+			released := cl.released
+			cl.tmu.Unlock()
+			if !released && !errors.Is(err, os.ErrDeadlineExceeded) {
+				s.ttyLost(cl, sess, err)
+			}
+		}
+	}()
+}
+
+// ttyLost handles a terminal that went away under a direct client: the
+// client is lost, as when it dies.
+func (s *Server) ttyLost(cl *client, sess *mux.Session, err error) {
+	if s.reg.Detach(sess, cl, true) {
+		s.log.Printf("session %s (%d): client %s lost its terminal (%v)", sess.Name, sess.ID, ttyOr(cl.info.TTY), err)
+	}
+	cl.releaseTTY(false)
+	cl.conn.Close()
+}
+
 // Detached tells the client why it is detached and closes the connection.
 func (cl *client) Detached(session, reason string) {
-	cl.finish(socket.MsgDetached, socket.Detached{Session: session, Reason: reason})
+	cl.finish(socket.MsgDetached, func(alt bool) any {
+		return socket.Detached{Session: session, Reason: reason, AltScreen: alt}
+	})
 }
 
 // Exited tells the client the command ended and closes the connection.
 func (cl *client) Exited(session string, st shell.ExitStatus, killed bool) {
-	cl.finish(socket.MsgExited, socket.Exited{Session: session, Status: st.String(), ShellCode: st.ShellCode(), Killed: killed})
+	cl.finish(socket.MsgExited, func(alt bool) any {
+		return socket.Exited{Session: session, Status: st.String(), ShellCode: st.ShellCode(), Killed: killed, AltScreen: alt}
+	})
 }
 
 // finish sends the last message and closes, at most once, in the
 // background so that no caller waits on a slow client: the pump may be in
 // a write to it, which a slow reader finishes and one that stopped reading
 // is cut from after SlowClientTimeout; then the last message goes once the
-// client has read what is ahead of it, within SlowClientTimeout more.
-func (cl *client) finish(typ uint8, v any) {
+// client has read what is ahead of it, within SlowClientTimeout more. In
+// direct mode the terminal is let go first.
+func (cl *client) finish(typ uint8, msg func(alt bool) any) {
 	cl.once.Do(func() {
-		p, _ := json.Marshal(v)
 		go func() {
 			defer cl.conn.Close()
 			select {
 			case <-cl.ready:
 			default:
+				cl.releaseTTY(false)
 				return // the reply was never sent: just close
 			}
-			cl.conn.LimitWrites(time.Now().Add(mux.SlowClientTimeout))
+			cl.releaseTTY(true) // direct mode: what is queued goes out first
+			limit := time.Now().Add(mux.SlowClientTimeout)
+			alt := false
+			if cl.tty != nil && cl.sess != nil {
+				alt = cl.sess.AltScreen() // the client resets its terminal from it
+			}
+			p, _ := json.Marshal(msg(alt))
+			cl.conn.LimitWrites(limit)
 			cl.conn.WriteFinal(typ, p, mux.SlowClientTimeout)
 		}()
 	})
+}
+
+// releaseTTY stops using the terminal: the keyboard reader stops at once;
+// with drain the writer writes what is queued while the terminal takes it
+// (see ttyWriter.close), else it stops at once; then the file is closed.
+func (cl *client) releaseTTY(drain bool) {
+	if cl.tty == nil {
+		return
+	}
+	cl.tmu.Lock()
+	if cl.released {
+		cl.tmu.Unlock()
+		return
+	}
+	cl.released = true
+	started := cl.started
+	cl.tmu.Unlock()
+	cl.tty.SetReadDeadline(time.Now())
+	if started {
+		cl.w.close(drain)
+	}
+	cl.tty.Close()
 }
 
 // handleAttach attaches the connection's client to an existing session.
@@ -107,6 +270,10 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 		}
 	}
 	cl := newClient(c, req.Caller.TTY, req.ReadOnly)
+	if err := s.openTTY(cl, req); err != nil {
+		s.replyErr(c, err)
+		return
+	}
 	sess, closed, err := s.reg.Attach(mux.AttachOptions{
 		Target: req.Target, Client: cl, Info: cl.info, Steal: req.Steal,
 		Cols: req.Cols, Rows: req.Rows, OutputBuffering: mode, Restore: restore,
@@ -114,6 +281,7 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 		Draw:  cl.draw,
 	})
 	if err != nil {
+		cl.releaseTTY(false)
 		s.replyErr(c, err)
 		return
 	}
@@ -133,8 +301,11 @@ func (s *Server) writeReply(cl *client, sess *mux.Session, req *socket.Request) 
 	rep := socket.Reply{
 		Session:   ptr(sessionInfo(sess.Info(caller(req)))),
 		DetachKey: s.opts.Config.Server.DetachKey,
+		Direct:    cl.tty != nil,
 	}
+	cl.sess = sess
 	err := cl.conn.WriteJSON(socket.MsgReply, rep)
+	s.startTTY(cl, sess)
 	close(cl.ready)
 	return err
 }
@@ -143,6 +314,7 @@ func (s *Server) writeReply(cl *client, sess *mux.Session, req *socket.Request) 
 func (s *Server) stream(cl *client, sess *mux.Session, req *socket.Request) {
 	if err := s.writeReply(cl, sess, req); err != nil {
 		s.reg.Detach(sess, cl, true)
+		cl.releaseTTY(false)
 		cl.conn.Close()
 		return
 	}
@@ -150,8 +322,11 @@ func (s *Server) stream(cl *client, sess *mux.Session, req *socket.Request) {
 }
 
 // readClient reads the attached client's frames until the connection ends
-// (step 4 above).
+// (step 4 above), and in direct mode starts the keyboard reader.
 func (s *Server) readClient(cl *client, sess *mux.Session) {
+	if cl.tty != nil {
+		go s.readTTY(cl, sess)
+	}
 	for {
 		typ, p, err := cl.conn.ReadFrame()
 		if err != nil {
@@ -159,6 +334,7 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 			if s.reg.Detach(sess, cl, true) {
 				s.log.Printf("session %s (%d): client %s went away without detaching", sess.Name, sess.ID, ttyOr(cl.info.TTY))
 			}
+			cl.releaseTTY(false)
 			cl.conn.Close()
 			return
 		}
@@ -188,7 +364,50 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 		default:
 			s.limitedf("frame", "session %s: unexpected message 0x%02x from client: closing it", sess.Name, typ)
 			s.reg.Detach(sess, cl, true)
+			cl.releaseTTY(false)
 			cl.conn.Close()
+			return
+		}
+	}
+}
+
+// readTTY is direct mode's keyboard: it reads the client's terminal and
+// sends what is typed to the program, until the detach key (the client
+// detaches), the terminal goes away (the client is lost, as when it dies),
+// or the terminal is let go (releaseTTY).
+func (s *Server) readTTY(cl *client, sess *mux.Session) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := cl.tty.Read(buf)
+		if n > 0 {
+			p := buf[:n]
+			i := -1
+			if !cl.noKey {
+				i = bytes.IndexByte(p, cl.key)
+			}
+			if i >= 0 {
+				p = p[:i]
+			}
+			if len(p) > 0 && !cl.info.ReadOnly {
+				if err := sess.Input(cl, p); err != nil {
+					s.limitedf("input", "session %s: writing input: %v", sess.Name, err)
+				}
+			}
+			if i >= 0 {
+				if s.reg.Detach(sess, cl, false) {
+					cl.Detached(sess.Name, socket.ReasonDetached)
+				}
+				return
+			}
+		}
+		if err != nil {
+			cl.tmu.Lock()
+			released := cl.released
+			cl.tmu.Unlock()
+			if released || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, os.ErrClosed) {
+				return
+			}
+			s.ttyLost(cl, sess, err) // the terminal is gone (hung up)
 			return
 		}
 	}

@@ -78,7 +78,8 @@ func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
 				s.reply(c, socket.Reply{Session: ptr(sessionInfo(sess.Info(caller(req))))})
 				return
 			}
-			s.handleAttach(c, &socket.Request{Op: socket.OpAttach, Caller: req.Caller, Target: req.Name, Cols: req.Cols, Rows: req.Rows, Restore: req.Restore})
+			s.handleAttach(c, &socket.Request{Op: socket.OpAttach, Caller: req.Caller, Target: req.Name, Cols: req.Cols, Rows: req.Rows,
+				Restore: req.Restore, TTY: req.TTY, DetachKey: req.DetachKey})
 			return
 		}
 	}
@@ -94,9 +95,14 @@ func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
 	// Attach before the program starts, so not a byte of its output is
 	// missed; the client's Output waits until the reply is on the wire.
 	cl := newClient(c, req.Caller.TTY, false)
+	if err := s.openTTY(cl, req); err != nil {
+		s.replyErr(c, err)
+		return
+	}
 	o.Attach = &mux.AttachOptions{Client: cl, Info: cl.info}
 	sess, err := s.reg.New(o)
 	if err != nil {
+		cl.releaseTTY(false)
 		s.replyErr(c, err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -16,6 +17,7 @@ import (
 // session and control messages from elsewhere never interleave.
 type Conn struct {
 	nc  *net.UnixConn
+	fr  *fdReader // under r: keeps a passed descriptor (fd.go)
 	r   *bufio.Reader
 	buf []byte
 
@@ -29,14 +31,20 @@ type Conn struct {
 
 // NewConn wraps a unix connection.
 func NewConn(nc *net.UnixConn) *Conn {
-	return &Conn{nc: nc, r: bufio.NewReaderSize(nc, 64<<10)}
+	fr := &fdReader{nc: nc, oob: make([]byte, syscall.CmsgSpace(4*4))}
+	return &Conn{nc: nc, fr: fr, r: bufio.NewReaderSize(fr, 64<<10)}
 }
 
 // Unix returns the underlying connection.
 func (c *Conn) Unix() *net.UnixConn { return c.nc }
 
-// Close closes the connection.
-func (c *Conn) Close() error { return c.nc.Close() }
+// Close closes the connection, and a passed descriptor nobody took.
+func (c *Conn) Close() error {
+	if f := c.fr.take(); f != nil {
+		f.Close()
+	}
+	return c.nc.Close()
+}
 
 // WriteFrame writes one frame with a single writev and no copy of payload.
 func (c *Conn) WriteFrame(typ uint8, payload []byte) error {

@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,12 +44,29 @@ func Dial(path, program string) (*Conn, error) {
 	return c, nil
 }
 
+// RequestFD is Request with f's descriptor passed along with the request
+// frame (a terminal for direct mode).
+func (c *Conn) RequestFD(req *Request, f *os.File) (*Reply, error) {
+	p, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.WriteFrameFD(MsgRequest, p, f); err != nil {
+		return nil, fmt.Errorf("lost connection to the server (%w)", err)
+	}
+	return c.readReply()
+}
+
 // Request sends req and reads the reply. A reply carrying an error is
 // returned as *ReplyError.
 func (c *Conn) Request(req *Request) (*Reply, error) {
 	if err := c.WriteJSON(MsgRequest, req); err != nil {
 		return nil, fmt.Errorf("lost connection to the server (%w)", err)
 	}
+	return c.readReply()
+}
+
+func (c *Conn) readReply() (*Reply, error) {
 	var rep Reply
 	if err := c.ReadJSON(MsgReply, &rep); err != nil {
 		return nil, fmt.Errorf("lost connection to the server (%w)", err)

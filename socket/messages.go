@@ -38,6 +38,13 @@ type Request struct {
 	// "" = the session's configuration's
 	Restore string `json:"restore,omitempty"`
 
+	// OpAttach, OpNew with Attach: TTY says this frame carries the
+	// client's terminal (SCM_RIGHTS), already in raw mode, for the server
+	// to use directly; DetachKey is the key the server then watches for
+	// (a ParseKey spec; "" = the configuration's).
+	TTY       bool   `json:"tty,omitempty"`
+	DetachKey string `json:"detach_key,omitempty"`
+
 	// OpCapture (Target): history lines to include, SGR escapes, JSON
 	Scrollback int  `json:"scrollback,omitempty"`
 	Escapes    bool `json:"escapes,omitempty"`
@@ -81,6 +88,7 @@ type Reply struct {
 	Sessions  []SessionInfo `json:"sessions,omitempty"`   // OpList
 	Count     int           `json:"count,omitempty"`      // OpDetach, OpKill, OpStop
 	DetachKey string        `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: from the configuration
+	Direct    bool          `json:"direct,omitempty"`     // OpAttach, OpNew+attach: the server uses the passed terminal
 	Dropped   int64         `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
 	Exits     []Exited      `json:"exits,omitempty"`      // OpWait: one per session, in the order asked
 }
@@ -132,8 +140,9 @@ type Size struct {
 
 // Detached is the JSON payload of MsgDetached.
 type Detached struct {
-	Session string `json:"session"`
-	Reason  string `json:"reason"` // one of the Reason* constants
+	Session   string `json:"session"`
+	Reason    string `json:"reason"`               // one of the Reason* constants
+	AltScreen bool   `json:"alt_screen,omitempty"` // the session's terminal is on the alternate screen
 }
 
 // Reasons in Detached.
@@ -149,4 +158,5 @@ type Exited struct {
 	Status    string `json:"status"`     // "status 3", "signal 9 (killed)"
 	ShellCode int    `json:"shell_code"` // exit code, or 128+signal
 	Killed    bool   `json:"killed"`     // ended by `linger kill`
+	AltScreen bool   `json:"alt_screen,omitempty"`
 }

@@ -29,7 +29,15 @@
 // (what brings the client's terminal to the session's state), then
 // MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize and
 // MsgDetach from the client, and at the end one of MsgDetached or
-// MsgExited from the server before it closes. A capture request gets the
+// MsgExited from the server before it closes.
+//
+// Direct mode: an attach request with TTY set carries the client's
+// terminal as an SCM_RIGHTS descriptor on the request frame (fd.go). If
+// the reply says Direct, the server writes the restore and the output to
+// that terminal and reads its keyboard itself; the stream then carries no
+// MsgRestore, MsgOutput, MsgInput or MsgAck, only MsgResize and MsgDetach
+// from the client and the final MsgDetached or MsgExited (whose
+// alt_screen says whether to leave the alternate screen). A capture request gets the
 // capture as MsgOutput frames followed by MsgEnd.
 // A receive request gets its output the same way, as MsgOutput frames
 // followed by MsgEnd; the client answers MsgEnd with a final MsgAck, after

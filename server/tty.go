@@ -1,0 +1,225 @@
+package server
+
+// Direct mode's output side: the session's pump queues output for the
+// client's terminal and goes back to reading the program at once, while a
+// writer goroutine writes the queue to the terminal and acknowledges what
+// it wrote, as a relaying client would. The queue keeps the pump and the
+// terminal working in parallel, which the socket's buffers did when the
+// client relayed; its bound is the back-pressure.
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"time"
+
+	"linger/mux"
+)
+
+// maxTTYQueue bounds the output queued for a terminal.
+const maxTTYQueue = 256 << 10
+
+// ttyPiece is how much one write to the terminal takes at most, so that a
+// deadline renewed for each piece measures progress, not the whole queue.
+const ttyPiece = 32 << 10
+
+// ttyWriter writes a direct client's output to its terminal.
+type ttyWriter struct {
+	f    *os.File
+	ack  func(n int64) // acknowledges stream bytes written (Session.Ack)
+	done chan struct{} // closed when the writer has stopped
+
+	mu      sync.Mutex
+	idle    *sync.Cond // broadcast when the queue is written, or the writer stopped
+	busy    bool       // a batch is being written
+	ended   bool       // the writer stopped
+	limited bool       // draining: a write that makes no progress for SlowClientTimeout fails
+	abort   bool       // stop writing at once
+	pending []byte
+	marks   []ttyMark // where each queued piece ends, and the stream bytes it stands for
+	spare   []byte
+	closing bool          // no more output: write what is queued, then stop
+	kick    chan struct{} // something was queued, or closing
+	room    chan struct{} // the writer took the queue
+	stopped chan struct{} // closed by stop: give up waiting for room
+}
+
+type ttyMark struct {
+	end    int   // offset in pending after the piece
+	weight int64 // stream bytes it stands for (its length, or a restore's count)
+	exact  bool  // weight is its length: a partly written piece counts its written part
+}
+
+// errTTYClosed is returned for output after the terminal was let go.
+var errTTYClosed = errors.New("terminal closed")
+
+func newTTYWriter(f *os.File) *ttyWriter {
+	w := &ttyWriter{f: f, done: make(chan struct{}), kick: make(chan struct{}, 1),
+		room: make(chan struct{}, 1), stopped: make(chan struct{})}
+	w.idle = sync.NewCond(&w.mu)
+	return w
+}
+
+// queue adds p, which stands for weight stream bytes. It waits while the
+// queue is full, until deadline if not zero.
+func (w *ttyWriter) queue(p []byte, weight int64, deadline time.Time) error {
+	var timeout <-chan time.Time
+	for {
+		w.mu.Lock()
+		if w.closing {
+			w.mu.Unlock()
+			return errTTYClosed
+		}
+		if len(w.pending) == 0 || len(w.pending)+len(p) <= maxTTYQueue {
+			w.pending = append(w.pending, p...)
+			w.marks = append(w.marks, ttyMark{len(w.pending), weight, weight == int64(len(p))})
+			w.mu.Unlock()
+			select {
+			case w.kick <- struct{}{}:
+			default:
+			}
+			return nil
+		}
+		w.mu.Unlock()
+		if timeout == nil && !deadline.IsZero() {
+			t := time.NewTimer(time.Until(deadline))
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-w.room:
+		case <-w.stopped:
+			return errTTYClosed
+		case <-timeout:
+			return os.ErrDeadlineExceeded
+		}
+	}
+}
+
+// run writes the queue until closing with nothing queued, or a write
+// fails (the terminal is gone, or a deadline cut it short).
+func (w *ttyWriter) run() (err error) {
+	defer func() {
+		w.mu.Lock()
+		w.ended, w.busy = true, false
+		if !w.closing {
+			w.closing = true
+			close(w.stopped) // nobody waits for room any more
+		}
+		w.idle.Broadcast()
+		w.mu.Unlock()
+		close(w.done)
+	}()
+	var written int64
+	var marks []ttyMark
+	for {
+		w.mu.Lock()
+		w.busy = false
+		for len(w.pending) == 0 {
+			w.idle.Broadcast()
+			if w.closing {
+				w.mu.Unlock()
+				return nil
+			}
+			w.mu.Unlock()
+			<-w.kick
+			w.mu.Lock()
+		}
+		w.busy = true
+		data := w.pending
+		marks = append(marks[:0], w.marks...)
+		w.pending, w.spare = w.spare[:0], nil
+		w.marks = w.marks[:0]
+		w.mu.Unlock()
+		select {
+		case w.room <- struct{}{}:
+		default:
+		}
+
+		n, err := w.write(data)
+		start := 0
+		for _, m := range marks {
+			if m.end <= n {
+				written += m.weight
+			} else {
+				if m.exact && n > start {
+					written += int64(n - start) // the part of it that got out
+				}
+				break
+			}
+			start = m.end
+		}
+		w.ack(written)
+		w.mu.Lock()
+		w.spare = data[:0]
+		w.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// write writes data in pieces. While draining, each piece must get out
+// within SlowClientTimeout: a terminal that takes nothing for that long is
+// given up on, but a slow one that makes progress is not.
+func (w *ttyWriter) write(data []byte) (int, error) {
+	n := 0
+	for n < len(data) {
+		w.mu.Lock()
+		limited, abort := w.limited, w.abort
+		w.mu.Unlock()
+		if abort {
+			return n, errTTYClosed
+		}
+		if limited {
+			w.f.SetWriteDeadline(time.Now().Add(mux.SlowClientTimeout))
+		}
+		m, err := w.f.Write(data[n:min(len(data), n+ttyPiece)])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// beginDrain makes the writer give up on a terminal that takes nothing for
+// SlowClientTimeout, including in the write in progress.
+func (w *ttyWriter) beginDrain() {
+	w.mu.Lock()
+	w.limited = true
+	w.mu.Unlock()
+	w.f.SetWriteDeadline(time.Now().Add(mux.SlowClientTimeout))
+}
+
+// drain waits until what is queued is written, or the writer stopped.
+func (w *ttyWriter) drain() {
+	w.mu.Lock()
+	for (len(w.pending) > 0 || w.busy) && !w.ended {
+		w.idle.Wait()
+	}
+	w.mu.Unlock()
+}
+
+// close stops the writer: with drain, once it has written what is queued
+// (giving up on a terminal that takes nothing for SlowClientTimeout), else
+// at once. It waits for the writer to stop.
+func (w *ttyWriter) close(drain bool) {
+	w.mu.Lock()
+	if !w.closing {
+		w.closing = true
+		close(w.stopped)
+	}
+	w.abort = w.abort || !drain
+	w.mu.Unlock()
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+	if drain {
+		w.beginDrain()
+	} else {
+		w.f.SetWriteDeadline(time.Now())
+	}
+	<-w.done
+}
