@@ -289,7 +289,7 @@ func errorReply(err error) socket.Reply {
 }
 
 // outOfResources says, in words a user can act on, that the server ran out
-// of file descriptors or ptys; "" for any other error.
+// of file descriptors, ptys or processes; "" for any other error.
 func outOfResources(err error) string {
 	switch {
 	case errors.Is(err, syscall.EMFILE):
@@ -301,8 +301,24 @@ func outOfResources(err error) string {
 		if errors.As(err, &pe) && (pe.Path == "/dev/ptmx" || filepath.Dir(pe.Path) == "/dev/pts") {
 			return "no more ptys (kernel.pty.max)"
 		}
+		if errors.Is(err, syscall.EAGAIN) && startPrefix(err.Error()) != "" {
+			return tooManyProcesses()
+		}
 	}
 	return ""
+}
+
+// tooManyProcesses explains EAGAIN from the fork of a session's program,
+// which strerror words as "resource temporarily unavailable". It is the
+// user's process limit (ulimit -u, RLIMIT_NPROC: all the processes and
+// threads of the uid, not only the server's), which does not bind root; else
+// a system-wide or cgroup limit.
+func tooManyProcesses() string {
+	var lim unix.Rlimit
+	if os.Getuid() != 0 && unix.Getrlimit(unix.RLIMIT_NPROC, &lim) == nil && lim.Cur != unix.RLIM_INFINITY {
+		return fmt.Sprintf("too many processes (raise the limit with ulimit -u, now %d)", lim.Cur)
+	}
+	return "too many processes (a system or cgroup limit: kernel.threads-max, kernel.pid_max or pids.max)"
 }
 
 // startPrefix keeps the `cannot start "CMD": ` of a session start error.
