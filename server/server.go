@@ -75,6 +75,7 @@ func Run(o Options) error {
 		ready(err)
 		return err
 	}
+	go reserveThreads(spareThreads) // in the background: ~0.6ms
 	s := &Server{opts: o, ln: ln, log: o.Log, done: make(chan struct{}), limited: map[string]*limitEntry{}}
 	s.reg = mux.NewRegistry(o.Config, o.Socket, s.log.Printf)
 	s.reg.OnEmpty = func() { s.stop("last session ended (exit_when_empty)") }
