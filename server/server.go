@@ -2,8 +2,9 @@
 // socket, serves only its own user (SO_PEERCRED), and answers each
 // connection's one request against the mux registry: new, attach, list,
 // detach, kill, stop. One file per kind of work: server.go (listening,
-// handshake, dispatch), requests.go (the short requests), attach.go (the
-// attached stream; the terminal side is package client).
+// handshake, dispatch), requests.go (the short requests), list.go (`ls`,
+// rendered here), attach.go (the attached stream; the terminal side is
+// package client), receive.go, threads.go.
 //
 // It must not die or stall because of one client: every connection is
 // served in its own goroutine with deadlines on the handshake and request,

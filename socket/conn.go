@@ -137,6 +137,26 @@ func (c *Conn) ReadJSON(want uint8, v any) error {
 	return nil
 }
 
+// ReadOutput reads MsgOutput frames up to MsgEnd and returns their
+// payloads joined (a list request's listing).
+func (c *Conn) ReadOutput() ([]byte, error) {
+	var out []byte
+	for {
+		typ, p, err := c.ReadFrame()
+		if err != nil {
+			return out, err
+		}
+		switch typ {
+		case MsgOutput:
+			out = append(out, p...)
+		case MsgEnd:
+			return out, nil
+		default:
+			return out, fmt.Errorf("unexpected message 0x%02x (wanted output)", typ)
+		}
+	}
+}
+
 // VersionError is a protocol version mismatch.
 type VersionError struct{ Client, Server uint32 }
 

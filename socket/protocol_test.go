@@ -85,7 +85,7 @@ func TestVersionMismatch(t *testing.T) {
 		nc.Close()
 	}()
 	_, err = Dial(l.Path(), "test")
-	want := "protocol version mismatch (client 3, server 99): run 'linger server stop' and retry"
+	want := "protocol version mismatch (client 4, server 99): run 'linger server stop' and retry"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
