@@ -49,8 +49,8 @@ func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
 	}
 }
 
-// listReply is the reply that precedes a listing.
-var listReply, _ = json.Marshal(socket.Reply{})
+// listReply is the reply that precedes a listing: an empty Reply.
+var listReply = []byte(`{}`)
 
 // frameWriter sends a listing as it is rendered, in MsgOutput frames of
 // about listChunk bytes, so that 10000 sessions (6 MB of JSON) need no

@@ -201,6 +201,22 @@ func FuzzListTable(f *testing.F) {
 	})
 }
 
+// TestReplyLiterals: the replies written out as JSON are what json.Marshal
+// makes of them.
+func TestReplyLiterals(t *testing.T) {
+	for _, c := range []struct {
+		lit []byte
+		rep socket.Reply
+	}{
+		{refusal, socket.Reply{Code: socket.ErrBadInput, Error: "permission denied: this server belongs to another user"}},
+		{listReply, socket.Reply{}},
+	} {
+		if want, _ := json.Marshal(c.rep); !bytes.Equal(c.lit, want) {
+			t.Errorf("literal %s, json.Marshal gives %s", c.lit, want)
+		}
+	}
+}
+
 // TestListStreamed sends a listing far over MaxFrame through a real
 // socketpair as handleList does, and reads it back as the client does.
 func TestListStreamed(t *testing.T) {
