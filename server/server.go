@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -96,7 +95,7 @@ func Run(o Options) error {
 	logFileLimit(s.log)
 	ready(nil)
 	for {
-		nc, err := ln.AcceptUnix()
+		nc, err := ln.Accept()
 		if err != nil {
 			select {
 			case <-s.done:
@@ -106,7 +105,7 @@ func Run(o Options) error {
 				return nil
 			default:
 			}
-			if errors.Is(err, net.ErrClosed) {
+			if errors.Is(err, os.ErrClosed) {
 				return nil
 			}
 			s.limitedf("accept", "accept: %v", err)
@@ -187,7 +186,7 @@ func (s *Server) stop(why string) {
 }
 
 // serve handles one connection: credentials, hello, one request.
-func (s *Server) serve(nc *net.UnixConn) {
+func (s *Server) serve(nc *os.File) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Printf("panic serving a client (connection closed, server continues): %v\n%s", p, debug.Stack())
@@ -202,7 +201,7 @@ func (s *Server) serve(nc *net.UnixConn) {
 		// Half-close and drain what the peer sends (its hello) before
 		// closing: closing with unread input resets the connection, and the
 		// peer could lose the refusal.
-		nc.CloseWrite()
+		socket.CloseWrite(nc)
 		nc.SetReadDeadline(time.Now().Add(time.Second))
 		io.Copy(io.Discard, io.LimitReader(nc, 1<<16))
 		nc.Close()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +14,7 @@ import (
 // reader, and frame writes serialised by a mutex so that output from the
 // session and control messages from elsewhere never interleave.
 type Conn struct {
-	nc  *net.UnixConn
+	nc  Stream
 	r   *bufio.Reader
 	buf []byte
 
@@ -23,17 +22,19 @@ type Conn struct {
 	hard   atomic.Int64 // unix nanoseconds; bounds every write from now on (0 = none)
 	broken bool         // a write stopped mid-frame: the stream can carry nothing more
 	hdr    [HeaderSize]byte
-	bufs   net.Buffers
 	vec    [2][]byte
 }
 
-// NewConn wraps a unix connection.
-func NewConn(nc *net.UnixConn) *Conn {
+// NewConn wraps a connected socket.
+func NewConn(nc Stream) *Conn {
 	return &Conn{nc: nc, r: bufio.NewReaderSize(nc, 64<<10)}
 }
 
-// Unix returns the underlying connection.
-func (c *Conn) Unix() *net.UnixConn { return c.nc }
+// Stream returns the underlying socket.
+func (c *Conn) Stream() Stream { return c.nc }
+
+// SetReadDeadline bounds the reads (of frames) from now on; zero: none.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
 
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
@@ -71,11 +72,11 @@ func (c *Conn) writeLocked(typ uint8, payload []byte, deadline time.Time) error 
 	Header(&c.hdr, typ, len(payload))
 	c.vec[0] = c.hdr[:]
 	c.vec[1] = payload
-	c.bufs = c.vec[:]
+	bufs := c.vec[:]
 	if len(payload) == 0 {
-		c.bufs = c.vec[:1]
+		bufs = c.vec[:1]
 	}
-	n, err := c.bufs.WriteTo(c.nc)
+	n, err := writev(c.nc, bufs)
 	c.vec[1] = nil
 	if err != nil && n > 0 {
 		c.broken = true // the peer got part of a frame
