@@ -134,7 +134,7 @@ func TestListJSONMatchesEncodingJSON(t *testing.T) {
 func TestListTableMatchesTabwriter(t *testing.T) {
 	list := sampleSessions()[:3] // the fourth has a tab: see TestListTableRaw
 	for _, l := range [][]socket.SessionInfo{nil, list[:1], list} {
-		got := appendListTable(nil, l, listNow, nil)
+		got := appendListTable(nil, l, listNow, nil, &cells{})
 		if want := refTable(l, listNow); !bytes.Equal(got, want) {
 			t.Errorf("appendListTable differs from tabwriter\ngot:\n%s\nwant:\n%s", got, want)
 		}
@@ -147,7 +147,7 @@ func TestListTableRaw(t *testing.T) {
 	s := sampleSessions()
 	s[0].Command = []string{"a\tb"}
 	s[1].Command = []string{"c\nd"}
-	out := string(appendListTable(nil, s[:3], listNow, nil))
+	out := string(appendListTable(nil, s[:3], listNow, nil, &cells{}))
 	lines := strings.Split(out, "\n")
 	at := strings.Index(lines[0], "COMMAND")
 	// lines[3] is "d'"; lines[4] is session 333, whose command is empty.
@@ -195,7 +195,7 @@ func FuzzListTable(f *testing.F) {
 		b := a
 		b.Name, b.Configuration, b.IdleExpiresAt = conf, name, nil
 		list := []socket.SessionInfo{a, b}
-		if got, want := appendListTable(nil, list, listNow, nil), refTable(list, listNow); !bytes.Equal(got, want) {
+		if got, want := appendListTable(nil, list, listNow, nil, &cells{}), refTable(list, listNow); !bytes.Equal(got, want) {
 			t.Errorf("appendListTable differs from tabwriter\ngot:\n%q\nwant:\n%q", got, want)
 		}
 	})
@@ -246,7 +246,7 @@ func TestListStreamed(t *testing.T) {
 	}
 	go func() {
 		defer server.Close()
-		w := &frameWriter{c: server, deadline: time.Now().Add(10 * time.Second)}
+		w := &lister{c: server, deadline: time.Now().Add(10 * time.Second)}
 		w.buf = appendListJSON(w.buf, list, w.spill)
 		w.flush()
 		if w.err == nil {
@@ -282,7 +282,8 @@ func benchList(b *testing.B, render func(buf []byte, list []socket.SessionInfo, 
 func BenchmarkListJSON1000(b *testing.B) { benchList(b, appendListJSON) }
 
 func BenchmarkListTable1000(b *testing.B) {
+	var c cells
 	benchList(b, func(buf []byte, list []socket.SessionInfo, spill func([]byte) []byte) []byte {
-		return appendListTable(buf, list, listNow, spill)
+		return appendListTable(buf, list, listNow, spill, &c)
 	})
 }

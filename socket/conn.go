@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,22 +141,29 @@ func (c *Conn) ReadJSON(want uint8, v any) error {
 }
 
 // ReadOutput reads MsgOutput frames up to MsgEnd and returns their
-// payloads joined (a list request's listing).
+// payloads joined (a list request's listing), read straight into the
+// result.
 func (c *Conn) ReadOutput() ([]byte, error) {
 	var out []byte
 	for {
-		typ, p, err := c.ReadFrame()
+		typ, n, err := ReadHeader(c.r)
 		if err != nil {
 			return out, err
 		}
-		switch typ {
-		case MsgOutput:
-			out = append(out, p...)
-		case MsgEnd:
-			return out, nil
-		default:
+		if typ != MsgOutput && typ != MsgEnd {
 			return out, fmt.Errorf("unexpected message 0x%02x (wanted output)", typ)
 		}
+		out = slices.Grow(out, n)
+		if _, err := io.ReadFull(c.r, out[len(out):len(out)+n]); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return out, err
+		}
+		if typ == MsgEnd {
+			return out, nil // its payload is empty; if not, ignored
+		}
+		out = out[:len(out)+n]
 	}
 }
 
