@@ -36,9 +36,11 @@ func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
 	for _, sess := range s.reg.Sessions() {
 		w.infos = append(w.infos, sessionInfo(sess.Info(cl)))
 	}
-	if c.WriteFrameDeadline(socket.MsgReply, listReply, w.deadline) != nil {
+	w.buf = listReply(w.buf, len(w.infos))
+	if c.WriteFrameDeadline(socket.MsgReply, w.buf, w.deadline) != nil {
 		return
 	}
+	w.buf = w.buf[:0]
 	if req.JSON {
 		w.buf = appendListJSON(w.buf, w.infos, w.spill)
 	} else {
@@ -50,8 +52,14 @@ func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
 	}
 }
 
-// listReply is the reply that precedes a listing: an empty Reply.
-var listReply = []byte(`{}`)
+// listReply appends the reply that precedes a listing, a Reply with Count
+// n (the client sizes its buffer with it), as json.Marshal writes it.
+func listReply(b []byte, n int) []byte {
+	if n == 0 {
+		return append(b, "{}"...)
+	}
+	return append(strconv.AppendInt(append(b, `{"count":`...), int64(n), 10), '}')
+}
 
 // lister sends a listing as it is rendered, in MsgOutput frames of about
 // listChunk bytes, so that 10000 sessions (6 MB of JSON) need no buffer of

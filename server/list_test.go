@@ -209,7 +209,9 @@ func TestReplyLiterals(t *testing.T) {
 		rep socket.Reply
 	}{
 		{refusal, socket.Reply{Code: socket.ErrBadInput, Error: "permission denied: this server belongs to another user"}},
-		{listReply, socket.Reply{}},
+		{listReply(nil, 0), socket.Reply{}},
+		{listReply(nil, 1), socket.Reply{Count: 1}},
+		{listReply([]byte("x")[:0], 12345), socket.Reply{Count: 12345}},
 	} {
 		if want, _ := json.Marshal(c.rep); !bytes.Equal(c.lit, want) {
 			t.Errorf("literal %s, json.Marshal gives %s", c.lit, want)
@@ -253,7 +255,7 @@ func TestListStreamed(t *testing.T) {
 			server.WriteFrame(socket.MsgEnd, nil)
 		}
 	}()
-	got, err := client.ReadOutput()
+	got, err := client.ReadOutput(0)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("ReadOutput: %v, %d bytes, want the %d bytes sent", err, len(got), len(want))
 	}

@@ -142,9 +142,9 @@ func (c *Conn) ReadJSON(want uint8, v any) error {
 
 // ReadOutput reads MsgOutput frames up to MsgEnd and returns their
 // payloads joined (a list request's listing), read straight into the
-// result.
-func (c *Conn) ReadOutput() ([]byte, error) {
-	var out []byte
+// result, which starts with room for sizeHint bytes.
+func (c *Conn) ReadOutput(sizeHint int) ([]byte, error) {
+	out := make([]byte, 0, min(max(sizeHint, 0), 64<<20))
 	for {
 		typ, n, err := ReadHeader(c.r)
 		if err != nil {
