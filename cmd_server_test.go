@@ -297,8 +297,8 @@ func TestServerBadConfig(t *testing.T) {
 func TestServerVersion(t *testing.T) {
 	e := newEnv(t)
 	r := e.Run("version")
-	if r.Code != 0 || !regexp.MustCompile(`^linger \S+ \(protocol 3, go[0-9][^)]*\)\n$`).MatchString(r.Stdout) {
-		t.Errorf("version: want \"linger VERSION (protocol 3, goX)\"\n%v", r)
+	if r.Code != 0 || !regexp.MustCompile(`^linger \S+ \(protocol 4, go[0-9][^)]*\)\n$`).MatchString(r.Stdout) {
+		t.Errorf("version: want \"linger VERSION (protocol 4, goX)\"\n%v", r)
 	}
 	if fileExists(e.Sock) {
 		t.Errorf("version started a server")

@@ -49,7 +49,7 @@ func waitAction(c *cli.Context) error {
 	}
 	defer conn.Close()
 	if timeout > 0 {
-		conn.Unix().SetReadDeadline(time.Now().Add(timeout))
+		conn.SetReadDeadline(time.Now().Add(timeout))
 	}
 	rep, err := conn.Request(&socket.Request{Op: socket.OpWait, Caller: caller(), Targets: c.Args().Slice()})
 	if err != nil {

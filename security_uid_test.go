@@ -38,6 +38,13 @@ func otherUID(t *testing.T, e *env) (setpriv, bin string) {
 	if err := os.Chmod(e.Sock, 0o777); err != nil {
 		t.Fatal(err)
 	}
+	return setpriv, binForAll(t)
+}
+
+// binForAll copies the binary under test (in a 0700 directory) to one that
+// any uid can run, removed at cleanup.
+func binForAll(t *testing.T) string {
+	t.Helper()
 	binDir, err := os.MkdirTemp("", "lgbin")
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +57,11 @@ func otherUID(t *testing.T, e *env) (setpriv, bin string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin = filepath.Join(binDir, "linger")
+	bin := filepath.Join(binDir, "linger")
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return setpriv, bin
+	return bin
 }
 
 // asNobody runs bin -S sock args as uid 65534 with stdin /dev/null.

@@ -191,7 +191,7 @@ func FuzzAttachOutput(f *testing.F) {
 		ours, server := fzConnPair(t)
 		defer ours.Close()
 		go func() {
-			server.Unix().Write(stream)
+			server.Stream().Write(stream)
 			server.Close()
 		}()
 

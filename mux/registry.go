@@ -1,11 +1,12 @@
 package mux
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ type Registry struct {
 
 	mu       sync.Mutex
 	byID     map[int]*Session
+	ordered  []*Session // byID's sessions by ID, for listing without sorting
 	byName   map[string]*Session
 	reserved map[string]bool // names being created
 	nextID   int
@@ -131,6 +133,8 @@ func (r *Registry) New(o NewOptions) (*Session, error) {
 	}
 	r.byID[id] = s
 	r.byName[name] = s
+	i, _ := slices.BinarySearchFunc(r.ordered, id, bySessionID) // concurrent news may finish out of order
+	r.ordered = slices.Insert(r.ordered, i, s)
 	r.mu.Unlock()
 	if o.Attach == nil {
 		s.mu.Lock()
@@ -281,13 +285,10 @@ func (r *Registry) lookupLocked(target string) (*Session, error) {
 func (r *Registry) Sessions() []*Session {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	list := make([]*Session, 0, len(r.byID))
-	for _, s := range r.byID {
-		list = append(list, s)
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-	return list
+	return slices.Clone(r.ordered)
 }
+
+func bySessionID(s *Session, id int) int { return cmp.Compare(s.ID, id) }
 
 // AttachOptions describe an attach.
 type AttachOptions struct {
@@ -390,6 +391,9 @@ func (r *Registry) remove(s *Session) {
 	if r.byID[s.ID] == s {
 		delete(r.byID, s.ID)
 		delete(r.byName, s.Name)
+		if i, ok := slices.BinarySearchFunc(r.ordered, s.ID, bySessionID); ok {
+			r.ordered = slices.Delete(r.ordered, i, i+1)
+		}
 	}
 	r.mu.Unlock()
 	r.checkEmpty()
@@ -433,7 +437,7 @@ func (r *Registry) Shutdown() int {
 	for _, s := range r.byID {
 		list = append(list, s)
 	}
-	r.byID, r.byName = map[int]*Session{}, map[string]*Session{}
+	r.byID, r.byName, r.ordered = map[int]*Session{}, map[string]*Session{}, nil
 	idle := make(chan struct{})
 	if r.procs == 0 {
 		close(idle)

@@ -813,19 +813,27 @@ func (c Caller) inside(s *Session) bool {
 }
 
 // CommandLine renders argv for display, quoting words that need it.
-func CommandLine(argv []string) string {
-	var b strings.Builder
+func CommandLine(argv []string) string { return string(AppendCommandLine(nil, argv)) }
+
+// AppendCommandLine appends CommandLine(argv) to b.
+func AppendCommandLine(b []byte, argv []string) []byte {
 	for i, a := range argv {
 		if i > 0 {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
 		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]#~!{}") {
-			b.WriteByte('\'')
-			b.WriteString(strings.ReplaceAll(a, "'", `'\''`))
-			b.WriteByte('\'')
+			b = append(b, '\'')
+			for j := 0; j < len(a); j++ {
+				if a[j] == '\'' {
+					b = append(b, `'\''`...)
+				} else {
+					b = append(b, a[j])
+				}
+			}
+			b = append(b, '\'')
 		} else {
-			b.WriteString(a)
+			b = append(b, a...)
 		}
 	}
-	return b.String()
+	return b
 }

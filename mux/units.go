@@ -87,13 +87,16 @@ func checkBufferSize(n int64) error {
 // FormatSize writes n bytes in the largest unit that divides it evenly:
 // 8388608 is "8MiB", 65536 is "64KiB", 1536 is "1536B", 0 is "0B".
 // ParseSize reads it back.
-func FormatSize(n int64) string {
+func FormatSize(n int64) string { return string(AppendSize(nil, n)) }
+
+// AppendSize appends FormatSize(n) to b.
+func AppendSize(b []byte, n int64) []byte {
 	for _, u := range sizeUnits {
 		if n != 0 && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.name
+			return append(strconv.AppendInt(b, n/u.size, 10), u.name...)
 		}
 	}
-	return strconv.FormatInt(n, 10) + "B"
+	return append(strconv.AppendInt(b, n, 10), 'B')
 }
 
 // ParseIdleTimeout parses an idle timeout: "none" (any case) or "0" for

@@ -111,16 +111,6 @@ func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
 
 func ptr[T any](v T) *T { return &v }
 
-func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
-	list := s.reg.Sessions()
-	rep := socket.Reply{Sessions: make([]socket.SessionInfo, 0, len(list))}
-	cl := caller(req)
-	for _, sess := range list {
-		rep.Sessions = append(rep.Sessions, sessionInfo(sess.Info(cl)))
-	}
-	s.reply(c, rep)
-}
-
 // targets resolves the sessions a detach or kill names: all of them must
 // exist, or nothing is done.
 func (s *Server) targets(req *socket.Request) ([]*mux.Session, error) {

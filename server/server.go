@@ -2,8 +2,9 @@
 // socket, serves only its own user (SO_PEERCRED), and answers each
 // connection's one request against the mux registry: new, attach, list,
 // detach, kill, stop. One file per kind of work: server.go (listening,
-// handshake, dispatch), requests.go (the short requests), attach.go (the
-// attached stream; the terminal side is package client).
+// handshake, dispatch), requests.go (the short requests), list.go (`ls`,
+// rendered here), attach.go (the attached stream; the terminal side is
+// package client), receive.go, threads.go.
 //
 // It must not die or stall because of one client: every connection is
 // served in its own goroutine with deadlines on the handshake and request,
@@ -12,12 +13,10 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -75,6 +74,7 @@ func Run(o Options) error {
 		ready(err)
 		return err
 	}
+	go reserveThreads(spareThreads) // in the background: ~0.6ms
 	s := &Server{opts: o, ln: ln, log: o.Log, done: make(chan struct{}), limited: map[string]*limitEntry{}}
 	s.reg = mux.NewRegistry(o.Config, o.Socket, s.log.Printf)
 	s.reg.OnEmpty = func() { s.stop("last session ended (exit_when_empty)") }
@@ -95,7 +95,7 @@ func Run(o Options) error {
 	logFileLimit(s.log)
 	ready(nil)
 	for {
-		nc, err := ln.AcceptUnix()
+		nc, err := ln.Accept()
 		if err != nil {
 			select {
 			case <-s.done:
@@ -105,7 +105,7 @@ func Run(o Options) error {
 				return nil
 			default:
 			}
-			if errors.Is(err, net.ErrClosed) {
+			if errors.Is(err, os.ErrClosed) {
 				return nil
 			}
 			s.limitedf("accept", "accept: %v", err)
@@ -186,7 +186,7 @@ func (s *Server) stop(why string) {
 }
 
 // serve handles one connection: credentials, hello, one request.
-func (s *Server) serve(nc *net.UnixConn) {
+func (s *Server) serve(nc *os.File) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Printf("panic serving a client (connection closed, server continues): %v\n%s", p, debug.Stack())
@@ -201,7 +201,7 @@ func (s *Server) serve(nc *net.UnixConn) {
 		// Half-close and drain what the peer sends (its hello) before
 		// closing: closing with unread input resets the connection, and the
 		// peer could lose the refusal.
-		nc.CloseWrite()
+		socket.CloseWrite(nc)
 		nc.SetReadDeadline(time.Now().Add(time.Second))
 		io.Copy(io.Discard, io.LimitReader(nc, 1<<16))
 		nc.Close()
@@ -249,8 +249,11 @@ func (s *Server) serve(nc *net.UnixConn) {
 	}
 }
 
-// refusal is what a peer of another uid gets before the connection closes.
-var refusal, _ = json.Marshal(socket.Reply{Code: socket.ErrBadInput, Error: "permission denied: this server belongs to another user"})
+// refusal is what a peer of another uid gets before the connection closes:
+// a Reply with Error and Code ErrBadInput. Written out, as listReply: a
+// json.Marshal here would run in every client too (one binary), and the
+// first Marshal of a type costs ~0.1ms of reflection (TestReplyLiterals).
+var refusal = []byte(`{"error":"permission denied: this server belongs to another user","code":"bad-input"}`)
 
 // reply sends a reply and closes the connection.
 func (s *Server) reply(c *socket.Conn, rep socket.Reply) {
@@ -289,7 +292,7 @@ func errorReply(err error) socket.Reply {
 }
 
 // outOfResources says, in words a user can act on, that the server ran out
-// of file descriptors or ptys; "" for any other error.
+// of file descriptors, ptys or processes; "" for any other error.
 func outOfResources(err error) string {
 	switch {
 	case errors.Is(err, syscall.EMFILE):
@@ -301,8 +304,24 @@ func outOfResources(err error) string {
 		if errors.As(err, &pe) && (pe.Path == "/dev/ptmx" || filepath.Dir(pe.Path) == "/dev/pts") {
 			return "no more ptys (kernel.pty.max)"
 		}
+		if errors.Is(err, syscall.EAGAIN) && startPrefix(err.Error()) != "" {
+			return tooManyProcesses()
+		}
 	}
 	return ""
+}
+
+// tooManyProcesses explains EAGAIN from the fork of a session's program,
+// which strerror words as "resource temporarily unavailable". It is the
+// user's process limit (ulimit -u, RLIMIT_NPROC: all the processes and
+// threads of the uid, not only the server's), which does not bind root; else
+// a system-wide or cgroup limit.
+func tooManyProcesses() string {
+	var lim unix.Rlimit
+	if os.Getuid() != 0 && unix.Getrlimit(unix.RLIMIT_NPROC, &lim) == nil && lim.Cur != unix.RLIM_INFINITY {
+		return fmt.Sprintf("too many processes (raise the limit with ulimit -u, now %d)", lim.Cur)
+	}
+	return "too many processes (a system or cgroup limit: kernel.threads-max, kernel.pid_max or pids.max)"
 }
 
 // startPrefix keeps the `cannot start "CMD": ` of a session start error.

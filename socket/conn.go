@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -16,7 +17,7 @@ import (
 // reader, and frame writes serialised by a mutex so that output from the
 // session and control messages from elsewhere never interleave.
 type Conn struct {
-	nc  *net.UnixConn
+	nc  Stream
 	fr  *fdReader // under r: keeps a passed descriptor (fd.go)
 	r   *bufio.Reader
 	buf []byte
@@ -25,18 +26,20 @@ type Conn struct {
 	hard   atomic.Int64 // unix nanoseconds; bounds every write from now on (0 = none)
 	broken bool         // a write stopped mid-frame: the stream can carry nothing more
 	hdr    [HeaderSize]byte
-	bufs   net.Buffers
 	vec    [2][]byte
 }
 
-// NewConn wraps a unix connection.
-func NewConn(nc *net.UnixConn) *Conn {
-	fr := &fdReader{nc: nc, oob: make([]byte, syscall.CmsgSpace(4*4))}
+// NewConn wraps a connected socket.
+func NewConn(nc Stream) *Conn {
+	fr := &fdReader{s: nc, oob: make([]byte, syscall.CmsgSpace(4*4))}
 	return &Conn{nc: nc, fr: fr, r: bufio.NewReaderSize(fr, 64<<10)}
 }
 
-// Unix returns the underlying connection.
-func (c *Conn) Unix() *net.UnixConn { return c.nc }
+// Stream returns the underlying socket.
+func (c *Conn) Stream() Stream { return c.nc }
+
+// SetReadDeadline bounds the reads (of frames) from now on; zero: none.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
 
 // Close closes the connection, and a passed descriptor nobody took.
 func (c *Conn) Close() error {
@@ -79,11 +82,11 @@ func (c *Conn) writeLocked(typ uint8, payload []byte, deadline time.Time) error 
 	Header(&c.hdr, typ, len(payload))
 	c.vec[0] = c.hdr[:]
 	c.vec[1] = payload
-	c.bufs = c.vec[:]
+	bufs := c.vec[:]
 	if len(payload) == 0 {
-		c.bufs = c.vec[:1]
+		bufs = c.vec[:1]
 	}
-	n, err := c.bufs.WriteTo(c.nc)
+	n, err := writev(c.nc, bufs)
 	c.vec[1] = nil
 	if err != nil && n > 0 {
 		c.broken = true // the peer got part of a frame
@@ -143,6 +146,33 @@ func (c *Conn) ReadJSON(want uint8, v any) error {
 		return fmt.Errorf("bad message 0x%02x: %v", typ, err)
 	}
 	return nil
+}
+
+// ReadOutput reads MsgOutput frames up to MsgEnd and returns their
+// payloads joined (a list request's listing), read straight into the
+// result, which starts with room for sizeHint bytes.
+func (c *Conn) ReadOutput(sizeHint int) ([]byte, error) {
+	out := make([]byte, 0, min(max(sizeHint, 0), 64<<20))
+	for {
+		typ, n, err := ReadHeader(c.r)
+		if err != nil {
+			return out, err
+		}
+		if typ != MsgOutput && typ != MsgEnd {
+			return out, fmt.Errorf("unexpected message 0x%02x (wanted output)", typ)
+		}
+		out = slices.Grow(out, n)
+		if _, err := io.ReadFull(c.r, out[len(out):len(out)+n]); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return out, err
+		}
+		if typ == MsgEnd {
+			return out, nil // its payload is empty; if not, ignored
+		}
+		out = out[:len(out)+n]
+	}
 }
 
 // VersionError is a protocol version mismatch.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"syscall"
 	"time"
@@ -17,7 +16,7 @@ var ErrNoServer = errors.New("no server running")
 // Dial connects to the server socket at path and exchanges hellos.
 // A missing or stale socket gives an error wrapping ErrNoServer.
 func Dial(path, program string) (*Conn, error) {
-	nc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+	nc, err := connectUnix(path)
 	if err != nil {
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, fmt.Errorf("%w on %s", ErrNoServer, path)
@@ -25,7 +24,7 @@ func Dial(path, program string) (*Conn, error) {
 		if errors.Is(err, os.ErrPermission) {
 			return nil, fmt.Errorf("cannot connect to %s (permission denied: is it another user's server?)", path)
 		}
-		return nil, fmt.Errorf("error connecting to %s (%v)", path, unwrapSys(err))
+		return nil, fmt.Errorf("error connecting to %s (%v)", path, errno(err))
 	}
 	c := NewConn(nc)
 	if _, _, err := c.Hello(program, false, 10*time.Second); err != nil {

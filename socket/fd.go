@@ -9,16 +9,18 @@ package socket
 // at once.
 
 import (
-	"net"
+	"io"
 	"os"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// fdReader reads a unix connection with recvmsg, keeping the first file
+// fdReader reads a unix socket with recvmsg(2), keeping the first file
 // descriptor that arrives.
 type fdReader struct {
-	nc  *net.UnixConn
+	s   Stream
 	oob []byte
 
 	mu sync.Mutex
@@ -26,31 +28,52 @@ type fdReader struct {
 }
 
 func (r *fdReader) Read(p []byte) (int, error) {
-	n, oobn, _, _, err := r.nc.ReadMsgUnix(p, r.oob)
+	rc, err := r.s.SyscallConn()
+	if err != nil {
+		return r.s.Read(p)
+	}
+	var n, oobn int
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for {
+			n, oobn, _, _, rerr = unix.Recvmsg(int(fd), p, r.oob, unix.MSG_CMSG_CLOEXEC)
+			if rerr != unix.EINTR {
+				return rerr != unix.EAGAIN
+			}
+		}
+	})
+	if err == nil && rerr != nil {
+		err = os.NewSyscallError("recvmsg", rerr)
+	}
 	if oobn > 0 {
 		r.keep(r.oob[:oobn])
 	}
-	return max(n, 0), err // n is -1 on some errors; io.Reader wants 0
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
 // keep parses control messages and keeps the first descriptor.
 func (r *fdReader) keep(oob []byte) {
-	msgs, err := syscall.ParseSocketControlMessage(oob)
+	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
 		return
 	}
 	for _, m := range msgs {
-		fds, err := syscall.ParseUnixRights(&m)
+		fds, err := unix.ParseUnixRights(&m)
 		if err != nil {
 			continue
 		}
 		for _, fd := range fds {
-			syscall.CloseOnExec(fd)
 			r.mu.Lock()
 			if r.fd == nil {
 				r.fd = os.NewFile(uintptr(fd), "passed-fd")
 			} else {
-				syscall.Close(fd)
+				unix.Close(fd)
 			}
 			r.mu.Unlock()
 		}
@@ -85,9 +108,26 @@ func (c *Conn) WriteFrameFD(typ uint8, payload []byte, f *os.File) error {
 	Header(&h, typ, len(payload))
 	copy(msg, h[:])
 	copy(msg[HeaderSize:], payload)
-	n, _, err := c.nc.WriteMsgUnix(msg, syscall.UnixRights(int(f.Fd())), nil)
+	rc, err := c.nc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	rights := syscall.UnixRights(int(f.Fd()))
+	var n int
+	var werr error
+	err = rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = unix.SendmsgN(int(fd), msg, rights, nil, 0)
+			if werr != unix.EINTR {
+				return werr != unix.EAGAIN
+			}
+		}
+	})
+	if err == nil && werr != nil {
+		err = os.NewSyscallError("sendmsg", werr)
+	}
 	if err == nil && n < len(msg) {
-		_, err = c.nc.Write(msg[n:])
+		_, err = writev(c.nc, [][]byte{msg[n:]}) // the descriptor went with the first byte
 	}
 	if err != nil && n > 0 {
 		c.broken = true

@@ -3,10 +3,10 @@ package socket
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -65,9 +65,11 @@ func unwrapPath(err error) error {
 // Listener is a unix socket listener that removes its socket file on Close
 // only while the file is still its own (a newer server may have replaced it).
 type Listener struct {
-	*net.UnixListener
-	path string
-	ino  uint64
+	f      *os.File // the listening socket, non-blocking, on the poller
+	rc     syscall.RawConn
+	path   string
+	ino    uint64
+	closed atomic.Bool
 }
 
 // ErrServerRunning is returned by Listen when a live server answers on path.
@@ -83,47 +85,93 @@ func Listen(path string) (*Listener, error) {
 		if fi.Mode()&os.ModeSocket == 0 {
 			return nil, fmt.Errorf("%s exists and is not a socket (remove it or use another -S path)", path)
 		}
-		if c, err := net.Dial("unix", path); err == nil {
+		if c, err := connectUnix(path); err == nil {
 			c.Close()
 			return nil, fmt.Errorf("%w on %s", ErrServerRunning, path)
 		}
 		os.Remove(path) // stale: its server is gone
 	}
-	old := unix.Umask(0o177)
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	unix.Umask(old)
+	f, err := listenUnix(path)
 	if err != nil {
-		return nil, fmt.Errorf("error creating %s (%v)", path, unwrapSys(err))
+		return nil, fmt.Errorf("error creating %s (%v)", path, errno(err))
 	}
-	l.SetUnlinkOnClose(false)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	os.Chmod(path, 0o600)
 	var st unix.Stat_t
 	unix.Stat(path, &st)
-	return &Listener{UnixListener: l, path: path, ino: st.Ino}, nil
+	return &Listener{f: f, rc: rc, path: path, ino: st.Ino}, nil
 }
 
-func unwrapSys(err error) error {
-	var se *os.SyscallError
-	if errors.As(err, &se) {
-		return se.Err
+// listenUnix binds a new socket to path (with umask 0177: never, even for
+// a moment, open to others) and listens on it.
+func listenUnix(path string) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
 	}
-	return err
+	old := unix.Umask(0o177)
+	err = unix.Bind(fd, &unix.SockaddrUnix{Name: path})
+	unix.Umask(old)
+	if err == nil {
+		err = unix.Listen(fd, unix.SOMAXCONN) // the kernel caps it at net.core.somaxconn
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("listen", err)
+	}
+	return socketFile(fd, path)
+}
+
+// Accept waits for the next connection. After Close it returns an error
+// wrapping os.ErrClosed.
+func (l *Listener) Accept() (*os.File, error) {
+	var nfd int
+	var aerr error
+	err := l.rc.Read(func(fd uintptr) bool {
+		for {
+			nfd, _, aerr = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+			if aerr != unix.EINTR && aerr != unix.ECONNABORTED {
+				return aerr != unix.EAGAIN
+			}
+		}
+	})
+	if l.closed.Load() {
+		if aerr == nil && err == nil {
+			unix.Close(nfd)
+		}
+		return nil, fmt.Errorf("accept on %s: %w", l.path, os.ErrClosed)
+	}
+	if err == nil && aerr != nil {
+		err = os.NewSyscallError("accept", aerr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(nfd), l.path), nil
 }
 
 // Path is the socket's path.
 func (l *Listener) Path() string { return l.path }
 
-// Close stops listening and removes the socket if it is still ours.
+// Close stops listening (an Accept in progress returns) and removes the
+// socket if it is still ours.
 func (l *Listener) Close() error {
+	if !l.closed.CompareAndSwap(false, true) {
+		return nil
+	}
 	var st unix.Stat_t
 	if unix.Stat(l.path, &st) == nil && st.Ino == l.ino {
 		os.Remove(l.path)
 	}
-	return l.UnixListener.Close()
+	return l.f.Close()
 }
 
 // PeerCred returns the uid and pid of the process at the other end.
-func PeerCred(c *net.UnixConn) (uid uint32, pid int32, err error) {
+func PeerCred(c Stream) (uid uint32, pid int32, err error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, 0, err

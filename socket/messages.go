@@ -48,7 +48,9 @@ type Request struct {
 	// OpCapture (Target): history lines to include, SGR escapes, JSON
 	Scrollback int  `json:"scrollback,omitempty"`
 	Escapes    bool `json:"escapes,omitempty"`
-	JSON       bool `json:"json,omitempty"`
+	// OpCapture: JSON; OpList: the listing as `ls --json` prints it, not
+	// the table
+	JSON bool `json:"json,omitempty"`
 
 	// OpNew, OpDetach, OpAttach, OpReceive: "" = unchanged / the
 	// configuration's; "block" or "drop"
@@ -84,13 +86,12 @@ type Reply struct {
 	Error string `json:"error,omitempty"` // one line, for the user
 	Code  string `json:"code,omitempty"`  // machine-readable kind of error (Err* constants)
 
-	Session   *SessionInfo  `json:"session,omitempty"`    // OpNew, OpAttach
-	Sessions  []SessionInfo `json:"sessions,omitempty"`   // OpList
-	Count     int           `json:"count,omitempty"`      // OpDetach, OpKill, OpStop
-	DetachKey string        `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: from the configuration
-	Direct    bool          `json:"direct,omitempty"`     // OpAttach, OpNew+attach: the server uses the passed terminal
-	Dropped   int64         `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
-	Exits     []Exited      `json:"exits,omitempty"`      // OpWait: one per session, in the order asked
+	Session   *SessionInfo `json:"session,omitempty"`    // OpNew, OpAttach
+	Count     int          `json:"count,omitempty"`      // OpDetach, OpKill, OpStop; OpList: sessions listed
+	DetachKey string       `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: from the configuration
+	Direct    bool         `json:"direct,omitempty"`     // OpAttach, OpNew+attach: the server uses the passed terminal
+	Dropped   int64        `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
+	Exits     []Exited     `json:"exits,omitempty"`      // OpWait: one per session, in the order asked
 }
 
 // Error codes in Reply.Code.

@@ -42,7 +42,10 @@
 // A receive request gets its output the same way, as MsgOutput frames
 // followed by MsgEnd; the client answers MsgEnd with a final MsgAck, after
 // which a session whose command has ended and whose output is all received
-// is collected and the server sends MsgExited.
+// is collected and the server sends MsgExited. A list request gets the
+// listing rendered as `linger ls` prints it (the table, or JSON with
+// Request.JSON) the same way, as MsgOutput frames followed by MsgEnd, with
+// no acknowledgements.
 //
 // Acknowledgements: a client sends MsgAck with the number of MsgOutput
 // payload bytes of this stream it has written to its terminal (or stdout),
@@ -66,7 +69,7 @@ import (
 
 // ProtocolVersion is the version of everything in this file. Bump it when a
 // frame layout, a message number or a JSON field changes meaning.
-const ProtocolVersion = 3
+const ProtocolVersion = 4
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

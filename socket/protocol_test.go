@@ -3,6 +3,7 @@ package socket
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -73,7 +74,7 @@ func TestVersionMismatch(t *testing.T) {
 	}
 	defer l.Close()
 	go func() {
-		nc, err := l.AcceptUnix()
+		nc, err := l.Accept()
 		if err != nil {
 			return
 		}
@@ -85,7 +86,7 @@ func TestVersionMismatch(t *testing.T) {
 		nc.Close()
 	}()
 	_, err = Dial(l.Path(), "test")
-	want := "protocol version mismatch (client 3, server 99): run 'linger server stop' and retry"
+	want := "protocol version mismatch (client 4, server 99): run 'linger server stop' and retry"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
@@ -134,8 +135,7 @@ func TestListenStaleAndLive(t *testing.T) {
 		t.Fatalf("second listener on a live socket: %v", err)
 	}
 	// Leave the file behind as a dead server would.
-	l.UnixListener.SetUnlinkOnClose(false)
-	l.UnixListener.Close()
+	l.f.Close()
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal("socket file should still exist")
 	}
@@ -161,7 +161,7 @@ func TestConnWritesWholeFrames(t *testing.T) {
 	defer l.Close()
 	done := make(chan []byte)
 	go func() {
-		nc, _ := l.AcceptUnix()
+		nc, _ := l.Accept()
 		c := NewConn(nc)
 		var got []byte
 		for {
@@ -207,4 +207,91 @@ func shortDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// TestStreamFullSocket drives Dial's and Accept's sockets (os.File on the
+// poller, writev) past the socket buffer: whole frames of 1 MiB (several
+// times the buffer) arrive intact; a write to a peer that stopped reading ends at
+// its deadline, after part of the frame (the Conn is then broken); Close
+// ends a blocked Accept.
+func TestStreamFullSocket(t *testing.T) {
+	dir := shortDir(t)
+	l, err := Listen(filepath.Join(dir, "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Repeat([]byte("abcdefghi\n"), MaxFrame/10)
+	accepted := make(chan *Conn, 1)
+	go func() {
+		nc, err := l.Accept()
+		if err != nil {
+			t.Error(err)
+			close(accepted)
+			return
+		}
+		accepted <- NewConn(nc)
+	}()
+	client, err := connectUnix(l.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := <-accepted
+	if server == nil {
+		t.FailNow()
+	}
+	defer server.Close()
+	c := NewConn(client)
+	defer c.Close()
+
+	got := make(chan error, 1)
+	go func() {
+		for i := 0; i < 3; i++ {
+			typ, p, err := server.ReadFrame()
+			if err == nil && (typ != MsgOutput || !bytes.Equal(p, want)) {
+				err = fmt.Errorf("frame %d: type 0x%02x, %d bytes differ from the %d sent", i, typ, len(p), len(want))
+			}
+			if err != nil {
+				got <- err
+				return
+			}
+		}
+		got <- nil
+	}()
+	for i := 0; i < 3; i++ {
+		if err := c.WriteFrameDeadline(MsgOutput, want, time.Now().Add(10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+
+	// Nobody reads now: the socket fills and the write ends at its deadline.
+	start := time.Now()
+	err = c.WriteFrameDeadline(MsgOutput, want, time.Now().Add(200*time.Millisecond))
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("write to a peer that does not read: %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the write took %v with a 200ms deadline", d)
+	}
+	if err := c.WriteFrame(MsgOutput, []byte("x")); err != errBroken {
+		t.Errorf("write after a frame cut short: %v, want errBroken", err)
+	}
+
+	// Close ends an Accept waiting for a connection.
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Accept()
+		done <- err
+	}()
+	l.Close() // before or while Accept waits: either way it returns
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrClosed) {
+			t.Errorf("Accept after Close: %v, want os.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Accept still blocked 5s after Close")
+	}
 }
