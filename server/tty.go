@@ -11,7 +11,10 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"linger/mux"
 )
@@ -26,8 +29,9 @@ const ttyPiece = 32 << 10
 // ttyWriter writes a direct client's output to its terminal.
 type ttyWriter struct {
 	f    *os.File
-	ack  func(n int64) // acknowledges stream bytes written (Session.Ack)
-	done chan struct{} // closed when the writer has stopped
+	rc   syscall.RawConn // f's, for tryWrite
+	ack  func(n int64)   // acknowledges stream bytes written (Session.Ack)
+	done chan struct{}   // closed when the writer has stopped
 
 	mu      sync.Mutex
 	idle    *sync.Cond // broadcast when the queue is written, or the writer stopped
@@ -35,6 +39,7 @@ type ttyWriter struct {
 	ended   bool       // the writer stopped
 	limited bool       // draining: a write that makes no progress for SlowClientTimeout fails
 	abort   bool       // stop writing at once
+	written int64      // stream bytes written, acknowledged with ack (under mu)
 	pending []byte
 	marks   []ttyMark // where each queued piece ends, and the stream bytes it stands for
 	spare   []byte
@@ -56,6 +61,7 @@ var errTTYClosed = errors.New("terminal closed")
 func newTTYWriter(f *os.File) *ttyWriter {
 	w := &ttyWriter{f: f, done: make(chan struct{}), kick: make(chan struct{}, 1),
 		room: make(chan struct{}, 1), stopped: make(chan struct{})}
+	w.rc, _ = f.SyscallConn()
 	w.idle = sync.NewCond(&w.mu)
 	return w
 }
@@ -69,6 +75,38 @@ func (w *ttyWriter) queue(p []byte, weight int64, deadline time.Time) error {
 		if w.closing {
 			w.mu.Unlock()
 			return errTTYClosed
+		}
+		if len(w.pending) == 0 && !w.busy && !w.limited && len(p) > 0 {
+			// Nothing queued and the writer idle: write what the terminal
+			// takes now, from here, so a key's echo does not wait for the
+			// writer goroutine to wake; queue the rest.
+			w.busy = true
+			w.mu.Unlock()
+			n := w.tryWrite(p)
+			w.mu.Lock()
+			w.busy = false
+			if n == len(p) || (n > 0 && weight == int64(len(p))) {
+				done := weight
+				if n < len(p) {
+					done = int64(n) // the part that got out
+				}
+				w.written += done
+				weight -= done
+				acked := w.written
+				w.mu.Unlock()
+				w.ack(acked) // not under w.mu: Ack takes the session's lock
+				w.mu.Lock()
+			}
+			p = p[n:]
+			if len(p) == 0 {
+				w.idle.Broadcast()
+				w.mu.Unlock()
+				return nil
+			}
+			if w.closing {
+				w.mu.Unlock()
+				return errTTYClosed
+			}
 		}
 		if len(w.pending) == 0 || len(w.pending)+len(p) <= maxTTYQueue {
 			w.pending = append(w.pending, p...)
@@ -110,7 +148,6 @@ func (w *ttyWriter) run() (err error) {
 		w.mu.Unlock()
 		close(w.done)
 	}()
-	var written int64
 	var marks []ttyMark
 	for {
 		w.mu.Lock()
@@ -137,22 +174,25 @@ func (w *ttyWriter) run() (err error) {
 		}
 
 		n, err := w.write(data)
+		var done int64
 		start := 0
 		for _, m := range marks {
 			if m.end <= n {
-				written += m.weight
+				done += m.weight
 			} else {
 				if m.exact && n > start {
-					written += int64(n - start) // the part of it that got out
+					done += int64(n - start) // the part of it that got out
 				}
 				break
 			}
 			start = m.end
 		}
-		w.ack(written)
 		w.mu.Lock()
+		w.written += done
+		acked := w.written
 		w.spare = data[:0]
 		w.mu.Unlock()
+		w.ack(acked)
 		if err != nil {
 			return err
 		}
@@ -181,6 +221,19 @@ func (w *ttyWriter) write(data []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// tryWrite writes what the terminal takes without waiting.
+func (w *ttyWriter) tryWrite(p []byte) int {
+	n := 0
+	w.rc.Write(func(fd uintptr) bool {
+		m, err := unix.Write(int(fd), p)
+		if err == nil {
+			n = m
+		}
+		return true // one attempt, never wait
+	})
+	return n
 }
 
 // beginDrain makes the writer give up on a terminal that takes nothing for
