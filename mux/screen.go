@@ -8,7 +8,8 @@ package mux
 // attached clients first and keeps it in the output buffer (outbuf) as it
 // always does; the emulator then reads the buffer from its own offset
 // (outbuf.fed), in a feeder goroutine that runs only while there is
-// something to read. The buffer keeps bytes until the emulator has seen
+// something to read; a few KiB with no feeder running (an echo, a prompt)
+// the pump feeds itself once the clients have them. The buffer keeps bytes until the emulator has seen
 // them, even once received or dropped, so nothing is copied twice. If the
 // emulator falls maxUnfed bytes behind, the pump feeds it itself, which
 // bounds that memory and slows the program down instead.
@@ -75,19 +76,31 @@ func (x *sessionExtra) noteOwned(off int64, owned bool) {
 	}
 }
 
-// kickFeeder starts a feeder if the emulator has bytes to read and none
-// runs; it reports whether the pump should feed it itself (it is too far
-// behind). mu is held.
+// kickFeederLocked starts a feeder if the emulator has bytes to read and
+// none runs; it reports whether the pump should feed it itself (a little,
+// or it is too far behind). mu is held.
+//
+// A little output with no feeder running (a key's echo, a prompt) is fed
+// by the pump itself, after the clients got it: cheaper than waking a
+// goroutine, and it keeps the second core free for the client's side.
 func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
-	if x.buf.unfed() == 0 {
+	n := x.buf.unfed()
+	if n == 0 {
 		return false
 	}
 	if !x.scr.feeding {
+		if n <= inlineFeed {
+			return true
+		}
 		x.scr.feeding = true
 		go s.feeder(x)
 	}
-	return x.buf.unfed() > maxUnfed
+	return n > maxUnfed
 }
+
+// inlineFeed is the most output the pump feeds to the emulator itself when
+// no feeder runs.
+const inlineFeed = 4 << 10
 
 // feeder feeds the emulator until it has seen everything.
 func (s *Session) feeder(x *sessionExtra) {

@@ -245,7 +245,7 @@ func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 	return to
 }
 
-// feedBehind feeds the emulator from the pump when it is too far behind.
+// feedBehind feeds the emulator from the pump (see kickFeederLocked).
 func (s *Session) feedBehind(x *sessionExtra) {
 	x.scr.vmu.Lock()
 	s.catchUpLocked(x)

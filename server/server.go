@@ -207,7 +207,7 @@ func (s *Server) serve(nc *os.File) {
 		nc.Close()
 		return
 	}
-	c := socket.NewConn(nc)
+	c := socket.NewConnSize(nc, 4<<10)
 	if _, _, err := c.Hello(s.opts.Program, true, 5*time.Second); err != nil {
 		var ve *socket.VersionError
 		if errors.As(err, &ve) {

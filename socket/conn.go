@@ -29,10 +29,17 @@ type Conn struct {
 	vec    [2][]byte
 }
 
-// NewConn wraps a connected socket.
-func NewConn(nc Stream) *Conn {
+// NewConn wraps a connected socket, reading it through a 64 KiB buffer:
+// the client's side, which reads output.
+func NewConn(nc Stream) *Conn { return NewConnSize(nc, 64<<10) }
+
+// NewConnSize is NewConn with a read buffer of size bytes. The server
+// reads only small frames (requests, keys, acknowledgements; a bigger
+// frame is read past the buffer), and keeps a buffer per connection, so it
+// uses a small one.
+func NewConnSize(nc Stream, size int) *Conn {
 	fr := &fdReader{s: nc, oob: make([]byte, syscall.CmsgSpace(4*4))}
-	return &Conn{nc: nc, fr: fr, r: bufio.NewReaderSize(fr, 64<<10)}
+	return &Conn{nc: nc, fr: fr, r: bufio.NewReaderSize(fr, size)}
 }
 
 // Stream returns the underlying socket.
