@@ -29,6 +29,7 @@ package mux
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -50,12 +51,31 @@ const maxUnfed = 1 << 20
 // of the emulator waits at most for one step.
 const feedStep = 64 << 10
 
+// Screen is what a session needs of a terminal emulator. Package vt's
+// Terminal is the one used (newScreen); it stays behind this interface so
+// that another can be swapped in and measured (the corpus test in vt and
+// the restore tests at the top level check any of them).
+type Screen interface {
+	io.Writer
+	Resize(cols, rows int)
+	SetReply(func([]byte))                // answers to queries; see the package comment
+	Restore(w io.Writer, scrollback int)  // draw the state into a fresh terminal
+	Text(scrollback int, sgr bool) string // history lines then screen rows, "\n"-joined
+	Size() (cols, rows int)
+	Cursor() (x, y int)
+	ScrollbackLen() int
+	AltScreen() bool
+}
+
+// newScreen makes a session's emulator.
+var newScreen = func(cols, rows, scrollback int) Screen { return vt.New(cols, rows, scrollback) }
+
 // screen is a session's emulator state, part of sessionExtra.
 type screen struct {
 	// vmu is held while the emulator is fed or read. Lock order: dmu,
 	// vmu, mu.
 	vmu  sync.Mutex
-	term *vt.Terminal // made on the first output (vmu)
+	term Screen // made on the first output (vmu)
 
 	// answer says the emulator answers queries in what it is fed now
 	// (vmu).
@@ -178,10 +198,10 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 
 // termLocked returns the emulator, making it at the pty's size. vmu is
 // held.
-func (s *Session) termLocked(x *sessionExtra) *vt.Terminal {
+func (s *Session) termLocked(x *sessionExtra) Screen {
 	if x.scr.term == nil {
 		cols, rows := s.proc.Size()
-		x.scr.term = vt.New(cols, rows, s.conf.ScrollbackLines)
+		x.scr.term = newScreen(cols, rows, s.conf.ScrollbackLines)
 		x.scr.answer = true // nobody's terminal got output before the first flip
 		x.scr.term.SetReply(func(p []byte) {
 			if x.scr.answer {
@@ -248,7 +268,7 @@ func (s *Session) AltScreen() bool {
 	x.scr.vmu.Lock()
 	defer x.scr.vmu.Unlock()
 	s.catchUpLocked(x)
-	return x.scr.term != nil && x.scr.term.Modes().AltScreen
+	return x.scr.term != nil && x.scr.term.AltScreen()
 }
 
 // Capture is a session's screen as capture prints it.

@@ -239,6 +239,9 @@ func (t *Terminal) Modes() Modes {
 	return m
 }
 
+// AltScreen reports whether the alternate screen is active.
+func (t *Terminal) AltScreen() bool { return t.scr == t.alt }
+
 // ScrollRegion returns the scroll region's first and last rows (0-based,
 // inclusive).
 func (t *Terminal) ScrollRegion() (top, bottom int) { return t.top, t.bottom }
