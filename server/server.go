@@ -54,6 +54,7 @@ type Server struct {
 	stopOnce sync.Once
 	done     chan struct{}
 	conns    sync.WaitGroup // connections being served
+	trim     trimmer        // returns memory after a burst of requests (memory.go)
 
 	limMu   sync.Mutex
 	limited map[string]*limitEntry
@@ -113,6 +114,7 @@ func Run(o Options) error {
 			continue
 		}
 		s.conns.Add(1)
+		s.trim.active()
 		go func() {
 			defer s.conns.Done()
 			s.serve(nc)
