@@ -123,10 +123,19 @@ func (s *Session) Done() <-chan struct{} {
 // pump reads the program's output until it ends and delivers it. It is the
 // only goroutine a session has; while the program is quiet it holds no
 // buffer (shell.Process.ReadSome waits in the runtime poller).
+//
+// While nobody is attached and the program is quiet, the pump does not
+// even keep its goroutine: it hands the process to shell's idle watcher
+// and ends, and the watcher starts it again when output comes (or the
+// program exits). An attached session keeps its pump parked in the
+// runtime poller, the quickest way back for a key's echo.
 func (s *Session) pump() {
 	var to []*attachment // reused: who gets each chunk
 	for {
 		s.waitRoom()
+		if !s.attached() && s.proc.WhenReadable(s.resume) {
+			return
+		}
 		b, err := s.proc.ReadSome()
 		if err != nil {
 			break
@@ -136,6 +145,16 @@ func (s *Session) pump() {
 		shell.Release(b)
 	}
 	s.outputEnded()
+}
+
+// resume starts the pump again once the idle watcher says there is output.
+func (s *Session) resume() { go s.pump() }
+
+// attached reports whether a terminal is attached.
+func (s *Session) attached() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hasClientsLocked()
 }
 
 // waitRoom suspends the pump while, in block mode, buffer_size bytes are

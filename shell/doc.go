@@ -10,7 +10,10 @@
 // buffer of its own. The pty master is non-blocking and registered with
 // Go's runtime poller, so a goroutine blocked in [Process.ReadSome] parks
 // without pinning a thread, and the 32 KiB read buffer is taken from a
-// package-level pool only once output is readable. Exits are collected by
+// package-level pool only once output is readable. A caller with nothing
+// to wait for can instead hand the process to the package's idle watcher
+// ([Process.WhenReadable]: one epoll instance and one goroutine for all)
+// and let its goroutine end. Exits are collected by
 // one package-level reaper goroutine driven by SIGCHLD, and
 // [Process.Terminate] escalates to SIGKILL from a timer.
 //

@@ -40,6 +40,9 @@ type Process struct {
 	eof    atomic.Bool // ReadSome returned io.EOF; it is sticky
 	exited atomic.Bool // reaped; mirrors mu-guarded reaped for ReadSome
 
+	watchMu sync.Mutex // guards watch.id (watch_linux.go)
+	watch   watchState
+
 	mu         sync.Mutex
 	cols, rows int
 	reaped     bool
@@ -398,7 +401,12 @@ func (p *Process) Close() error {
 	if !p.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	return p.master.Close()
+	p.watchMu.Lock()
+	p.unwatchLocked()
+	p.watchMu.Unlock()
+	err := p.master.Close()
+	p.fireReadable() // a caller waiting in the watcher reads the EOF
+	return err
 }
 
 // finish records the exit; called once by the reaper.
@@ -410,8 +418,10 @@ func (p *Process) finish(st ExitStatus) {
 	}
 	p.mu.Unlock()
 	p.exited.Store(true)
-	// Wake a parked ReadSome so it can end the drain if nothing more comes.
+	// Wake a parked ReadSome so it can end the drain if nothing more comes,
+	// or the caller waiting in the watcher so that it reads the same way.
 	_ = p.master.SetReadDeadline(time.Now().Add(drainTimeout))
+	p.fireReadable()
 	if p.onExit != nil {
 		p.onExit(st)
 	}

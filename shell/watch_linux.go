@@ -1,0 +1,130 @@
+package shell
+
+// The idle watcher: one epoll instance and one goroutine for every
+// process whose output nobody is waiting on right now. A goroutine parked
+// in ReadSome costs its stack (2-8 KiB); for a thousand detached, quiet
+// sessions that was most of the server's memory per session. A caller that
+// has nothing to read hands the process to the watcher (WhenReadable) and
+// lets its goroutine end; the watcher calls back when output (or the end
+// of it) arrives, or when the process exits.
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+var watch struct {
+	once  sync.Once
+	epfd  int
+	err   error
+	mu    sync.Mutex
+	procs map[uint32]*Process // by watch id
+	next  uint32
+}
+
+func startWatcher() error {
+	watch.once.Do(func() {
+		watch.epfd, watch.err = unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+		if watch.err != nil {
+			return
+		}
+		watch.procs = make(map[uint32]*Process)
+		go watchLoop()
+	})
+	return watch.err
+}
+
+// watchLoop waits for armed processes to become readable and calls their
+// callbacks. It holds one OS thread, blocked in epoll_wait.
+func watchLoop() {
+	events := make([]unix.EpollEvent, 64)
+	for {
+		n, err := unix.EpollWait(watch.epfd, events, -1)
+		if err != nil {
+			continue // EINTR
+		}
+		for _, ev := range events[:n] {
+			watch.mu.Lock()
+			p := watch.procs[uint32(ev.Fd)]
+			watch.mu.Unlock()
+			if p != nil {
+				p.fireReadable()
+			}
+		}
+	}
+}
+
+// watchState is a Process's part in the watcher.
+type watchState struct {
+	id         uint32                 // 0: not registered
+	onReadable atomic.Pointer[func()] // armed callback
+}
+
+// WhenReadable arranges for f to be called, once, from another goroutine,
+// when the program has output to read (or its output has ended), or when
+// it exits; it returns true. The caller then has nothing to wait for and
+// its goroutine can end. It returns false, arming nothing, when output is
+// readable now, the program has exited (ReadSome's drain of the last
+// output needs a waiting reader), or the watcher cannot be used: the
+// caller reads with ReadSome.
+func (p *Process) WhenReadable(f func()) bool {
+	if p.closed.Load() || p.eof.Load() || p.exited.Load() || startWatcher() != nil {
+		return false
+	}
+	var fd int
+	if p.rc.Control(func(u uintptr) { fd = int(u) }) != nil || readable(fd) {
+		return false
+	}
+	p.watch.onReadable.Store(&f)
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT}
+	op := unix.EPOLL_CTL_MOD
+	var cerr error
+	p.watchMu.Lock()
+	if p.watch.id == 0 {
+		op = unix.EPOLL_CTL_ADD
+		watch.mu.Lock()
+		watch.next++
+		if watch.next == 0 {
+			watch.next++
+		}
+		p.watch.id = watch.next
+		watch.procs[p.watch.id] = p
+		watch.mu.Unlock()
+	}
+	ev.Fd = int32(p.watch.id)
+	err := p.rc.Control(func(u uintptr) { cerr = unix.EpollCtl(watch.epfd, op, int(u), &ev) })
+	if err == nil {
+		err = cerr
+	}
+	p.watchMu.Unlock()
+	if err != nil {
+		// cannot watch: read the usual way, unless the callback already ran
+		return !p.watch.onReadable.CompareAndSwap(&f, nil)
+	}
+	if p.exited.Load() || p.closed.Load() {
+		p.fireReadable() // exited while arming: finish may have missed the callback
+	}
+	return true
+}
+
+// fireReadable runs the armed callback, at most once per arming.
+func (p *Process) fireReadable() {
+	if f := p.watch.onReadable.Swap(nil); f != nil {
+		(*f)()
+	}
+}
+
+// unwatch removes p from the watcher before its descriptor is closed (a
+// new pty may get the same number). watchMu is held.
+func (p *Process) unwatchLocked() {
+	if p.watch.id == 0 {
+		return
+	}
+	p.rc.Control(func(u uintptr) { unix.EpollCtl(watch.epfd, unix.EPOLL_CTL_DEL, int(u), nil) })
+	watch.mu.Lock()
+	delete(watch.procs, p.watch.id)
+	watch.mu.Unlock()
+	p.watch.id = 0
+}

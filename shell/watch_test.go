@@ -1,0 +1,90 @@
+package shell
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestWhenReadable: a quiet process is armed in the idle watcher and its
+// callback runs once output arrives, once it exits, or once it is closed;
+// with output waiting, or after the exit, nothing is armed and the caller
+// reads as usual.
+func TestWhenReadable(t *testing.T) {
+	t.Parallel()
+	p, err := Start(Options{Argv: []string{"sh", "-c", "stty -echo; echo ready; read x; echo got $x; exec sleep 100"}, Env: testEnv}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Signal(syscall.SIGKILL); p.Close() })
+	fired := make(chan struct{}, 4)
+	arm := func() bool { return p.WhenReadable(func() { fired <- struct{}{} }) }
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-fired:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no callback after %s", what)
+		}
+	}
+	readUntil := func(want string) {
+		t.Helper()
+		var got string
+		for !strings.Contains(got, want) {
+			b, err := p.ReadSome()
+			if err != nil {
+				t.Fatalf("read: %v (got %q)", err, got)
+			}
+			got += string(b)
+			Release(b)
+		}
+	}
+
+	readUntil("ready")
+	// the shell may not have reached its read yet: wait until nothing is
+	// readable and the watcher is armed
+	if !arm() {
+		b, _ := p.ReadSome() // something came: read it and try again
+		Release(b)
+		if !arm() {
+			t.Fatal("a quiet process was not armed")
+		}
+	}
+	p.Write([]byte("hi\n"))
+	wait("output")
+	if arm() {
+		t.Error("armed while output is waiting")
+	}
+	readUntil("got hi")
+	if !arm() {
+		t.Fatal("not armed after reading everything")
+	}
+	select {
+	case <-fired:
+		t.Fatal("callback with nothing to read")
+	default:
+	}
+	p.Signal(syscall.SIGKILL)
+	wait("exit")
+	if arm() {
+		t.Error("armed after the exit (the caller must drain with ReadSome)")
+	}
+
+	// Close wakes an armed caller too.
+	q, err := Start(Options{Argv: []string{"sleep", "100"}, Env: testEnv}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Signal(syscall.SIGKILL); q.Close() })
+	closed := make(chan struct{}, 1)
+	if !q.WhenReadable(func() { closed <- struct{}{} }) {
+		t.Fatal("a quiet sleep was not armed")
+	}
+	q.Close()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no callback after Close")
+	}
+}
