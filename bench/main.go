@@ -46,6 +46,7 @@ type options struct {
 	budget      time.Duration // per tool, creating sessions in the scale sweep
 	lingerBin   string
 	keep        bool
+	trace       string
 	args        []string // as given, for the report
 }
 
@@ -71,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.budget, "scale-budget", 2*time.Minute, "scale/list: time allowed per tool for creating sessions")
 	fs.StringVar(&o.lingerBin, "linger", "", "linger binary to measure (default: build this checkout into the run directory)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run directory")
+	fs.StringVar(&o.trace, "trace", "", "write every byte each outer terminal received to a file in `DIR` (debugging)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./bench [flags] > report.md\n\n")
 		fs.PrintDefaults()
@@ -205,6 +207,12 @@ func newHarness(o *options, log io.Writer) (*harness, error) {
 		return nil, fmt.Errorf("cannot find the harness's own executable (%v)", err)
 	}
 	h.self = self
+	if o.trace != "" {
+		if err := os.MkdirAll(o.trace, 0o700); err != nil {
+			return nil, fmt.Errorf("-trace: %v", err)
+		}
+		traceDir = o.trace
+	}
 	if h.dir, err = os.MkdirTemp("", "lbench-"); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,6 +47,7 @@ type outer struct {
 	pred    func(*vt.Terminal) bool
 	hitAt   time.Time
 	hit     chan struct{}
+	trace   *os.File // every byte read, with -trace
 }
 
 // startOuter runs argv on the slave of a new 80x24 pty. With screen, what
@@ -72,6 +74,14 @@ func startOuter(pt *procTable, argv, env []string, dir string, screen bool, pred
 		return nil, fmt.Errorf("cannot start %s on a pty (%v)", argv[0], err)
 	}
 	o.pty = f
+	if traceDir != "" {
+		traceSeq++
+		name := fmt.Sprintf("%04d-%s.out", traceSeq, strings.ReplaceAll(strings.Join(argv, " "), "/", "_"))
+		if len(name) > 120 {
+			name = name[:120]
+		}
+		o.trace, _ = os.Create(filepath.Join(traceDir, name))
+	}
 	go o.drain()
 	go func() {
 		pt.wait(cmd)
@@ -83,8 +93,18 @@ func startOuter(pt *procTable, argv, env []string, dir string, screen bool, pred
 	return o, nil
 }
 
+// traceDir (-trace) receives a file per outer terminal with every byte it
+// read; traceSeq numbers them. Set before any outer starts.
+var (
+	traceDir string
+	traceSeq int
+)
+
 func (o *outer) drain() {
 	defer close(o.done)
+	if o.trace != nil {
+		defer o.trace.Close()
+	}
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := o.pty.Read(buf)
@@ -102,6 +122,9 @@ func (o *outer) feed(p []byte, now time.Time) {
 	defer o.mu.Unlock()
 	if o.n == 0 {
 		o.firstAt = now
+	}
+	if o.trace != nil {
+		o.trace.Write(p)
 	}
 	o.n += int64(len(p))
 	o.lastAt = now
@@ -195,6 +218,46 @@ func (o *outer) wait(timeout time.Duration) (time.Time, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.hitAt, nil
+}
+
+// waitOrQuiet is wait, but gives up early once nothing has arrived for
+// quiet: the awaited output is not coming.
+func (o *outer) waitOrQuiet(timeout, quiet time.Duration) (time.Time, error) {
+	o.mu.Lock()
+	hit := o.hit
+	o.mu.Unlock()
+	from := time.Now()
+	deadline := from.Add(timeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-hit:
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			return o.hitAt, nil
+		case <-o.done:
+			select {
+			case <-hit:
+				continue
+			default:
+				return time.Time{}, fmt.Errorf("terminal closed before the expected output (%s)", o.lastLine())
+			}
+		case now := <-tick.C:
+			o.mu.Lock()
+			last := o.lastAt
+			o.mu.Unlock()
+			if last.Before(from) {
+				last = from
+			}
+			if now.Sub(last) > quiet {
+				return time.Time{}, fmt.Errorf("%w: nothing arrived for %v and the expected output was not seen (screen shows: %s)", errTimeout, quiet, o.lastLine())
+			}
+			if now.After(deadline) {
+				return time.Time{}, fmt.Errorf("%w after %v waiting for output (%s)", errTimeout, timeout, o.lastLine())
+			}
+		}
+	}
 }
 
 // lastLine describes what the terminal shows, for error messages.

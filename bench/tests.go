@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,8 +140,30 @@ func (h *harness) openShell(t *tool, name string) (*outer, error) {
 	return o, nil
 }
 
+// lineEnd is the largest n' <= n at which the workload ends a line, so a
+// payload of n' bytes leaves no escape sequence or UTF-8 character cut in
+// two (which could swallow the first byte of the marker that follows).
+func (h *harness) lineEnd(n int64) (int64, error) {
+	f, err := os.Open(h.mixed)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	off := max(0, n-int64(len(buf)))
+	k, err := f.ReadAt(buf[:n-off], off)
+	if err != nil && err != io.EOF {
+		return 0, err
+	}
+	if i := bytes.LastIndexByte(buf[:k], '\n'); i >= 0 {
+		return off + int64(i) + 1, nil
+	}
+	return 0, fmt.Errorf("no line end within 4 KiB before byte %d of %s", n, h.mixed)
+}
+
 // printRun types "head -c n FILE; echo MARKER" and returns the time until
-// the marker arrived and how many bytes reached the outer terminal.
+// the marker arrived and how many bytes reached the outer terminal. n must
+// be a lineEnd.
 func (h *harness) printRun(o *outer, n int64) (time.Duration, int64, error) {
 	typed, shown := h.marker("LBEND")
 	n0 := o.bytes()
@@ -149,7 +172,7 @@ func (h *harness) printRun(o *outer, n int64) (time.Duration, int64, error) {
 	if err := o.write(fmt.Sprintf("head -c %d %s; echo %s\r", n, h.mixed, typed)); err != nil {
 		return 0, 0, err
 	}
-	at, err := o.wait(time.Duration(n/(200e3))*time.Second + 30*time.Second) // > 200 kB/s
+	at, err := o.waitOrQuiet(time.Duration(n/(200e3))*time.Second+30*time.Second, 20*time.Second)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -185,8 +208,15 @@ func ms(d time.Duration) float64 { return d.Seconds() * 1e3 }
 // ---- 1. throughput ----
 
 func (h *harness) testThroughput() error {
-	size := int64(h.o.mb) * mb
-	if err := h.ensureMixed(size); err != nil {
+	if err := h.ensureMixed(int64(h.o.mb) * mb); err != nil {
+		return err
+	}
+	size, err := h.lineEnd(int64(h.o.mb) * mb)
+	if err != nil {
+		return err
+	}
+	warm, err := h.lineEnd(min(size, 4*mb))
+	if err != nil {
 		return err
 	}
 	h.res.throughputBytes = size
@@ -202,7 +232,7 @@ func (h *harness) testThroughput() error {
 			continue
 		}
 		// warm-up: page cache, server buffers, the client's first writes
-		if _, _, err := h.printRun(o, min(size, 4*mb)); err != nil {
+		if _, _, err := h.printRun(o, warm); err != nil {
 			r.err = "warm-up: " + err.Error()
 			o.close()
 			continue
@@ -783,7 +813,10 @@ func (h *harness) testStreams() error {
 	for _, n := range h.o.streams {
 		m := map[string]*streamRes{}
 		h.res.streams[n] = m
-		per := total / int64(n)
+		per, err := h.lineEnd(total / int64(n))
+		if err != nil {
+			return err
+		}
 		if free := ptysFree(); free >= 0 && 2*n*len(h.tools) > free-64 {
 			for _, t := range h.tools {
 				m[t.name] = &streamRes{err: fmt.Sprintf("needs %d ptys, the kernel has %d free", 2*n*len(h.tools), free)}
@@ -901,7 +934,7 @@ func (h *harness) streamRun(shells []*outer, per int64, servers []int) (time.Dur
 	var last time.Time
 	var werr error
 	for _, o := range shells {
-		at, err := o.wait(time.Duration(per*int64(len(shells))/200e3)*time.Second + 60*time.Second)
+		at, err := o.waitOrQuiet(time.Duration(per*int64(len(shells))/200e3)*time.Second+60*time.Second, 20*time.Second)
 		if err != nil {
 			werr = err
 			break
