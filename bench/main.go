@@ -40,6 +40,7 @@ type options struct {
 	listSizes   []int
 	streams     []int
 	streamsMB   int
+	streamsReps int
 	history     []int
 	historyReps int
 	detachedMB  int
@@ -57,19 +58,20 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	tests := fs.String("tests", "all", "comma list of tests: "+strings.Join(allTests, ","))
 	tools := fs.String("tools", "", "comma list of tools (default: linger and every peer found on PATH); raw always runs")
 	fs.BoolVar(&o.quick, "quick", false, "small sizes and few repetitions: seconds, for CI")
-	fs.IntVar(&o.mb, "mb", 100, "throughput: MB printed per run")
-	fs.IntVar(&o.reps, "reps", 3, "throughput and streams: timed rounds per tool")
+	fs.IntVar(&o.mb, "mb", 50, "throughput: MB printed per run")
+	fs.IntVar(&o.reps, "reps", 3, "throughput: timed rounds per tool")
 	fs.IntVar(&o.echoN, "echo", 2000, "echo: keystrokes per tool")
 	fs.IntVar(&o.startN, "start", 30, "start: detached sessions created per tool")
 	fs.IntVar(&o.attachN, "attach", 20, "attach: attach/detach cycles per tool")
 	scale := fs.String("scale", "200,1000", "scale: idle-session counts at which server memory is measured")
 	list := fs.String("list", "10,1000,10000", "list: session counts at which listing is timed")
 	streams := fs.String("streams", "1,10,100", "streams: sessions printing at once")
-	fs.IntVar(&o.streamsMB, "streams-mb", 30, "streams: MB printed in all per run, split across the sessions")
+	fs.IntVar(&o.streamsMB, "streams-mb", 20, "streams: MB printed in all per run, split across the sessions")
+	fs.IntVar(&o.streamsReps, "streams-reps", 2, "streams: timed rounds per tool and session count")
 	history := fs.String("history", "0,1000,100000", "history: lines printed before the screen the attach must show")
 	fs.IntVar(&o.historyReps, "history-reps", 3, "history: attaches per tool and size")
 	fs.IntVar(&o.detachedMB, "detached-mb", 50, "detached: MB printed while nobody is attached")
-	fs.DurationVar(&o.budget, "scale-budget", 2*time.Minute, "scale/list: time allowed per tool for creating sessions")
+	fs.DurationVar(&o.budget, "scale-budget", 40*time.Second, "scale/list: time allowed per tool for creating sessions")
 	fs.StringVar(&o.lingerBin, "linger", "", "linger binary to measure (default: build this checkout into the run directory)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run directory")
 	fs.StringVar(&o.trace, "trace", "", "write every byte each outer terminal received to a file in `DIR` (debugging)")
@@ -100,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		def("list", func() { *list = "10,50" })
 		def("streams", func() { *streams = "1,4" })
 		def("streams-mb", func() { o.streamsMB = 4 })
+		def("streams-reps", func() { o.streamsReps = 1 })
 		def("history", func() { *history = "0,1000" })
 		def("history-reps", func() { o.historyReps = 1 })
 		def("detached-mb", func() { o.detachedMB = 10 })
@@ -126,7 +129,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		name string
 		v    int
 	}{{"mb", o.mb}, {"reps", o.reps}, {"echo", o.echoN}, {"start", o.startN}, {"attach", o.attachN},
-		{"streams-mb", o.streamsMB}, {"history-reps", o.historyReps}, {"detached-mb", o.detachedMB}} {
+		{"streams-mb", o.streamsMB}, {"streams-reps", o.streamsReps}, {"history-reps", o.historyReps}, {"detached-mb", o.detachedMB}} {
 		if c.v < 1 {
 			return nil, fmt.Errorf("-%s must be at least 1", c.name)
 		}
@@ -506,6 +509,7 @@ func main() {
 		go func() {
 			s := <-sig
 			fmt.Fprintf(os.Stderr, "bench: %v: cleaning up\n", s)
+			h.pt.shutdown()
 			h.cleanup()
 			os.Exit(130)
 		}()

@@ -64,6 +64,10 @@ func startOuter(pt *procTable, argv, env []string, dir string, screen bool, pred
 		o.pred, o.hit = pred, make(chan struct{})
 	}
 	pt.mu.Lock() // no orphan reaping between fork and registration
+	if pt.closing {
+		pt.mu.Unlock()
+		return nil, errClosing
+	}
 	o.started = time.Now()
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: cols, Rows: rows})
 	if err == nil {
@@ -313,10 +317,11 @@ func (o *outer) screenText() string {
 	return o.term.Text(0, false)
 }
 
-// waitQuiet returns once nothing has arrived for quiet (counting from the
-// call if nothing arrived since), or after limit.
-func (o *outer) waitQuiet(quiet, limit time.Duration) bool {
-	from := time.Now()
+// waitQuiet returns once nothing has arrived for quiet, counting from the
+// latest byte or from since if that is later (since = when the awaited
+// activity began, so a terminal that has not answered yet is not "quiet"),
+// or after limit.
+func (o *outer) waitQuiet(quiet, limit time.Duration, since time.Time) bool {
 	return poll(limit, 5*time.Millisecond, func() bool {
 		o.mu.Lock()
 		last := o.lastAt
@@ -326,8 +331,8 @@ func (o *outer) waitQuiet(quiet, limit time.Duration) bool {
 			return true
 		default:
 		}
-		if last.Before(from) {
-			last = from
+		if last.Before(since) {
+			last = since
 		}
 		return time.Since(last) >= quiet
 	})

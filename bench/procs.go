@@ -9,6 +9,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -130,8 +131,19 @@ func memSum(pids []int) (pss, rss int64) {
 // exec.Cmd (their Wait reaps them) so that the orphan reaper never steals
 // their exit status.
 type procTable struct {
-	mu   sync.Mutex
-	live map[int]bool
+	mu      sync.Mutex
+	live    map[int]bool
+	closing bool // shutting down: start nothing new
+}
+
+var errClosing = errors.New("the harness is shutting down")
+
+// shutdown makes every later start fail, so nothing escapes the final
+// cleanup while the tests' goroutine is still running.
+func (pt *procTable) shutdown() {
+	pt.mu.Lock()
+	pt.closing = true
+	pt.mu.Unlock()
 }
 
 func newProcTable() *procTable { return &procTable{live: map[int]bool{}} }
@@ -140,6 +152,9 @@ func newProcTable() *procTable { return &procTable{live: map[int]bool{}} }
 func (pt *procTable) start(cmd *exec.Cmd) error {
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
+	if pt.closing {
+		return errClosing
+	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}

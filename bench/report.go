@@ -43,7 +43,8 @@ type scaleStep struct {
 	list           []float64 // ms
 	listed         int
 	listErr        string
-	skipped        string
+	reached        int    // sessions measured (< n if stopped)
+	stopped        string // why the sweep stopped before n
 }
 
 type scaleRes struct {
@@ -319,7 +320,7 @@ func (r *results) summary(m *md, names []string) {
 		if slices.Contains(o(r).tests, "scale") {
 			for _, n := range o(r).scale {
 				line(fmt.Sprintf("5. server PSS per session, %d idle sessions, KiB", n), func(name string) float64 {
-					if s := r.scale[name].step(n); s != nil && s.skipped == "" && s.procs > 0 {
+					if s := r.scale[name].step(n); s != nil && s.reached == n && s.procs > 0 {
 						return float64(s.pssKiB) / float64(n)
 					}
 					return math.NaN()
@@ -331,12 +332,11 @@ func (r *results) summary(m *md, names []string) {
 			sizes = o(r).scale
 		}
 		for _, n := range sizes {
-			line(fmt.Sprintf("5. list %d sessions, ms", n), func(name string) float64 {
-				if s := r.scale[name].step(n); s != nil && s.skipped == "" {
-					return median(s.list)
-				}
-				return math.NaN()
-			}, false)
+			cells := []string{fmt.Sprintf("5. list %d sessions, ms", n)}
+			for _, name := range names {
+				cells = append(cells, listCell(r.scale[name].step(n), n))
+			}
+			m.row(cells...)
 		}
 	}
 	if r.detached != nil {
@@ -362,6 +362,19 @@ func (r *results) summary(m *md, names []string) {
 }
 
 func o(r *results) *options { return r.opts }
+
+// listCell is the list time at step n, marked when the sweep stopped short.
+func listCell(s *scaleStep, n int) string {
+	switch {
+	case s == nil:
+		return "—"
+	case s.reached == 0:
+		return "not reached"
+	case s.reached < n:
+		return fmt.Sprintf("%s (at %d)", num(median(s.list)), s.reached)
+	}
+	return num(median(s.list))
+}
 
 // short is the detached result in a few words.
 func short(x *detRes) string {
@@ -477,12 +490,19 @@ func (r *results) sectionScale(m *md) {
 			continue
 		}
 		for _, s := range x.steps {
-			if s.skipped != "" {
-				m.row(t.name, fmt.Sprint(s.n), "", "", "", "", "", "", "", "skipped: "+s.skipped)
+			if s.reached == 0 {
+				m.row(t.name, fmt.Sprint(s.n), "", "", "", "", "", "", "", "not reached: "+s.stopped)
 				continue
 			}
-			m.row(t.name, fmt.Sprint(s.n), num(s.createS), fmt.Sprint(s.procs), num(float64(s.pssKiB)/1024),
-				num(float64(s.pssKiB)/float64(s.n)), num(float64(s.rssKiB)/float64(s.n)), spread(s.list), fmt.Sprint(s.listed), errCell(s.listErr))
+			count := fmt.Sprint(s.n)
+			note := errCell(s.listErr)
+			if s.reached < s.n {
+				count = fmt.Sprintf("%d of %d", s.reached, s.n)
+				note = strings.TrimPrefix(note+"; stopped: "+s.stopped, "; ")
+			}
+			per := float64(s.reached)
+			m.row(t.name, count, num(s.createS), fmt.Sprint(s.procs), num(float64(s.pssKiB)/1024),
+				num(float64(s.pssKiB)/per), num(float64(s.rssKiB)/per), spread(s.list), fmt.Sprint(s.listed), note)
 		}
 		if x.err != "" {
 			m.row(t.name, "", "", "", "", "", "", "", "", errCell(x.err))
@@ -552,7 +572,7 @@ func (r *results) sectionCurves(m *md) {
 		ns := o(r).streams
 		m.p("### Throughput and server memory with sessions printing at once")
 		m.p("")
-		m.p("N sessions, each with a client attached in its own 80×24 outer pty, print %.0f MB in all (%.0f MB / N each) at the same moment; time until the last end marker arrives. %d rounds, tools alternating. Server PSS is sampled every 100 ms during the run (peak; the clients are not counted).", float64(r.streamsBytes)/mb, float64(r.streamsBytes)/mb, o(r).reps)
+		m.p("N sessions, each with a client attached in its own 80×24 outer pty, print %.0f MB in all (%.0f MB / N each) at the same moment; time until the last end marker arrives. %d rounds, tools alternating. Server PSS is sampled every 100 ms during the run (peak; the clients are not counted).", float64(r.streamsBytes)/mb, float64(r.streamsBytes)/mb, o(r).streamsReps)
 		m.p("")
 		hdr := []string{"tool"}
 		for _, n := range ns {
@@ -632,14 +652,9 @@ func (r *results) sectionCurves(m *md) {
 			var notes []string
 			for _, n := range ns {
 				s := x.step(n)
-				switch {
-				case s == nil:
-					cells = append(cells, "—")
-				case s.skipped != "":
-					cells = append(cells, "skipped")
-					notes = append(notes, fmt.Sprintf("%d: %s", n, s.skipped))
-				default:
-					cells = append(cells, num(median(s.list)))
+				cells = append(cells, listCell(s, n))
+				if s != nil && s.stopped != "" {
+					notes = append(notes, fmt.Sprintf("%d: stopped at %d: %s", n, s.reached, s.stopped))
 				}
 			}
 			if x.err != "" {

@@ -135,7 +135,6 @@ func (h *harness) openShell(t *tool, name string) (*outer, error) {
 		o.close()
 		return nil, fmt.Errorf("the shell behind %s did not answer: %v", t.name, werr)
 	}
-	o.waitQuiet(100*time.Millisecond, 5*time.Second)
 	o.setScreen(false)
 	return o, nil
 }
@@ -176,7 +175,7 @@ func (h *harness) printRun(o *outer, n int64) (time.Duration, int64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	o.waitQuiet(250*time.Millisecond, 20*time.Second)
+	o.waitQuiet(250*time.Millisecond, 20*time.Second, t0)
 	return at.Sub(t0), o.bytes() - n0, nil
 }
 
@@ -299,7 +298,7 @@ func (h *harness) testEcho() error {
 			h.logf("echo %s: %v", t.name, err)
 			continue
 		}
-		o.waitQuiet(100*time.Millisecond, 5*time.Second)
+		o.waitQuiet(100*time.Millisecond, 5*time.Second, time.Time{})
 		outs[t] = o
 		order = append(order, t)
 	}
@@ -361,6 +360,10 @@ func (h *harness) testStart() error {
 				cmd := exec.Command("sleep", "100000")
 				cmd.Env, cmd.Dir = t.env, t.dir
 				h.pt.mu.Lock()
+				if h.pt.closing {
+					h.pt.mu.Unlock()
+					return errClosing
+				}
 				t0 := time.Now()
 				f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: cols, Rows: rows})
 				ret = time.Since(t0)
@@ -440,7 +443,7 @@ func (h *harness) attachOnce(t *tool, name string, history int) (first, full, de
 	if t.raw {
 		return first, full, 0, nil
 	}
-	o.waitQuiet(50*time.Millisecond, 5*time.Second)
+	o.waitQuiet(50*time.Millisecond, 5*time.Second, time.Time{})
 	d, err := detachClient(t, o)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("detach: %v", err)
@@ -569,30 +572,35 @@ func (h *harness) testScale() error {
 		created := 0
 		t0 := time.Now()
 		var createTime time.Duration
-	steps:
 		for _, step := range steps {
 			s := scaleStep{n: step}
-			if free := ptysFree(); free >= 0 && step-created > free-64 {
-				s.skipped = fmt.Sprintf("needs %d more ptys, the kernel has %d free (raise kernel.pty.max)", step-created, free)
-				r.steps = append(r.steps, s)
-				h.logf("scale %s %d: skipped: %s", t.name, step, s.skipped)
-				break
-			}
-			for created < step {
+			// Stop short of the machine's pty limit (other users need
+			// some) and of the time budget; measure what was reached.
+			for created < step && s.stopped == "" {
+				if created%50 == 0 {
+					if free := ptysFree(); free >= 0 && free < ptyMargin {
+						s.stopped = fmt.Sprintf("%d ptys left on the machine (kernel.pty.max)", free)
+						break
+					}
+				}
 				if time.Since(t0) > h.o.budget {
-					s.skipped = fmt.Sprintf("over the %v budget after %d sessions (-scale-budget)", h.o.budget, created)
-					r.steps = append(r.steps, s)
-					h.logf("scale %s %d: skipped: %s", t.name, step, s.skipped)
-					break steps
+					s.stopped = fmt.Sprintf("the %v budget ran out (-scale-budget)", h.o.budget)
+					break
 				}
 				d, err := h.create(t, fmt.Sprintf("sc%06d", created), []string{"sleep", "100000"})
 				if err != nil {
-					r.err = fmt.Sprintf("creating session %d: %v", created+1, err)
-					h.logf("scale %s: %v", t.name, r.err)
-					break steps
+					s.stopped = err.Error()
+					break
 				}
 				createTime += d
 				created++
+			}
+			s.reached = created
+			if s.stopped != "" && (len(r.steps) > 0 && r.steps[len(r.steps)-1].reached == created || created == 0) {
+				s.reached = 0 // nothing new to measure
+				r.steps = append(r.steps, s)
+				h.logf("scale %-6s %5d sessions: stopped at %d: %s", t.name, step, created, s.stopped)
+				break
 			}
 			s.createS = createTime.Seconds()
 			pids := settledPids(t.bin, nil)
@@ -600,7 +608,7 @@ func (h *harness) testScale() error {
 			s.pssKiB, s.rssKiB = memSum(pids)
 			if t.listArgs != nil {
 				k := 5
-				if step >= 5000 {
+				if created >= 5000 {
 					k = 3
 				}
 				for j := 0; j < k; j++ {
@@ -614,13 +622,20 @@ func (h *harness) testScale() error {
 				}
 			}
 			r.steps = append(r.steps, s)
-			h.logf("scale %-6s %5d sessions: %d procs, PSS %.1f KiB/session, list %.1f ms (%d listed)",
-				t.name, step, s.procs, float64(s.pssKiB)/float64(step), median(s.list), s.listed)
+			h.logf("scale %-6s %5d sessions: %d procs, PSS %.1f KiB/session, list %.1f ms (%d listed)%s",
+				t.name, created, s.procs, float64(s.pssKiB)/float64(created), median(s.list), s.listed, prefixed("; stopped: ", s.stopped))
+			if s.stopped != "" {
+				break
+			}
 		}
 		h.reset()
 	}
 	return nil
 }
+
+// ptyMargin is how many free ptys the scale sweep leaves to the rest of
+// the machine.
+const ptyMargin = 512
 
 // ---- 6. output while detached ----
 
@@ -769,7 +784,7 @@ func (h *harness) detachedPeer(t *tool, file string, r *detRes) error {
 	if err != nil {
 		return err
 	}
-	o.waitQuiet(time.Second, time.Minute)
+	o.waitQuiet(time.Second, time.Minute, o.started)
 	r.attachBytes = o.bytes()
 	scr := o.screenText()
 	r.screenLines, r.screenFirst, r.screenLast = dataLines(scr)
@@ -817,7 +832,7 @@ func (h *harness) testStreams() error {
 		if err != nil {
 			return err
 		}
-		if free := ptysFree(); free >= 0 && 2*n*len(h.tools) > free-64 {
+		if free := ptysFree(); free >= 0 && 2*n*len(h.tools) > free-ptyMargin {
 			for _, t := range h.tools {
 				m[t.name] = &streamRes{err: fmt.Sprintf("needs %d ptys, the kernel has %d free", 2*n*len(h.tools), free)}
 			}
@@ -853,7 +868,7 @@ func (h *harness) testStreams() error {
 			}
 			order = append(order, t)
 		}
-		for rep := 0; rep < h.o.reps; rep++ {
+		for rep := 0; rep < h.o.streamsReps; rep++ {
 			for _, t := range rotate(order, rep) {
 				r := m[t.name]
 				if r.err != "" {
@@ -950,7 +965,7 @@ func (h *harness) streamRun(shells []*outer, per int64, servers []int) (time.Dur
 	}
 	var n1 int64
 	for _, o := range shells {
-		o.waitQuiet(250*time.Millisecond, 20*time.Second)
+		o.waitQuiet(250*time.Millisecond, 20*time.Second, t0)
 		n1 += o.bytes()
 	}
 	return last.Sub(t0), n1 - n0, peak, nil
