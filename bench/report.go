@@ -184,14 +184,27 @@ func (m *md) p(format string, a ...any) { fmt.Fprintf(m, format+"\n", a...) }
 
 func (m *md) row(cells ...string) { m.p("| %s |", strings.Join(cells, " | ")) }
 
+// head writes a table header: the first column and those whose name
+// starts with "<" (stripped) are left-aligned text, the others numbers.
 func (m *md) head(cells ...string) {
-	m.row(cells...)
+	names := make([]string, len(cells))
 	sep := make([]string, len(cells))
-	for i := range sep {
-		sep[i] = "---:"
+	for i, c := range cells {
+		names[i], sep[i] = c, "---:"
+		if i == 0 || strings.HasPrefix(c, "<") {
+			names[i], sep[i] = strings.TrimPrefix(c, "<"), "---"
+		}
 	}
-	sep[0] = "---"
+	m.row(names...)
 	m.row(sep...)
+}
+
+// rounds is "1 timed round" or "3 timed rounds".
+func rounds(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func errCell(e string) string {
@@ -225,7 +238,7 @@ func (r *results) markdown() string {
 	}
 	m.p("- tests: %s", strings.Join(o.tests, ", "))
 	m.p("")
-	m.head("tool", "version", "binary", "how it runs here")
+	m.head("tool", "<version", "<binary", "<how it runs here")
 	for _, t := range r.tools {
 		bin := "`" + t.bin + "`"
 		if t.raw {
@@ -397,9 +410,9 @@ func (r *results) sectionThroughput(m *md) {
 	}
 	m.p("## 1. Attached output throughput")
 	m.p("")
-	m.p("A session runs `/bin/sh -i`; its client is attached in an 80×24 pty the harness owns and drains as fast as it can. The harness types `head -c %d FILE; echo MARKER` (FILE: deterministic log-like text, lines of 10–79 columns, every 4th with SGR colours, some UTF-8) and times from the keystrokes until the marker arrives on the outer pty (the typed command line does not contain the marker). One 4 MB warm-up per tool, then %d timed rounds. \"Reached the terminal\" counts every byte the outer pty received (payload, echo and redraws): a tool that skips output while its client lags shows less than the payload.", r.throughputBytes, o(r).reps)
+	m.p("A session runs `/bin/sh -i`; its client is attached in an 80×24 pty the harness owns and drains as fast as it can. The harness types `head -c %d FILE; echo MARKER` (FILE: deterministic log-like text, lines of 10–79 columns, every 4th with SGR colours, some UTF-8) and times from the keystrokes until the marker arrives on the outer pty (the typed command line does not contain the marker). One 4 MB warm-up per tool, then %s. \"Reached the terminal\" counts every byte the outer pty received (payload, echo and redraws): a tool that skips output while its client lags shows less than the payload.", r.throughputBytes, rounds(o(r).reps, "timed round", "timed rounds"))
 	m.p("")
-	m.head("tool", "MB/s", "×raw", "seconds", "MB reached the terminal", "notes")
+	m.head("tool", "MB/s", "×raw", "seconds", "MB reached the terminal", "<notes")
 	raw := median(r.throughput["raw"].mbps)
 	for _, t := range r.tools {
 		x := r.throughput[t.name]
@@ -419,7 +432,7 @@ func (r *results) sectionEcho(m *md) {
 	m.p("")
 	m.p("The session runs a raw-mode program that draws each letter it reads at the top-left cell. One letter is written to the outer pty; the clock stops at the read after which the emulated outer screen (linger/vt) shows that letter there. %d keystrokes per tool, tools interleaved keystroke by keystroke.", o(r).echoN)
 	m.p("")
-	m.head("tool", "p50 µs", "×raw", "p99 µs", "×raw", "min µs", "max µs", "samples", "timeouts", "notes")
+	m.head("tool", "p50 µs", "×raw", "p99 µs", "×raw", "min µs", "max µs", "samples", "timeouts", "<notes")
 	raw := r.echo["raw"]
 	for _, t := range r.tools {
 		x := r.echo[t.name]
@@ -442,7 +455,7 @@ func (r *results) sectionStart(m *md) {
 	m.p("")
 	m.p("The create command with `sleep 100000`, %d times per tool, tools alternating; sessions accumulate. \"returns\" = until the create command exits; \"listed\" = from the same start until the list command's output names the session (list run again at once until it does). The first, cold sample (server start for linger and tmux) is shown apart and left out of the medians. raw = starting `sleep` on a fresh pty.", o(r).startN)
 	m.p("")
-	m.head("tool", "returns ms", "×raw", "listed ms", "×raw", "cold: returns / listed ms", "notes")
+	m.head("tool", "returns ms", "×raw", "listed ms", "×raw", "cold: returns / listed ms", "<notes")
 	raw := r.start["raw"]
 	for _, t := range r.tools {
 		x := r.start[t.name]
@@ -463,7 +476,7 @@ func (r *results) sectionAttach(m *md) {
 	m.p("")
 	m.p("The session runs a raw-mode program that has drawn a full screen of known text (every row checked, the last one carrying a marker) and redraws on SIGWINCH or Ctrl-L, which is how tools without a screen of their own (dtach, abduco) get it back. Attach = from starting the client on a fresh 80×24 pty until the emulated outer screen shows every row; detach = from typing the detach keys until the client exits. %d cycles per tool, alternating. raw = running that program directly on a fresh pty, the floor for any client.", o(r).attachN)
 	m.p("")
-	m.head("tool", "first byte ms", "full screen ms", "×raw", "detach ms", "notes")
+	m.head("tool", "first byte ms", "full screen ms", "×raw", "detach ms", "<notes")
 	raw := r.attach["raw"]
 	for _, t := range r.tools {
 		x := r.attach[t.name]
@@ -483,7 +496,7 @@ func (r *results) sectionScale(m *md) {
 	m.p("")
 	m.p("Sessions running `sleep 100000` are created one after another (one tool at a time, so tools do not share the pty limit or page cache accounting) up to each count. Memory = PSS from /proc/PID/smaps_rollup summed over the multiplexer's own processes (every live process below the harness whose executable is the tool's binary, so the sessions' `sleep` programs are not counted; PSS splits shared pages, RSS does not). List = median [min–max] of 5 runs of the list command; \"listed\" = sessions its output names.")
 	m.p("")
-	m.head("tool", "sessions", "created in s", "server procs", "PSS MiB", "PSS KiB/session", "RSS KiB/session", "list ms", "listed", "notes")
+	m.head("tool", "sessions", "created in s", "server procs", "PSS MiB", "PSS KiB/session", "RSS KiB/session", "list ms", "listed", "<notes")
 	for _, t := range r.tools {
 		x := r.scale[t.name]
 		if x == nil {
@@ -522,7 +535,7 @@ func (r *results) sectionDetached(m *md) {
 	m.p("- linger: the program is `cat FILE` and ends; then `linger receive -f` reads everything back, and its output is compared by sha256 with what the session's pty produced (the file with `\\n` turned into `\\r\\n`). linger runs with its defaults: block mode, 8 MiB per session, so the program is held when the buffer is full and continues as receive drains it.")
 	m.p("- peers: the program is `cat FILE; print end line; sleep`; once it has finished, a client attaches in a fresh 80×24 pty and what the emulated screen shows after 1 s of quiet is read (numbered lines, end line); then the tool's own history is read where it has a command for it (tmux `capture-pane -S -`, screen `hardcopy -h`).")
 	m.p("")
-	m.head("tool", "produce s", "held while detached", "read back s", "bytes back", "sha256", "lines on attach screen", "end line shown", "lines in history", "result")
+	m.head("tool", "produce s", "<held while detached", "read back s", "bytes back", "sha256", "lines on attach screen", "end line shown", "lines in history", "<result")
 	for _, t := range r.tools {
 		x := r.detached[t.name]
 		if x == nil {
@@ -572,13 +585,13 @@ func (r *results) sectionCurves(m *md) {
 		ns := o(r).streams
 		m.p("### Throughput and server memory with sessions printing at once")
 		m.p("")
-		m.p("N sessions, each with a client attached in its own 80×24 outer pty, print %.0f MB in all (%.0f MB / N each) at the same moment; time until the last end marker arrives. %d rounds, tools alternating. Server PSS is sampled every 100 ms during the run (peak; the clients are not counted).", float64(r.streamsBytes)/mb, float64(r.streamsBytes)/mb, o(r).streamsReps)
+		m.p("N sessions, each with a client attached in its own 80×24 outer pty, print %.0f MB in all (%.0f MB / N each) at the same moment; time until the last end marker arrives. %s, tools alternating. Server PSS is sampled every 100 ms during the run (peak; the clients are not counted).", float64(r.streamsBytes)/mb, float64(r.streamsBytes)/mb, rounds(o(r).streamsReps, "timed round", "timed rounds"))
 		m.p("")
 		hdr := []string{"tool"}
 		for _, n := range ns {
 			hdr = append(hdr, fmt.Sprintf("%d: MB/s", n), "×raw", "peak PSS MiB")
 		}
-		m.head(append(hdr, "notes")...)
+		m.head(append(hdr, "<notes")...)
 		for _, t := range r.tools {
 			cells := []string{t.name}
 			var errs []string
@@ -606,13 +619,13 @@ func (r *results) sectionCurves(m *md) {
 		ns := o(r).history
 		m.p("### Attach time with history")
 		m.p("")
-		m.p("As in figure 4, but the program first printed N history lines (about 62 bytes each) while detached, then its screen; a fresh session per attach (linger replays output no client has received, so a second attach would not replay it again). raw = the program printing its history and screen straight onto a fresh pty. %d attaches per tool and size. Time until the full screen shows, ms.", o(r).historyReps)
+		m.p("As in figure 4, but the program first printed N history lines (about 62 bytes each) while detached, then its screen; a fresh session per attach (linger replays output no client has received, so a second attach would not replay it again). raw = the program printing its history and screen straight onto a fresh pty. %s per tool and size. Time until the full screen shows, ms.", rounds(o(r).historyReps, "attach", "attaches"))
 		m.p("")
 		hdr := []string{"tool"}
 		for _, n := range ns {
 			hdr = append(hdr, fmt.Sprintf("%d lines", n), "×raw")
 		}
-		m.head(append(hdr, "notes")...)
+		m.head(append(hdr, "<notes")...)
 		for _, t := range r.tools {
 			cells := []string{t.name}
 			var errs []string
@@ -642,7 +655,7 @@ func (r *results) sectionCurves(m *md) {
 		for _, n := range ns {
 			hdr = append(hdr, fmt.Sprintf("%d sessions", n))
 		}
-		m.head(append(hdr, "notes")...)
+		m.head(append(hdr, "<notes")...)
 		for _, t := range r.tools {
 			x := r.scale[t.name]
 			if x == nil {
