@@ -545,6 +545,12 @@ func (r *results) sectionDetached(m *md) {
 			m.row(t.name, "", "", "", "", "", "", "", "", errCell(x.err))
 			continue
 		}
+		lr := func(n, a, b int) string {
+			if n == 0 {
+				return "0"
+			}
+			return fmt.Sprintf("%d (L%d–L%d)", n, a, b)
+		}
 		if t.name == "linger" {
 			held := "all (program finished)"
 			if x.stalled {
@@ -554,14 +560,14 @@ func (r *results) sectionDetached(m *md) {
 			if !x.hashOK {
 				sha = "MISMATCH"
 			}
-			m.row(t.name, num(x.produceS), held, num(x.receiveS), fmt.Sprint(x.gotBytes), sha, "—", "—", "—", x.verdict)
-			continue
-		}
-		lr := func(n, a, b int) string {
-			if n == 0 {
-				return "0"
+			sb := "no capture in this build"
+			if x.hasSB {
+				sb = lr(x.sbLines, x.sbFirst, x.sbLast) + " (capture)"
+			} else if x.sbNote != "" {
+				sb = errCell(x.sbNote)
 			}
-			return fmt.Sprintf("%d (L%d–L%d)", n, a, b)
+			m.row(t.name, num(x.produceS), held, num(x.receiveS), fmt.Sprint(x.gotBytes), sha, "—", "—", sb, x.verdict)
+			continue
 		}
 		sb := "no command"
 		if x.hasSB {
@@ -619,7 +625,7 @@ func (r *results) sectionCurves(m *md) {
 		ns := o(r).history
 		m.p("### Attach time with history")
 		m.p("")
-		m.p("As in figure 4, but the program first printed N history lines (about 62 bytes each) while detached, then its screen; a fresh session per attach (linger replays output no client has received, so a second attach would not replay it again). raw = the program printing its history and screen straight onto a fresh pty. %s per tool and size. Time until the full screen shows, ms.", rounds(o(r).historyReps, "attach", "attaches"))
+		m.p("As in figure 4, but the program first printed N history lines (about 62 bytes each) while detached, then its screen; a fresh session per attach (what a tool hands a client on its first attach — a replay of the unreceived output, a restored screen and history — differs from later attaches). raw = the program printing its history and screen straight onto a fresh pty. %s per tool and size. Time until the full screen shows, ms.", rounds(o(r).historyReps, "attach", "attaches"))
 		m.p("")
 		hdr := []string{"tool"}
 		for _, n := range ns {

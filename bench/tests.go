@@ -733,6 +733,16 @@ func (h *harness) detachedLinger(t *tool, file string, exp *onlcr, r *detRes) er
 	if !ok {
 		return fmt.Errorf("the program neither finished nor was suspended within 3 minutes (%v)", lerr)
 	}
+	// Where this linger has capture (screen and history from the server's
+	// emulator), see what it keeps, before receive collects the session.
+	if t.capture != nil {
+		if out, err := t.capture(name); err != nil {
+			r.sbNote = err.Error()
+		} else {
+			r.sbLines, r.sbFirst, r.sbLast = dataLines(string(out))
+			r.hasSB = true
+		}
+	}
 	hc := newHashCounter()
 	cmd := exec.Command(t.bin, "-S", filepath.Join(t.dir, "s.sock"), "receive", "-f", name)
 	cmd.Env, cmd.Dir, cmd.Stdout = t.env, t.dir, hc
