@@ -383,6 +383,10 @@ func listCell(s *scaleStep, n int) string {
 		return "—"
 	case s.reached == 0:
 		return "not reached"
+	case len(s.list) == 0 && s.listErr != "" && s.reached < n:
+		return fmt.Sprintf("failed (at %d)", s.reached)
+	case len(s.list) == 0 && s.listErr != "":
+		return "failed"
 	case s.reached < n:
 		return fmt.Sprintf("%s (at %d)", num(median(s.list)), s.reached)
 	}
@@ -672,6 +676,9 @@ func (r *results) sectionCurves(m *md) {
 			for _, n := range ns {
 				s := x.step(n)
 				cells = append(cells, listCell(s, n))
+				if s != nil && s.listErr != "" {
+					notes = append(notes, fmt.Sprintf("%d: %s", n, errCell(s.listErr)))
+				}
 				if s != nil && s.stopped != "" {
 					notes = append(notes, fmt.Sprintf("%d: stopped at %d: %s", n, s.reached, s.stopped))
 				}

@@ -48,6 +48,26 @@ func (h *harness) killSession(t *tool, name string) {
 	}
 }
 
+// waitListed waits until t's list command names session name: screen's
+// "-dmS" can return before "-r" finds the session. Setup only, not timed.
+func (h *harness) waitListed(t *tool, name string) error {
+	if t.listArgs == nil {
+		return nil
+	}
+	var lerr error
+	if poll(10*time.Second, 5*time.Millisecond, func() bool {
+		var out []byte
+		out, lerr = t.run(t.listArgs)
+		return shows(out, name)
+	}) {
+		return nil
+	}
+	if lerr != nil && t.name != "screen" {
+		return fmt.Errorf("session %s not listed within 10s (%v)", name, lerr)
+	}
+	return fmt.Errorf("session %s not listed within 10s", name)
+}
+
 // attachClient starts t's attach client for session name in a new outer
 // terminal, with a wait for pred armed.
 func (h *harness) attachClient(t *tool, name string, pred func(*vt.Terminal) bool) (*outer, error) {
@@ -106,6 +126,9 @@ func (h *harness) openShell(t *tool, name string) (*outer, error) {
 		o, err = startOuter(h.pt, argv, t.env, t.dir, true, nil)
 	} else {
 		if _, err = h.create(t, name, argv); err != nil {
+			return nil, err
+		}
+		if err = h.waitListed(t, name); err != nil {
 			return nil, err
 		}
 		o, err = h.attachClient(t, name, nil)
@@ -286,7 +309,9 @@ func (h *harness) testEcho() error {
 		if t.raw {
 			o, err = startOuter(h.pt, argv, t.env, t.dir, true, ready)
 		} else if _, err = h.create(t, "ec0001", argv); err == nil {
-			o, err = h.attachClient(t, "ec0001", ready)
+			if err = h.waitListed(t, "ec0001"); err == nil {
+				o, err = h.attachClient(t, "ec0001", ready)
+			}
 		}
 		if err == nil {
 			if _, err = o.wait(15 * time.Second); err != nil {
@@ -463,7 +488,7 @@ func (h *harness) screenSession(t *tool, name string, history int) error {
 	if !waitFile(done, time.Duration(history/2000)*time.Second+15*time.Second) {
 		return fmt.Errorf("the session's program did not finish drawing (%d history lines)", history)
 	}
-	return nil
+	return h.waitListed(t, name)
 }
 
 func (h *harness) testAttach() error {
