@@ -146,11 +146,48 @@ func fullScreen(t *vt.Terminal) bool {
 	return false
 }
 
+// historyLine is line i of the history the screen helper prints first.
+func historyLine(i int) string {
+	return fmt.Sprintf("h%07d history line: the quick brown fox jumps over the lazy dog\r\n", i)
+}
+
+// screenDraw is what the screen helper writes to draw its screen of c x r.
+func screenDraw(c, r int) string {
+	var b strings.Builder
+	b.WriteString("\x1b[H\x1b[2J")
+	for i := 0; i < r; i++ {
+		if i > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString(screenLine(i, r, c))
+	}
+	return b.String()
+}
+
+// writeScreenFile writes what the screen helper prints on an 80x24
+// terminal (history, then the screen): the raw baseline cats it.
+func writeScreenFile(path string, history int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	for i := 0; i < history; i++ {
+		w.WriteString(historyLine(i))
+	}
+	w.WriteString(screenDraw(cols, rows))
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 func helperScreen(history int, done string) int {
 	defer makeRaw(0)()
 	w := bufio.NewWriterSize(os.Stdout, 64<<10)
 	for i := 0; i < history; i++ {
-		fmt.Fprintf(w, "h%07d history line: the quick brown fox jumps over the lazy dog\r\n", i)
+		w.WriteString(historyLine(i))
 	}
 	w.Flush()
 	draw := func() {
@@ -159,15 +196,7 @@ func helperScreen(history int, done string) int {
 		if err == nil && ws.Col > 0 && ws.Row > 0 {
 			c, r = int(ws.Col), int(ws.Row)
 		}
-		var b strings.Builder
-		b.WriteString("\x1b[H\x1b[2J")
-		for i := 0; i < r; i++ {
-			if i > 0 {
-				b.WriteString("\r\n")
-			}
-			b.WriteString(screenLine(i, r, c))
-		}
-		os.Stdout.WriteString(b.String())
+		os.Stdout.WriteString(screenDraw(c, r))
 	}
 	draw()
 	if done != "" {

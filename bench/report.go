@@ -478,7 +478,7 @@ func (r *results) sectionAttach(m *md) {
 	}
 	m.p("## 4. Attach and detach")
 	m.p("")
-	m.p("The session runs a raw-mode program that has drawn a full screen of known text (every row checked, the last one carrying a marker) and redraws on SIGWINCH or Ctrl-L, which is how tools without a screen of their own (dtach, abduco) get it back. Attach = from starting the client on a fresh 80×24 pty until the emulated outer screen shows every row; detach = from typing the detach keys until the client exits. %d cycles per tool, alternating. raw = running that program directly on a fresh pty, the floor for any client.", o(r).attachN)
+	m.p("The session runs a raw-mode program that has drawn a full screen of known text (every row checked, the last one carrying a marker) and redraws on SIGWINCH or Ctrl-L, which is how tools without a screen of their own (dtach, abduco) get it back. Attach = from starting the client on a fresh 80×24 pty until the emulated outer screen shows every row; detach = from typing the detach keys until the client exits. %d cycles per tool, alternating. raw = `cat` of exactly what that program draws, on a fresh pty: the floor for any client.", o(r).attachN)
 	m.p("")
 	m.head("tool", "first byte ms", "full screen ms", "×raw", "detach ms", "<notes")
 	raw := r.attach["raw"]
@@ -629,7 +629,7 @@ func (r *results) sectionCurves(m *md) {
 		ns := o(r).history
 		m.p("### Attach time with history")
 		m.p("")
-		m.p("As in figure 4, but the program first printed N history lines (about 62 bytes each) while detached, then its screen; a fresh session per attach (what a tool hands a client on its first attach — a replay of the unreceived output, a restored screen and history — differs from later attaches). raw = the program printing its history and screen straight onto a fresh pty. %s per tool and size. Time until the full screen shows, ms.", rounds(o(r).historyReps, "attach", "attaches"))
+		m.p("As in figure 4, but the program first printed N history lines (about 62 bytes each) while detached, then its screen; a fresh session per attach (what a tool hands a client on its first attach — a replay of the unreceived output, a restored screen and history — differs from later attaches). raw = `cat` of the history and the screen onto a fresh pty. %s per tool and size. Time until the full screen shows, ms.", rounds(o(r).historyReps, "attach", "attaches"))
 		m.p("")
 		hdr := []string{"tool"}
 		for _, n := range ns {
