@@ -69,7 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.streamsMB, "streams-mb", 20, "streams: MB printed in all per run, split across the sessions")
 	fs.IntVar(&o.streamsReps, "streams-reps", 2, "streams: timed rounds per tool and session count")
 	history := fs.String("history", "0,1000,100000", "history: lines printed before the screen the attach must show")
-	fs.IntVar(&o.historyReps, "history-reps", 3, "history: attaches per tool and size")
+	fs.IntVar(&o.historyReps, "history-reps", 5, "history: attaches per tool and size")
 	fs.IntVar(&o.detachedMB, "detached-mb", 50, "detached: MB printed while nobody is attached")
 	fs.DurationVar(&o.budget, "scale-budget", 40*time.Second, "scale/list: time allowed per tool for creating sessions")
 	fs.StringVar(&o.lingerBin, "linger", "", "linger binary to measure (default: build this checkout into the run directory)")

@@ -81,6 +81,51 @@ func descendants(root int) []proc {
 	return out
 }
 
+// cpuTicks is the CPU time (user+system, clock ticks) pid has used.
+func cpuTicks(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	end := bytes.LastIndexByte(b, ')')
+	if end < 0 || end+2 > len(b) {
+		return 0
+	}
+	f := strings.Fields(string(b[end+2:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + s
+}
+
+// settle waits (at most limit) until the processes below the harness have
+// used no CPU for two consecutive 50 ms looks: sessions just created (their
+// servers and programs starting up) must not run during a timed attach.
+func settle(limit time.Duration) bool {
+	total := func() int64 {
+		var n int64
+		for _, p := range descendants(os.Getpid()) {
+			if p.state != 'Z' {
+				n += cpuTicks(p.pid)
+			}
+		}
+		return n
+	}
+	last, still := total(), 0
+	return poll(limit, 50*time.Millisecond, func() bool {
+		now := total()
+		if now == last {
+			still++
+		} else {
+			still = 0
+		}
+		last = now
+		return still >= 2
+	})
+}
+
 // exeOf is the resolved executable of pid ("" if gone or unreadable).
 func exeOf(pid int) string {
 	s, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")

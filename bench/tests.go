@@ -327,6 +327,7 @@ func (h *harness) testEcho() error {
 		outs[t] = o
 		order = append(order, t)
 	}
+	settle(3 * time.Second)
 	for i := 0; i < h.o.echoN; i++ {
 		c := rune('a' + i%26)
 		for _, t := range rotate(order, i) {
@@ -511,6 +512,7 @@ func (h *harness) testAttach() error {
 		}
 		order = append(order, t)
 	}
+	settle(3 * time.Second)
 	for i := 0; i < h.o.attachN; i++ {
 		for _, t := range rotate(order, i) {
 			r := h.res.attach[t.name]
@@ -558,6 +560,7 @@ func (h *harness) testHistory() error {
 					h.logf("history %d %s: %v", n, t.name, err)
 				}
 			}
+			settle(3 * time.Second)
 			for _, t := range rotate(h.tools, rep) {
 				r := m[t.name]
 				if r.err != "" {
