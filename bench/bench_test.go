@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the test binary serve as the harness's helper programs, as
+// the bench binary does.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == helperArg {
+		os.Exit(helperMain(os.Args[2:]))
+	}
+	os.Exit(m.Run())
+}
+
+// TestQuick runs the whole harness in -quick mode against linger (built
+// from this checkout) and raw only. It checks that every figure was
+// measured and that output produced while detached came back byte-exact;
+// it asserts nothing about timings.
+func TestQuick(t *testing.T) {
+	o, err := parseFlags([]string{"-quick", "-tools", "linger"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	h, err := newHarness(o, &progress)
+	if h != nil {
+		defer h.cleanup()
+	}
+	if err != nil {
+		t.Fatalf("setup: %v\n%s", err, progress.String())
+	}
+	res, err := h.run()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, progress.String())
+	}
+	report := res.markdown()
+	defer func() {
+		if t.Failed() {
+			t.Logf("progress:\n%s\nreport:\n%s", progress.String(), report)
+		}
+	}()
+
+	for _, heading := range []string{
+		"## Summary",
+		"## 1. Attached output throughput",
+		"## 2. Keystroke echo latency",
+		"## 3. Start a detached session",
+		"## 4. Attach and detach",
+		"## 5. Many idle sessions",
+		"## 6. Output while detached",
+		"### Throughput and server memory with sessions printing at once",
+		"### Attach time with history",
+		"### List time with many sessions",
+	} {
+		if !strings.Contains(report, heading) {
+			t.Errorf("report has no %q section", heading)
+		}
+	}
+	// Every summary figure has a value for linger (raw has none for the
+	// server-only figures).
+	for _, prefix := range []string{
+		"| 1. throughput attached", "| 1. MB that reached", "| 2. keystroke echo p50", "| 2. keystroke echo p99",
+		"| 3. start detached: command returns", "| 3. start detached: listed", "| 4. attach until",
+		"| 4. detach until", "| 5. server PSS per session", "| 5. list", "| 6. ",
+	} {
+		row := summaryRow(report, prefix)
+		if row == nil {
+			t.Errorf("summary has no row %q", prefix)
+			continue
+		}
+		if len(row) < 3 || row[2] == "—" || row[2] == "error" {
+			t.Errorf("summary row %q has no linger figure: %q", prefix, row)
+		}
+	}
+	if strings.Contains(report, "error: ") {
+		t.Errorf("report contains errors")
+	}
+	d := res.detached["linger"]
+	if d == nil || !d.hashOK {
+		t.Errorf("output produced while detached did not come back byte-exact: %+v", d)
+	}
+	for _, r := range [][]float64{res.throughput["raw"].mbps, res.throughput["linger"].mbps, res.echo["linger"].us} {
+		if len(r) == 0 {
+			t.Errorf("missing samples")
+		}
+	}
+
+	h.cleanup()
+	for _, p := range descendants(os.Getpid()) {
+		if p.state != 'Z' {
+			t.Errorf("process left running after cleanup: %d %s", p.pid, p.comm)
+		}
+	}
+}
+
+// summaryRow returns the cells of the first summary table row starting
+// with prefix.
+func summaryRow(report, prefix string) []string {
+	for _, l := range strings.Split(report, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			var cells []string
+			for _, c := range strings.Split(strings.Trim(l, "|"), "|") {
+				cells = append(cells, strings.TrimSpace(c))
+			}
+			return cells
+		}
+	}
+	return nil
+}
