@@ -283,10 +283,23 @@ func (t *Terminal) ScrollbackCell(x, y int) Cell {
 
 // Write feeds program output. It never blocks and never fails; escape
 // sequences and UTF-8 may be split across calls.
+//
+// While the parser is in its ground state (no sequence or UTF-8 character
+// pending), runs of printable ASCII and C0 controls are handled here
+// directly, as the parser would dispatch them; everything else goes to the
+// parser byte by byte. The parser keeps no state in the ground state that
+// these bytes would change and a later sequence reads, so the result does
+// not depend on where the stream is split.
 func (t *Terminal) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); {
 		b := p[i]
-		if b >= 0x20 && b < 0x7f && t.p.State() == parser.GroundState {
+		if t.p.State() != parser.GroundState {
+			t.p.Advance(b)
+			i++
+			continue
+		}
+		switch {
+		case b >= 0x20 && b < 0x7f:
 			j := i + 1
 			for j < len(p) && p[j] >= 0x20 && p[j] < 0x7f {
 				j++
@@ -294,8 +307,21 @@ func (t *Terminal) Write(p []byte) (int, error) {
 			t.printASCII(p[i:j])
 			i = j
 			continue
+		case b == '\n':
+			t.clusterOK = false
+			t.cur.wrapNext = false
+			t.index()
+		case b == '\r':
+			t.clusterOK = false
+			t.cur.wrapNext = false
+			t.cur.x = 0
+		case b < 0x20 && b != ansi.ESC || b == 0x7f:
+			// C0 controls (but ESC) and DEL execute in the ground state
+			// and leave the parser there.
+			t.execute(b)
+		default:
+			t.p.Advance(b)
 		}
-		t.p.Advance(b)
 		i++
 	}
 	return len(p), nil
@@ -319,6 +345,8 @@ var decGraphics = [...]rune{
 	'⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
 }
 
+// printASCII prints a run of printable ASCII (0x20-0x7e) as print would,
+// rune by rune, but writes the cells before the last column in bulk.
 func (t *Terminal) printASCII(s []byte) {
 	if t.cur.charsets[t.cur.gl] || t.modes.Insert {
 		for _, b := range s {
@@ -327,21 +355,36 @@ func (t *Terminal) printASCII(s []byte) {
 		return
 	}
 	st := t.cur.style
-	for _, b := range s {
-		if t.cur.wrapNext || t.cur.x >= t.cols-1 {
-			t.print(rune(b))
+	tmpl := cell{fg: st.Fg, bg: st.Bg, attr: st.Attrs, width: 1}
+	for len(s) > 0 {
+		x := t.cur.x
+		n := min(len(s), t.cols-1-x)
+		if t.cur.wrapNext || n <= 0 {
+			// The last column: print sets or follows the pending wrap.
+			t.print(rune(s[0]))
+			s = s[1:]
 			continue
 		}
 		row := t.scr.rows[t.cur.y]
-		c := &row[t.cur.x]
-		if c.width != 1 {
-			t.print(rune(b))
-			continue
+		// Overwriting x..x+n-1 one by one would blank the halves of wide
+		// characters cut at either end (clearWide); those inside the run
+		// are overwritten.
+		if x > 0 && row[x].width == 0 {
+			row[x-1] = t.blankKeep(row[x-1])
 		}
-		*c = cell{r: rune(b), fg: st.Fg, bg: st.Bg, attr: st.Attrs, width: 1}
-		t.clusterX, t.clusterY, t.clusterOK = t.cur.x, t.cur.y, true
-		t.cur.x++
-		t.lastRune = rune(b)
+		if row[x+n].width == 0 {
+			row[x+n] = t.blankKeep(row[x+n])
+		}
+		dst := row[x : x+n]
+		for k, b := range s[:n] {
+			dst[k] = tmpl
+			dst[k].r = rune(b)
+		}
+		x += n
+		t.cur.x = x
+		t.lastRune = rune(s[n-1])
+		t.clusterX, t.clusterY, t.clusterOK = x-1, t.cur.y, true
+		s = s[n:]
 	}
 }
 
