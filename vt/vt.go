@@ -300,12 +300,7 @@ func (t *Terminal) Write(p []byte) (int, error) {
 		}
 		switch {
 		case b >= 0x20 && b < 0x7f:
-			j := i + 1
-			for j < len(p) && p[j] >= 0x20 && p[j] < 0x7f {
-				j++
-			}
-			t.printASCII(p[i:j])
-			i = j
+			i += t.printASCII(p[i:])
 			continue
 		case b == '\n':
 			t.clusterOK = false
@@ -345,47 +340,58 @@ var decGraphics = [...]rune{
 	'⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
 }
 
-// printASCII prints a run of printable ASCII (0x20-0x7e) as print would,
-// rune by rune, but writes the cells before the last column in bulk.
-func (t *Terminal) printASCII(s []byte) {
+// printASCII prints the run of printable ASCII (0x20-0x7e) that s starts
+// with, as print would rune by rune, and returns its length. The cells
+// before the last column are written in bulk.
+func (t *Terminal) printASCII(s []byte) int {
 	if t.cur.charsets[t.cur.gl] || t.modes.Insert {
-		for _, b := range s {
-			t.print(rune(b))
+		k := 0
+		for k < len(s) && s[k]-0x20 < 0x5f {
+			t.print(rune(s[k]))
+			k++
 		}
-		return
+		return k
 	}
 	st := t.cur.style
 	tmpl := cell{fg: st.Fg, bg: st.Bg, attr: st.Attrs, width: 1}
-	for len(s) > 0 {
+	done := 0
+	for done < len(s) && s[done]-0x20 < 0x5f {
 		x := t.cur.x
-		n := min(len(s), t.cols-1-x)
+		n := min(len(s)-done, t.cols-1-x)
 		if t.cur.wrapNext || n <= 0 {
 			// The last column: print sets or follows the pending wrap.
-			t.print(rune(s[0]))
-			s = s[1:]
+			t.print(rune(s[done]))
+			done++
 			continue
 		}
 		row := t.scr.rows[t.cur.y]
-		// Overwriting x..x+n-1 one by one would blank the halves of wide
-		// characters cut at either end (clearWide); those inside the run
-		// are overwritten.
+		// Overwriting cells one by one would blank the halves of wide
+		// characters cut at either end of the run (clearWide); those
+		// inside it are overwritten.
 		if x > 0 && row[x].width == 0 {
 			row[x-1] = t.blankKeep(row[x-1])
 		}
-		if row[x+n].width == 0 {
-			row[x+n] = t.blankKeep(row[x+n])
-		}
+		src := s[done : done+n]
 		dst := row[x : x+n]
-		for k, b := range s[:n] {
+		k := 0
+		for ; k < len(src); k++ {
+			b := src[k]
+			if b-0x20 >= 0x5f {
+				break
+			}
 			dst[k] = tmpl
 			dst[k].r = rune(b)
 		}
-		x += n
+		if row[x+k].width == 0 {
+			row[x+k] = t.blankKeep(row[x+k])
+		}
+		x += k
 		t.cur.x = x
-		t.lastRune = rune(s[n-1])
+		t.lastRune = rune(src[k-1])
 		t.clusterX, t.clusterY, t.clusterOK = x-1, t.cur.y, true
-		s = s[n:]
+		done += k
 	}
+	return done
 }
 
 // widthCache is a process-wide direct-mapped cache of rune widths: entry
@@ -569,11 +575,16 @@ func (t *Terminal) scrollUp(top, bottom, n int) {
 	rows := t.scr.rows
 	for range n {
 		r := rows[top]
+		end := len(r)
 		if top == 0 && t.scr == t.main {
-			t.pushScrollback(r)
+			end = t.pushScrollback(r)
+			if t.cur.style.Bg != 0 {
+				end = len(r)
+			}
 		}
 		copy(rows[top:bottom], rows[top+1:bottom+1])
-		t.fill(r, 0, len(r))
+		// Past end, the cells are default blanks already.
+		t.fill(r, 0, end)
 		rows[bottom] = r
 	}
 }
@@ -589,21 +600,39 @@ func (t *Terminal) scrollDown(top, bottom, n int) {
 	}
 }
 
-func isBlank(c *cell) bool {
-	return c.r == ' ' && c.width == 1 && c.fg == 0 && c.bg == 0 && c.attr == 0 && c.comb == 0
-}
+// defaultBlank is an erased cell with the default background.
+var defaultBlank = cell{r: ' ', width: 1}
 
+// A cell is 16 bytes without padding, compared as two words.
+var (
+	_ [16 - unsafe.Sizeof(cell{})]byte
+	_ [unsafe.Sizeof(cell{}) - 16]byte
+)
+
+func cellWords(c *cell) *[2]uint64 { return (*[2]uint64)(unsafe.Pointer(c)) }
+
+var blankWords = *cellWords(&defaultBlank)
+
+// trimmedLen is the length of row without its trailing default blanks.
 func trimmedLen(row []cell) int {
+	w0, w1 := blankWords[0], blankWords[1]
 	n := len(row)
-	for n > 0 && isBlank(&row[n-1]) {
+	for n > 0 {
+		w := cellWords(&row[n-1])
+		if w[0] != w0 || w[1] != w1 {
+			break
+		}
 		n--
 	}
 	return n
 }
 
-func (t *Terminal) pushScrollback(row []cell) {
+// pushScrollback copies row, without its trailing default blanks, to the
+// scrollback and returns the length copied (len(row) if there is no
+// scrollback).
+func (t *Terminal) pushScrollback(row []cell) int {
 	if t.sbMax == 0 {
-		return
+		return len(row)
 	}
 	n := trimmedLen(row)
 	var slot *[]cell
@@ -611,11 +640,18 @@ func (t *Terminal) pushScrollback(row []cell) {
 		if len(t.sb) < t.sbMax {
 			t.sb = append(t.sb, nil)
 		}
-		slot = &t.sb[(t.sbHead+t.sbCount)%len(t.sb)]
+		i := t.sbHead + t.sbCount
+		if i >= len(t.sb) {
+			i -= len(t.sb)
+		}
+		slot = &t.sb[i]
 		t.sbCount++
 	} else {
 		slot = &t.sb[t.sbHead]
-		t.sbHead = (t.sbHead + 1) % len(t.sb)
+		t.sbHead++
+		if t.sbHead == len(t.sb) {
+			t.sbHead = 0
+		}
 	}
 	buf := *slot
 	if cap(buf) < n || cap(buf) > 2*n+16 {
@@ -624,6 +660,7 @@ func (t *Terminal) pushScrollback(row []cell) {
 	buf = buf[:n]
 	copy(buf, row)
 	*slot = buf
+	return n
 }
 
 func (t *Terminal) clearScrollback() {
