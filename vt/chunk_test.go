@@ -35,7 +35,7 @@ func randStream(r *rand.Rand, n int) []byte {
 	}
 	var b bytes.Buffer
 	for b.Len() < n {
-		switch k := r.IntN(20); {
+		switch k := r.IntN(22); {
 		case k < 6: // printable ASCII
 			for range 1 + r.IntN(90) {
 				b.WriteByte(byte(0x20 + r.IntN(0x5f)))
@@ -73,6 +73,34 @@ func randStream(r *rand.Rand, n int) []byte {
 			for range 1 + r.IntN(8) {
 				b.WriteByte(byte(r.IntN(256)))
 			}
+		case k >= 19: // a random CSI sequence, maybe odd
+			b.WriteString("\x1b[")
+			if r.IntN(3) == 0 {
+				b.WriteByte("<=>?"[r.IntN(4)])
+			}
+			np := r.IntN(6)
+			if r.IntN(8) == 0 {
+				np = 10 + r.IntN(30)
+			}
+			for j := range np {
+				if j > 0 {
+					b.WriteByte(";;;;;:?"[r.IntN(7)])
+				}
+				nd := r.IntN(4)
+				if r.IntN(10) == 0 {
+					nd = r.IntN(14)
+				}
+				for range nd {
+					b.WriteByte(byte('0' + r.IntN(10)))
+				}
+			}
+			if r.IntN(10) == 0 {
+				b.WriteByte(byte(0x20 + r.IntN(16))) // intermediate
+			}
+			if r.IntN(20) == 0 {
+				b.WriteByte(byte(r.IntN(0x20))) // a control inside
+			}
+			b.WriteByte("mmmmmHJKABCDGdrhlsu@PXLMSTbgnqcp"[r.IntN(32)])
 		default: // a long line, maybe exactly filling a row
 			w := []int{9, 10, 11, 20, 79, 80, 81}[r.IntN(7)]
 			b.WriteString(strings.Repeat(string(rune('a'+r.IntN(26))), w))
@@ -105,7 +133,8 @@ func termState(t *Terminal) string {
 // TestChunkBoundaries feeds random streams through Write in one call, byte
 // by byte and in random pieces: the results must not depend on where the
 // stream was split (escape sequences and UTF-8 split across writes, runs
-// the fast path handles cut anywhere).
+// the fast paths handle cut anywhere). They must also be those of feeding
+// every byte to the parser, which Write's fast paths stand in for.
 func TestChunkBoundaries(t *testing.T) {
 	n := 400
 	if testing.Short() {
@@ -119,9 +148,16 @@ func TestChunkBoundaries(t *testing.T) {
 		whole := New(sz[0], sz[1], sz[2])
 		whole.Write(data)
 		want := termState(whole)
-		for _, split := range []string{"bytes", "pieces", "small"} {
+		for _, split := range []string{"parser", "bytes", "pieces", "small"} {
 			term := New(sz[0], sz[1], sz[2])
-			for off := 0; off < len(data); {
+			if split == "parser" {
+				// No fast path: every byte through the parser, runes
+				// printed one by one by its Print handler.
+				for _, c := range data {
+					term.p.Advance(c)
+				}
+			}
+			for off := 0; split != "parser" && off < len(data); {
 				k := 1
 				switch split {
 				case "pieces":

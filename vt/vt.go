@@ -314,12 +314,80 @@ func (t *Terminal) Write(p []byte) (int, error) {
 			// C0 controls (but ESC) and DEL execute in the ground state
 			// and leave the parser there.
 			t.execute(b)
+		case b == ansi.ESC:
+			if n := t.fastCSI(p[i:]); n > 0 {
+				i += n
+				continue
+			}
+			t.p.Advance(b)
+		case b >= 0xc2 && b <= 0xf4:
+			// A complete, valid UTF-8 character: the parser would collect
+			// exactly these bytes and print the same rune. Anything else
+			// (truncated, invalid) is left to it.
+			if r, n := utf8.DecodeRune(p[i:]); n > 1 {
+				t.print(r)
+				i += n
+				continue
+			}
+			t.p.Advance(b)
 		default:
 			t.p.Advance(b)
 		}
 		i++
 	}
 	return len(p), nil
+}
+
+// fastCSI dispatches the CSI sequence s starts with (ESC [, an optional
+// private prefix, up to 16 parameters of up to 9 digits separated by ';',
+// a final byte) as the parser would, and returns its length; 0 if s does
+// not start with such a complete sequence, which is then left to the parser.
+func (t *Terminal) fastCSI(s []byte) int {
+	if len(s) < 3 || s[1] != '[' {
+		return 0
+	}
+	var params [16]ansi.Param
+	np := 0
+	cur, digits := parser.MissingParam, 0
+	cmd := 0
+	k := 2
+	if c := s[k]; c >= 0x3c && c <= 0x3f {
+		cmd = int(c) << parser.PrefixShift
+		k++
+	}
+	for ; k < len(s); k++ {
+		c := s[k]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 9 {
+				return 0
+			}
+			if cur == parser.MissingParam {
+				cur = 0
+			}
+			cur = cur*10 + int(c-'0')
+			digits++
+		case c == ';':
+			if np == len(params)-1 {
+				return 0
+			}
+			params[np] = ansi.Param(cur)
+			np++
+			cur, digits = parser.MissingParam, 0
+		case c >= 0x40 && c <= 0x7e:
+			// The parser counts the last parameter if there was a ';'
+			// or it has digits.
+			if np > 0 || cur != parser.MissingParam {
+				params[np] = ansi.Param(cur)
+				np++
+			}
+			t.csi(ansi.Cmd(cmd|int(c)), params[:np])
+			return k + 1
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // blank returns an erased cell: a space with the current background (BCE).
