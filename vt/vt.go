@@ -138,8 +138,20 @@ type cursor struct {
 }
 
 type screen struct {
+	// rows are the screen's rows, top to bottom: a window on base that
+	// slides down it when the whole screen scrolls up, so that a scroll
+	// moves no row headers but once every rowSlack lines.
 	rows  [][]cell
+	base  [][]cell
 	saved cursor
+}
+
+// rowSlack is how far a screen's window of rows slides before it is moved
+// back to the start of its backing array.
+const rowSlack = 8
+
+func newScreen(rows [][]cell) *screen {
+	return &screen{rows: rows, base: rows[:cap(rows)]}
 }
 
 // Terminal is a terminal emulator without a display. The zero value is not
@@ -180,7 +192,7 @@ type Terminal struct {
 func New(cols, rows, scrollback int) *Terminal {
 	cols, rows = max(cols, 1), max(rows, 1)
 	t := &Terminal{cols: cols, rows: rows, sbMax: max(scrollback, 0)}
-	t.main = &screen{rows: t.newRows(rows)}
+	t.main = newScreen(t.newRows(rows))
 	t.scr = t.main
 	t.resetState()
 	t.p = new(ansi.Parser)
@@ -208,8 +220,9 @@ func (t *Terminal) resetState() {
 	t.main.saved = cursor{}
 }
 
+// newRows returns n blank rows, with room for a screen's window to slide.
 func (t *Terminal) newRows(n int) [][]cell {
-	rows := make([][]cell, n)
+	rows := make([][]cell, n, n+rowSlack)
 	buf := make([]cell, n*t.cols)
 	for i := range buf {
 		buf[i] = cell{r: ' ', width: 1}
@@ -395,11 +408,29 @@ func (t *Terminal) blank() cell {
 	return cell{r: ' ', width: 1, bg: t.cur.style.Bg}
 }
 
+// blankRow is default blanks to copy from.
+var blankRow = func() (r [128]cell) {
+	for i := range r {
+		r[i] = defaultBlank
+	}
+	return r
+}()
+
 func (t *Terminal) fill(row []cell, from, to int) {
 	from, to = max(from, 0), min(to, len(row))
+	if from >= to {
+		return
+	}
+	seg := row[from:to]
+	if t.cur.style.Bg == 0 {
+		for len(seg) > 0 {
+			seg = seg[copy(seg, blankRow[:]):]
+		}
+		return
+	}
 	b := t.blank()
-	for i := from; i < to; i++ {
-		row[i] = b
+	for i := range seg {
+		seg[i] = b
 	}
 }
 
@@ -640,17 +671,29 @@ func (t *Terminal) reverseIndex() {
 // leaving the top of the main screen go to the scrollback.
 func (t *Terminal) scrollUp(top, bottom, n int) {
 	n = min(n, bottom-top+1)
-	rows := t.scr.rows
+	s := t.scr
 	for range n {
+		rows := s.rows
 		r := rows[top]
 		end := len(r)
-		if top == 0 && t.scr == t.main {
+		if top == 0 && s == t.main {
 			end = t.pushScrollback(r)
 			if t.cur.style.Bg != 0 {
 				end = len(r)
 			}
 		}
-		copy(rows[top:bottom], rows[top+1:bottom+1])
+		if top == 0 && bottom == len(rows)-1 {
+			// The whole screen: slide the window down its backing array.
+			if len(rows) < cap(rows) {
+				rows = rows[1 : len(rows)+1]
+			} else {
+				copy(s.base, rows[1:])
+				rows = s.base[:len(rows)]
+			}
+			s.rows = rows
+		} else {
+			copy(rows[top:bottom], rows[top+1:bottom+1])
+		}
 		// Past end, the cells are default blanks already.
 		t.fill(r, 0, end)
 		rows[bottom] = r
