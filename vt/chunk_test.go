@@ -148,16 +148,24 @@ func TestChunkBoundaries(t *testing.T) {
 		whole := New(sz[0], sz[1], sz[2])
 		whole.Write(data)
 		want := termState(whole)
-		for _, split := range []string{"parser", "bytes", "pieces", "small"} {
+		for _, split := range []string{"parser", "noslack", "bytes", "pieces", "small"} {
 			term := New(sz[0], sz[1], sz[2])
-			if split == "parser" {
+			switch split {
+			case "parser":
 				// No fast path: every byte through the parser, runes
 				// printed one by one by its Print handler.
 				for _, c := range data {
 					term.p.Advance(c)
 				}
+			case "noslack":
+				// The main screen's rows move on every scroll instead of
+				// sliding.
+				m := term.main
+				m.rows = m.rows[:len(m.rows):len(m.rows)]
+				m.base = m.rows
+				term.Write(data)
 			}
-			for off := 0; split != "parser" && off < len(data); {
+			for off := 0; split != "parser" && split != "noslack" && off < len(data); {
 				k := 1
 				switch split {
 				case "pieces":

@@ -298,11 +298,14 @@ func (t *Terminal) ScrollbackCell(x, y int) Cell {
 // sequences and UTF-8 may be split across calls.
 //
 // While the parser is in its ground state (no sequence or UTF-8 character
-// pending), runs of printable ASCII and C0 controls are handled here
-// directly, as the parser would dispatch them; everything else goes to the
-// parser byte by byte. The parser keeps no state in the ground state that
-// these bytes would change and a later sequence reads, so the result does
-// not depend on where the stream is split.
+// pending), Write itself handles what the parser would dispatch at once or
+// with nothing but digits and ';' collected: runs of printable ASCII, C0
+// controls, complete CSI sequences of that form (fastCSI) and complete
+// valid UTF-8 characters, calling the same handlers with the same
+// arguments. Everything else, and anything cut by the end of p, goes to
+// the parser byte by byte. The parser keeps no state from the ground state
+// that a later sequence reads, so the result does not depend on where the
+// stream is split (TestChunkBoundaries).
 func (t *Terminal) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); {
 		b := p[i]
