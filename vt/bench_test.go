@@ -3,6 +3,7 @@ package vt
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 )
@@ -23,8 +24,56 @@ func colorStream() []byte {
 	return b.Bytes()
 }
 
-func benchWrite(b *testing.B, data []byte) {
-	t := New(80, 24, 1000)
+// scrollStream mirrors the attached-output workload (`head -c 100MB` of a
+// text file on an 80x24 terminal): lines of 50-80 columns of mixed words and
+// numbers, CRLF-terminated (the pty's ONLCR), where every 4th line carries
+// SGR colour changes.
+func scrollStream() []byte {
+	words := []string{"the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog",
+		"func", "return", "error", "nil", "int64", "buffer", "session", "linger",
+		"0x7f3a", "12345", "2026-01-01", "/usr/local/bin", "a", "of", "(x, y)", "{}", "==", "+="}
+	colors := []string{"\x1b[1;32m", "\x1b[31m", "\x1b[01;34m", "\x1b[38;5;208m", "\x1b[1;4;33m", "\x1b[7m"}
+	r := rand.New(rand.NewPCG(1, 2))
+	var b bytes.Buffer
+	line := make([]byte, 0, 128)
+	for i := 0; b.Len() < 1<<20; i++ {
+		width := 50 + r.IntN(31)
+		line = line[:0]
+		cols := 0
+		sgr := i%4 == 3
+		for {
+			w := words[r.IntN(len(words))]
+			if cols+len(w)+1 > width {
+				break
+			}
+			if cols > 0 {
+				line = append(line, ' ')
+				cols++
+			}
+			colored := sgr && (cols == 0 || r.IntN(8) == 0)
+			if colored {
+				line = append(line, colors[r.IntN(len(colors))]...)
+			}
+			line = append(line, w...)
+			cols += len(w)
+			if colored {
+				line = append(line, "\x1b[0m"...)
+			}
+		}
+		for cols < width && width == 80 { // some lines fill the row exactly
+			line = append(line, '.')
+			cols++
+		}
+		b.Write(line)
+		b.WriteString("\r\n")
+	}
+	return b.Bytes()
+}
+
+func benchWrite(b *testing.B, data []byte) { benchWriteSize(b, data, 80, 24, 1000) }
+
+func benchWriteSize(b *testing.B, data []byte, cols, rows, scrollback int) {
+	t := New(cols, rows, scrollback)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -37,6 +86,10 @@ func benchWrite(b *testing.B, data []byte) {
 
 func BenchmarkWritePlain(b *testing.B) { benchWrite(b, plainStream()) }
 func BenchmarkWriteColor(b *testing.B) { benchWrite(b, colorStream()) }
+
+// BenchmarkWriteScroll is the attached-output workload: scrolling ~80-column
+// text with some SGR, at 80x24 with 2000 lines of scrollback.
+func BenchmarkWriteScroll(b *testing.B) { benchWriteSize(b, scrollStream(), 80, 24, 2000) }
 
 func BenchmarkWriteWrap(b *testing.B) {
 	var buf bytes.Buffer

@@ -486,7 +486,7 @@ func (t *Terminal) enterAlt(mode int) {
 		t.saveCursor()
 	}
 	if t.alt == nil {
-		t.alt = &screen{rows: t.newRows(t.rows)}
+		t.alt = newScreen(t.newRows(t.rows))
 	}
 	t.scr = t.alt
 	t.altKind = mode
@@ -715,7 +715,7 @@ func (t *Terminal) Resize(cols, rows int) {
 				*last = t.blankKeep(*last)
 			}
 		}
-		s.rows = nr
+		s.rows, s.base = nr, nr[:cap(nr)]
 		s.saved.y = max(min(s.saved.y-d, rows-1), 0)
 		s.saved.x = min(s.saved.x, cols-1)
 		t.cols = oldCols

@@ -138,8 +138,20 @@ type cursor struct {
 }
 
 type screen struct {
+	// rows are the screen's rows, top to bottom: a window on base that
+	// slides down it when the whole screen scrolls up, so that a scroll
+	// moves no row headers but once every rowSlack lines.
 	rows  [][]cell
+	base  [][]cell
 	saved cursor
+}
+
+// rowSlack is how far a screen's window of rows slides before it is moved
+// back to the start of its backing array.
+const rowSlack = 8
+
+func newScreen(rows [][]cell) *screen {
+	return &screen{rows: rows, base: rows[:cap(rows)]}
 }
 
 // Terminal is a terminal emulator without a display. The zero value is not
@@ -180,7 +192,7 @@ type Terminal struct {
 func New(cols, rows, scrollback int) *Terminal {
 	cols, rows = max(cols, 1), max(rows, 1)
 	t := &Terminal{cols: cols, rows: rows, sbMax: max(scrollback, 0)}
-	t.main = &screen{rows: t.newRows(rows)}
+	t.main = newScreen(t.newRows(rows))
 	t.scr = t.main
 	t.resetState()
 	t.p = new(ansi.Parser)
@@ -208,8 +220,9 @@ func (t *Terminal) resetState() {
 	t.main.saved = cursor{}
 }
 
+// newRows returns n blank rows, with room for a screen's window to slide.
 func (t *Terminal) newRows(n int) [][]cell {
-	rows := make([][]cell, n)
+	rows := make([][]cell, n, n+rowSlack)
 	buf := make([]cell, n*t.cols)
 	for i := range buf {
 		buf[i] = cell{r: ' ', width: 1}
@@ -286,22 +299,114 @@ func (t *Terminal) ScrollbackCell(x, y int) Cell {
 
 // Write feeds program output. It never blocks and never fails; escape
 // sequences and UTF-8 may be split across calls.
+//
+// While the parser is in its ground state (no sequence or UTF-8 character
+// pending), Write itself handles what the parser would dispatch at once or
+// with nothing but digits and ';' collected: runs of printable ASCII, C0
+// controls, complete CSI sequences of that form (fastCSI) and complete
+// valid UTF-8 characters, calling the same handlers with the same
+// arguments. Everything else, and anything cut by the end of p, goes to
+// the parser byte by byte. The parser keeps no state from the ground state
+// that a later sequence reads, so the result does not depend on where the
+// stream is split (TestChunkBoundaries).
 func (t *Terminal) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); {
 		b := p[i]
-		if b >= 0x20 && b < 0x7f && t.p.State() == parser.GroundState {
-			j := i + 1
-			for j < len(p) && p[j] >= 0x20 && p[j] < 0x7f {
-				j++
-			}
-			t.printASCII(p[i:j])
-			i = j
+		if t.p.State() != parser.GroundState {
+			t.p.Advance(b)
+			i++
 			continue
 		}
-		t.p.Advance(b)
+		switch {
+		case b >= 0x20 && b < 0x7f:
+			i += t.printASCII(p[i:])
+			continue
+		case b == '\n':
+			t.clusterOK = false
+			t.cur.wrapNext = false
+			t.index()
+		case b == '\r':
+			t.clusterOK = false
+			t.cur.wrapNext = false
+			t.cur.x = 0
+		case b < 0x20 && b != ansi.ESC || b == 0x7f:
+			// C0 controls (but ESC) and DEL execute in the ground state
+			// and leave the parser there.
+			t.execute(b)
+		case b == ansi.ESC:
+			if n := t.fastCSI(p[i:]); n > 0 {
+				i += n
+				continue
+			}
+			t.p.Advance(b)
+		case b >= 0xc2 && b <= 0xf4:
+			// A complete, valid UTF-8 character: the parser would collect
+			// exactly these bytes and print the same rune. Anything else
+			// (truncated, invalid) is left to it.
+			if r, n := utf8.DecodeRune(p[i:]); n > 1 {
+				t.print(r)
+				i += n
+				continue
+			}
+			t.p.Advance(b)
+		default:
+			t.p.Advance(b)
+		}
 		i++
 	}
 	return len(p), nil
+}
+
+// fastCSI dispatches the CSI sequence s starts with (ESC [, an optional
+// private prefix, up to 16 parameters of up to 9 digits separated by ';',
+// a final byte) as the parser would, and returns its length; 0 if s does
+// not start with such a complete sequence, which is then left to the parser.
+func (t *Terminal) fastCSI(s []byte) int {
+	if len(s) < 3 || s[1] != '[' {
+		return 0
+	}
+	var params [16]ansi.Param
+	np := 0
+	cur, digits := parser.MissingParam, 0
+	cmd := 0
+	k := 2
+	if c := s[k]; c >= 0x3c && c <= 0x3f {
+		cmd = int(c) << parser.PrefixShift
+		k++
+	}
+	for ; k < len(s); k++ {
+		c := s[k]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 9 {
+				return 0
+			}
+			if cur == parser.MissingParam {
+				cur = 0
+			}
+			cur = cur*10 + int(c-'0')
+			digits++
+		case c == ';':
+			if np == len(params)-1 {
+				return 0
+			}
+			params[np] = ansi.Param(cur)
+			np++
+			cur, digits = parser.MissingParam, 0
+		case c >= 0x40 && c <= 0x7e:
+			// The parser counts the last parameter if there was a ';'
+			// or it has digits.
+			if np > 0 || cur != parser.MissingParam {
+				params[np] = ansi.Param(cur)
+				np++
+			}
+			t.csi(ansi.Cmd(cmd|int(c)), params[:np])
+			return k + 1
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // blank returns an erased cell: a space with the current background (BCE).
@@ -309,11 +414,29 @@ func (t *Terminal) blank() cell {
 	return cell{r: ' ', width: 1, bg: t.cur.style.Bg}
 }
 
+// blankRow is default blanks to copy from.
+var blankRow = func() (r [128]cell) {
+	for i := range r {
+		r[i] = defaultBlank
+	}
+	return r
+}()
+
 func (t *Terminal) fill(row []cell, from, to int) {
 	from, to = max(from, 0), min(to, len(row))
+	if from >= to {
+		return
+	}
+	seg := row[from:to]
+	if t.cur.style.Bg == 0 {
+		for len(seg) > 0 {
+			seg = seg[copy(seg, blankRow[:]):]
+		}
+		return
+	}
 	b := t.blank()
-	for i := from; i < to; i++ {
-		row[i] = b
+	for i := range seg {
+		seg[i] = b
 	}
 }
 
@@ -322,30 +445,58 @@ var decGraphics = [...]rune{
 	'⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
 }
 
-func (t *Terminal) printASCII(s []byte) {
+// printASCII prints the run of printable ASCII (0x20-0x7e) that s starts
+// with, as print would rune by rune, and returns its length. The cells
+// before the last column are written in bulk.
+func (t *Terminal) printASCII(s []byte) int {
 	if t.cur.charsets[t.cur.gl] || t.modes.Insert {
-		for _, b := range s {
-			t.print(rune(b))
+		k := 0
+		for k < len(s) && s[k]-0x20 < 0x5f {
+			t.print(rune(s[k]))
+			k++
 		}
-		return
+		return k
 	}
 	st := t.cur.style
-	for _, b := range s {
-		if t.cur.wrapNext || t.cur.x >= t.cols-1 {
-			t.print(rune(b))
+	tmpl := cell{fg: st.Fg, bg: st.Bg, attr: st.Attrs, width: 1}
+	done := 0
+	for done < len(s) && s[done]-0x20 < 0x5f {
+		x := t.cur.x
+		n := min(len(s)-done, t.cols-1-x)
+		if t.cur.wrapNext || n <= 0 {
+			// The last column: print sets or follows the pending wrap.
+			t.print(rune(s[done]))
+			done++
 			continue
 		}
 		row := t.scr.rows[t.cur.y]
-		c := &row[t.cur.x]
-		if c.width != 1 {
-			t.print(rune(b))
-			continue
+		// Overwriting cells one by one would blank the halves of wide
+		// characters cut at either end of the run (clearWide); those
+		// inside it are overwritten.
+		if x > 0 && row[x].width == 0 {
+			row[x-1] = t.blankKeep(row[x-1])
 		}
-		*c = cell{r: rune(b), fg: st.Fg, bg: st.Bg, attr: st.Attrs, width: 1}
-		t.clusterX, t.clusterY, t.clusterOK = t.cur.x, t.cur.y, true
-		t.cur.x++
-		t.lastRune = rune(b)
+		src := s[done : done+n]
+		dst := row[x : x+n]
+		k := 0
+		for ; k < len(src); k++ {
+			b := src[k]
+			if b-0x20 >= 0x5f {
+				break
+			}
+			dst[k] = tmpl
+			dst[k].r = rune(b)
+		}
+		if row[x+k].width == 0 {
+			row[x+k] = t.blankKeep(row[x+k])
+		}
+		x += k
+		t.cur.x = x
+		t.lastRune = rune(src[k-1])
+		t.clusterX, t.clusterY, t.clusterOK = x-1, t.cur.y, true
+		done += k
 	}
+	return done
 }
 
 // widthCache is a process-wide direct-mapped cache of rune widths: entry
@@ -526,14 +677,31 @@ func (t *Terminal) reverseIndex() {
 // leaving the top of the main screen go to the scrollback.
 func (t *Terminal) scrollUp(top, bottom, n int) {
 	n = min(n, bottom-top+1)
-	rows := t.scr.rows
+	s := t.scr
 	for range n {
+		rows := s.rows
 		r := rows[top]
-		if top == 0 && t.scr == t.main {
-			t.pushScrollback(r)
+		end := len(r)
+		if top == 0 && s == t.main {
+			end = t.pushScrollback(r)
+			if t.cur.style.Bg != 0 {
+				end = len(r)
+			}
 		}
-		copy(rows[top:bottom], rows[top+1:bottom+1])
-		t.fill(r, 0, len(r))
+		if top == 0 && bottom == len(rows)-1 {
+			// The whole screen: slide the window down its backing array.
+			if len(rows) < cap(rows) {
+				rows = rows[1 : len(rows)+1]
+			} else {
+				copy(s.base, rows[1:])
+				rows = s.base[:len(rows)]
+			}
+			s.rows = rows
+		} else {
+			copy(rows[top:bottom], rows[top+1:bottom+1])
+		}
+		// Past end, the cells are default blanks already.
+		t.fill(r, 0, end)
 		rows[bottom] = r
 	}
 }
@@ -549,21 +717,39 @@ func (t *Terminal) scrollDown(top, bottom, n int) {
 	}
 }
 
-func isBlank(c *cell) bool {
-	return c.r == ' ' && c.width == 1 && c.fg == 0 && c.bg == 0 && c.attr == 0 && c.comb == 0
-}
+// defaultBlank is an erased cell with the default background.
+var defaultBlank = cell{r: ' ', width: 1}
 
+// A cell is 16 bytes without padding, compared as two words.
+var (
+	_ [16 - unsafe.Sizeof(cell{})]byte
+	_ [unsafe.Sizeof(cell{}) - 16]byte
+)
+
+func cellWords(c *cell) *[2]uint64 { return (*[2]uint64)(unsafe.Pointer(c)) }
+
+var blankWords = *cellWords(&defaultBlank)
+
+// trimmedLen is the length of row without its trailing default blanks.
 func trimmedLen(row []cell) int {
+	w0, w1 := blankWords[0], blankWords[1]
 	n := len(row)
-	for n > 0 && isBlank(&row[n-1]) {
+	for n > 0 {
+		w := cellWords(&row[n-1])
+		if w[0] != w0 || w[1] != w1 {
+			break
+		}
 		n--
 	}
 	return n
 }
 
-func (t *Terminal) pushScrollback(row []cell) {
+// pushScrollback copies row, without its trailing default blanks, to the
+// scrollback and returns the length copied (len(row) if there is no
+// scrollback).
+func (t *Terminal) pushScrollback(row []cell) int {
 	if t.sbMax == 0 {
-		return
+		return len(row)
 	}
 	n := trimmedLen(row)
 	var slot *[]cell
@@ -571,11 +757,18 @@ func (t *Terminal) pushScrollback(row []cell) {
 		if len(t.sb) < t.sbMax {
 			t.sb = append(t.sb, nil)
 		}
-		slot = &t.sb[(t.sbHead+t.sbCount)%len(t.sb)]
+		i := t.sbHead + t.sbCount
+		if i >= len(t.sb) {
+			i -= len(t.sb)
+		}
+		slot = &t.sb[i]
 		t.sbCount++
 	} else {
 		slot = &t.sb[t.sbHead]
-		t.sbHead = (t.sbHead + 1) % len(t.sb)
+		t.sbHead++
+		if t.sbHead == len(t.sb) {
+			t.sbHead = 0
+		}
 	}
 	buf := *slot
 	if cap(buf) < n || cap(buf) > 2*n+16 {
@@ -584,6 +777,7 @@ func (t *Terminal) pushScrollback(row []cell) {
 	buf = buf[:n]
 	copy(buf, row)
 	*slot = buf
+	return n
 }
 
 func (t *Terminal) clearScrollback() {

@@ -428,6 +428,30 @@ func TestScrollback(t *testing.T) {
 	}
 }
 
+// TestScrollBlanks checks the rows scrolled in at the bottom: blanked in
+// the pen's background (BCE), and wholly default blanks after lines of any
+// length and colour scrolled off.
+func TestScrollBlanks(t *testing.T) {
+	term := New(10, 3, 5)
+	term.Write([]byte("0123456789\x1b[44mab\x1b[m\r\nxy\r\n\x1b[41m\r\n\x1b[m\r\n"))
+	red := Style{Bg: Indexed(1)}
+	for y := range 3 {
+		for x := range 10 {
+			c := term.Cell(x, y)
+			st := Style{}
+			if y == 1 {
+				st = red // scrolled in while the pen was red, for a short line
+			}
+			if c.Rune != ' ' || c.Style != st || c.Width != 1 || c.Comb != "" {
+				t.Fatalf("cell %d,%d = %+v, want blank %+v", x, y, c, st)
+			}
+		}
+	}
+	if got := strings.Split(term.Text(5, true), "\n"); got[0] != "0123456789" || got[1] != "\x1b[44mab\x1b[0m" || got[2] != "xy" {
+		t.Errorf("history = %q", got)
+	}
+}
+
 func scrollbackRow(t *Terminal, y int) string {
 	var b strings.Builder
 	for x := range t.cols {
