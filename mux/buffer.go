@@ -1,7 +1,8 @@
 package mux
 
 // chunkSize is the unit in which output is kept: memory is taken one chunk
-// at a time as output arrives, so a quiet session's buffer costs nothing.
+// at a time as output arrives, so a quiet session's buffer costs nothing
+// (the first chunk of an empty buffer is smaller: see newChunkSize).
 const chunkSize = 64 << 10
 
 // outbuf keeps a session's output for whoever comes back, addressed by
@@ -124,7 +125,7 @@ func (b *outbuf) add(p []byte, limit int64, drop bool) {
 func (b *outbuf) appendBytes(p []byte) {
 	for len(p) > 0 {
 		if n := len(b.chunks); n == 0 || len(b.chunks[n-1]) == cap(b.chunks[n-1]) {
-			b.chunks = append(b.chunks, make([]byte, 0, chunkSize))
+			b.chunks = append(b.chunks, make([]byte, 0, newChunkSize(n, len(p))))
 		}
 		last := &b.chunks[len(b.chunks)-1]
 		k := min(cap(*last)-len(*last), len(p))
@@ -133,6 +134,26 @@ func (b *outbuf) appendBytes(p []byte) {
 		b.end += int64(k)
 	}
 }
+
+// newChunkSize is the capacity of a new chunk for p bytes when n chunks
+// are held. An empty buffer starts small, the size of p rounded up to a
+// power of two (at least minChunk): an attached session's buffer empties
+// at every acknowledgement, and a key's echo must not cost a 64 KiB
+// allocation (and the garbage collections that follow). Output that
+// accumulates gets full chunks.
+func newChunkSize(n, p int) int {
+	if n > 0 || p >= chunkSize {
+		return chunkSize
+	}
+	c := minChunk
+	for c < p {
+		c *= 2
+	}
+	return c
+}
+
+// minChunk is the smallest chunk.
+const minChunk = 512
 
 // trim discards n bytes from the front for readers, and frees them unless
 // the emulator still needs them.
