@@ -105,7 +105,8 @@ func (t *Terminal) esc(cmd ansi.Cmd) {
 		t.cur.charsets[g] = cmd.Final() == '0'
 	case '#':
 		if cmd.Final() == '8' { // DECALN
-			for _, row := range t.scr.rows {
+			for y := range t.scr.rows {
+				row := t.row(y)
 				for i := range row {
 					row[i] = cell{r: 'E', width: 1}
 				}
@@ -128,7 +129,7 @@ func (t *Terminal) reset() {
 
 func (t *Terminal) fillScreen(from, to int) {
 	for y := from; y < to; y++ {
-		t.fill(t.scr.rows[y], 0, t.cols)
+		t.fill(t.eraseRow(y), 0, t.cols)
 	}
 }
 
@@ -247,11 +248,10 @@ func (t *Terminal) csi(cmd ansi.Cmd, p ansi.Params) {
 	default:
 		return
 	}
-	row := t.scr.rows[t.cur.y]
 	switch cmd.Final() {
 	case '@':
 		t.cur.wrapNext = false
-		t.insertCells(row, t.cur.x, param1(p, 0))
+		t.insertCells(t.eraseRow(t.cur.y), t.cur.x, param1(p, 0))
 	case 'A':
 		t.up(param1(p, 0))
 	case 'B', 'e':
@@ -293,7 +293,7 @@ func (t *Terminal) csi(cmd ansi.Cmd, p ansi.Params) {
 		t.cur.x, t.cur.wrapNext = 0, false
 	case 'P':
 		t.cur.wrapNext = false
-		t.deleteCells(row, t.cur.x, param1(p, 0))
+		t.deleteCells(t.eraseRow(t.cur.y), t.cur.x, param1(p, 0))
 	case 'S':
 		if len(p) > 0 && p[0].HasMore() {
 			return
@@ -307,6 +307,7 @@ func (t *Terminal) csi(cmd ansi.Cmd, p ansi.Params) {
 	case 'X':
 		t.cur.wrapNext = false
 		n := min(param1(p, 0), t.cols-t.cur.x)
+		row := t.eraseRow(t.cur.y)
 		t.clearWide(row, t.cur.x, t.cur.x+n)
 		t.fill(row, t.cur.x, t.cur.x+n)
 	case 'b':
@@ -370,8 +371,7 @@ func (t *Terminal) scrollDownUp(top, bottom, n int) {
 	for range n {
 		r := rows[top]
 		copy(rows[top:bottom], rows[top+1:bottom+1])
-		t.fill(r, 0, len(r))
-		rows[bottom] = r
+		rows[bottom] = t.reuseRow(r, len(r))
 	}
 }
 
@@ -511,7 +511,7 @@ func (t *Terminal) leaveAlt(mode int) {
 
 func (t *Terminal) eraseDisplay(mode int) {
 	t.cur.wrapNext = false
-	row := t.scr.rows[t.cur.y]
+	row := t.eraseRow(t.cur.y)
 	switch mode {
 	case 0:
 		t.clearWide(row, t.cur.x, t.cols)
@@ -530,7 +530,7 @@ func (t *Terminal) eraseDisplay(mode int) {
 
 func (t *Terminal) eraseLine(mode int) {
 	t.cur.wrapNext = false
-	row := t.scr.rows[t.cur.y]
+	row := t.eraseRow(t.cur.y)
 	switch mode {
 	case 0:
 		t.clearWide(row, t.cur.x, t.cols)
@@ -710,9 +710,18 @@ func (t *Terminal) Resize(cols, rows int) {
 		t.cols = cols
 		nr := t.newRows(rows)
 		for y := range min(rows, len(src)) {
-			copy(nr[y], src[y][:min(cols, oldCols)])
-			if last := &nr[y][cols-1]; last.width == 2 {
-				*last = t.blankKeep(*last)
+			switch {
+			case src[y] == nil:
+			case cols == oldCols:
+				nr[y] = src[y]
+			default:
+				if nr[y] == nil {
+					nr[y] = t.newRow()
+				}
+				copy(nr[y], src[y][:min(cols, oldCols)])
+				if last := &nr[y][cols-1]; last.width == 2 {
+					*last = t.blankKeep(*last)
+				}
 			}
 		}
 		s.rows, s.base = nr, nr[:cap(nr)]

@@ -140,7 +140,9 @@ type cursor struct {
 type screen struct {
 	// rows are the screen's rows, top to bottom: a window on base that
 	// slides down it when the whole screen scrolls up, so that a scroll
-	// moves no row headers but once every rowSlack lines.
+	// moves no row headers but once every rowSlack lines. A nil row is
+	// blank (default blanks): rows are allocated when first written, so
+	// that a terminal costs memory for what was drawn, not for its size.
 	rows  [][]cell
 	base  [][]cell
 	saved cursor
@@ -178,6 +180,8 @@ type Terminal struct {
 	// extends; invalid after any control, escape sequence or resize.
 	clusterX, clusterY int
 	clusterOK          bool
+
+	eager bool // allocate every row up front (tests: the reference for nil rows)
 
 	combs   []string
 	combIdx map[string]uint16
@@ -220,17 +224,47 @@ func (t *Terminal) resetState() {
 	t.main.saved = cursor{}
 }
 
-// newRows returns n blank rows, with room for a screen's window to slide.
+// newRows returns n blank (nil) rows, with room for a screen's window to
+// slide.
 func (t *Terminal) newRows(n int) [][]cell {
 	rows := make([][]cell, n, n+rowSlack)
-	buf := make([]cell, n*t.cols)
-	for i := range buf {
-		buf[i] = cell{r: ' ', width: 1}
-	}
-	for i := range rows {
-		rows[i] = buf[i*t.cols : (i+1)*t.cols : (i+1)*t.cols]
+	if t.eager {
+		for i := range rows {
+			rows[i] = t.newRow()
+		}
 	}
 	return rows
+}
+
+// newRow returns an allocated row of default blanks.
+func (t *Terminal) newRow() []cell {
+	r := make([]cell, t.cols)
+	for seg := r; len(seg) > 0; {
+		seg = seg[copy(seg, blankRow[:]):]
+	}
+	return r
+}
+
+// row returns row y of the current screen to write to, allocating it if it
+// is blank (nil).
+func (t *Terminal) row(y int) []cell {
+	if r := t.scr.rows[y]; r != nil {
+		return r
+	}
+	r := t.newRow()
+	t.scr.rows[y] = r
+	return r
+}
+
+// eraseRow returns row y of the current screen for an erase, insertion or
+// deletion of blanks with the current background: nil, which the
+// operations take as an empty row, if the row is blank and the background
+// the default one, so that they leave it blank and unallocated.
+func (t *Terminal) eraseRow(y int) []cell {
+	if r := t.scr.rows[y]; r != nil || t.cur.style.Bg == 0 {
+		return r
+	}
+	return t.row(y)
 }
 
 // SetReply sets the function that receives replies to terminal queries; nil
@@ -274,7 +308,11 @@ func (t *Terminal) Cell(x, y int) Cell {
 	if x < 0 || y < 0 || x >= t.cols || y >= t.rows {
 		return blankCell
 	}
-	return t.toCell(&t.scr.rows[y][x])
+	row := t.scr.rows[y]
+	if row == nil {
+		return blankCell
+	}
+	return t.toCell(&row[x])
 }
 
 // ScrollbackLen returns the number of history lines held.
@@ -469,7 +507,7 @@ func (t *Terminal) printASCII(s []byte) int {
 			done++
 			continue
 		}
-		row := t.scr.rows[t.cur.y]
+		row := t.row(t.cur.y)
 		// Overwriting cells one by one would blank the halves of wide
 		// characters cut at either end of the run (clearWide); those
 		// inside it are overwritten.
@@ -548,7 +586,7 @@ func (t *Terminal) print(r rune) {
 		t.index()
 	}
 	t.cur.wrapNext = false
-	row := t.scr.rows[t.cur.y]
+	row := t.row(t.cur.y)
 	if w == 2 && t.cur.x == t.cols-1 {
 		if !t.modes.Autowrap {
 			return
@@ -557,7 +595,7 @@ func (t *Terminal) print(r rune) {
 		row[t.cur.x] = t.blank()
 		t.cur.x = 0
 		t.index()
-		row = t.scr.rows[t.cur.y]
+		row = t.row(t.cur.y)
 	}
 	x := t.cur.x
 	if t.modes.Insert {
@@ -604,7 +642,7 @@ func (t *Terminal) combine(r rune) {
 	if !t.cur.wrapNext {
 		x--
 	}
-	row := t.scr.rows[y]
+	row := t.row(y)
 	if x > 0 && x < len(row) && row[x].width == 0 {
 		x--
 	}
@@ -633,6 +671,8 @@ func (t *Terminal) intern(s []byte) uint16 {
 	return i
 }
 
+// insertCells inserts n blanks at x, shifting the rest right; a nil row is
+// left as it is (see eraseRow).
 func (t *Terminal) insertCells(row []cell, x, n int) {
 	if x >= len(row) {
 		return
@@ -646,6 +686,8 @@ func (t *Terminal) insertCells(row []cell, x, n int) {
 	}
 }
 
+// deleteCells deletes n cells at x, shifting blanks in from the right; a nil
+// row is left as it is (see eraseRow).
 func (t *Terminal) deleteCells(row []cell, x, n int) {
 	if x >= len(row) {
 		return
@@ -674,7 +716,8 @@ func (t *Terminal) reverseIndex() {
 }
 
 // scrollUp scrolls rows top..bottom up by n, rotating row slices; lines
-// leaving the top of the main screen go to the scrollback.
+// leaving the top of the main screen go to the scrollback. A blank (nil)
+// row scrolls in as nil unless the background is not the default one.
 func (t *Terminal) scrollUp(top, bottom, n int) {
 	n = min(n, bottom-top+1)
 	s := t.scr
@@ -700,9 +743,7 @@ func (t *Terminal) scrollUp(top, bottom, n int) {
 		} else {
 			copy(rows[top:bottom], rows[top+1:bottom+1])
 		}
-		// Past end, the cells are default blanks already.
-		t.fill(r, 0, end)
-		rows[bottom] = r
+		rows[bottom] = t.reuseRow(r, end)
 	}
 }
 
@@ -712,9 +753,24 @@ func (t *Terminal) scrollDown(top, bottom, n int) {
 	for range n {
 		r := rows[bottom]
 		copy(rows[top+1:bottom+1], rows[top:bottom])
-		t.fill(r, 0, len(r))
-		rows[top] = r
+		rows[top] = t.reuseRow(r, len(r))
 	}
+}
+
+// reuseRow erases a row leaving the screen to scroll it back in: r[:end]
+// is filled with blanks of the current background (past end, the cells
+// are default blanks already). A blank (nil) row stays nil if the
+// background is the default one.
+func (t *Terminal) reuseRow(r []cell, end int) []cell {
+	if r == nil {
+		if t.cur.style.Bg == 0 {
+			return nil
+		}
+		r = t.newRow()
+		end = len(r)
+	}
+	t.fill(r, 0, end)
+	return r
 }
 
 // defaultBlank is an erased cell with the default background.
@@ -790,7 +846,12 @@ func isRI(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 // (a simplified UAX #29: extenders, spacing marks, ZWJ sequences, emoji
 // modifiers and regional-indicator pairs).
 func (t *Terminal) extends(r rune) bool {
-	return t.mayJoin(&t.scr.rows[t.clusterY][t.clusterX], r)
+	row := t.scr.rows[t.clusterY]
+	if row == nil {
+		c := defaultBlank
+		return t.mayJoin(&c, r)
+	}
+	return t.mayJoin(&row[t.clusterX], r)
 }
 
 // mayJoin reports whether r printed after the cluster in c joins it.
@@ -817,7 +878,7 @@ func (t *Terminal) mayJoin(c *cell, r rune) bool {
 // cluster became wide (emoji presentation, ZWJ sequences, flags).
 func (t *Terminal) extendCluster(r rune) {
 	x, y := t.clusterX, t.clusterY
-	row := t.scr.rows[y]
+	row := t.row(y)
 	c := &row[x]
 	var s string
 	if c.comb != 0 {
@@ -845,7 +906,7 @@ func (t *Terminal) extendCluster(r rune) {
 		t.cur.x, t.cur.wrapNext = 0, false
 		t.index()
 		x, y = 0, t.cur.y
-		row = t.scr.rows[y]
+		row = t.row(y)
 		t.clearWide(row, 0, 2)
 		row[0] = head
 		c = &row[0]
