@@ -34,7 +34,7 @@ func (t *Terminal) tabForward(n int) {
 	x := t.cur.x
 	for ; n > 0 && x < t.cols-1; n-- {
 		x++
-		for x < t.cols-1 && !t.tabs[x] {
+		for x < t.cols-1 && !t.tabStop(x) {
 			x++
 		}
 	}
@@ -46,11 +46,42 @@ func (t *Terminal) tabBackward(n int) {
 	x := t.cur.x
 	for ; n > 0 && x > 0; n-- {
 		x--
-		for x > 0 && !t.tabs[x] {
+		for x > 0 && !t.tabStop(x) {
 			x--
 		}
 	}
 	t.cur.x = x
+}
+
+// defaultTabStop reports whether column x has a tab stop by default.
+func defaultTabStop(x int) bool { return x > 0 && x%8 == 0 }
+
+// tabStop reports whether column x has a tab stop.
+func (t *Terminal) tabStop(x int) bool {
+	if t.tabs == nil {
+		return defaultTabStop(x)
+	}
+	return t.tabs[x]
+}
+
+// setTabStop sets or clears the tab stop at column x.
+func (t *Terminal) setTabStop(x int, on bool) {
+	if t.tabs == nil {
+		if on == defaultTabStop(x) {
+			return
+		}
+		t.tabs = t.defaultTabs()
+	}
+	t.tabs[x] = on
+}
+
+// defaultTabs returns the default tab stops as a slice.
+func (t *Terminal) defaultTabs() []bool {
+	tabs := make([]bool, t.cols)
+	for i := range tabs {
+		tabs[i] = defaultTabStop(i)
+	}
+	return tabs
 }
 
 func (t *Terminal) saveCursor() {
@@ -89,7 +120,7 @@ func (t *Terminal) esc(cmd ansi.Cmd) {
 			t.cur.wrapNext = false
 			t.reverseIndex()
 		case 'H':
-			t.tabs[t.cur.x] = true
+			t.setTabStop(t.cur.x, true)
 		case '=':
 			t.modes.AppKeypad = true
 		case '>':
@@ -325,9 +356,9 @@ func (t *Terminal) csi(cmd ansi.Cmd, p ansi.Params) {
 	case 'g':
 		switch param(p, 0, 0) {
 		case 0:
-			t.tabs[t.cur.x] = false
+			t.setTabStop(t.cur.x, false)
 		case 3:
-			clear(t.tabs)
+			t.tabs = make([]bool, t.cols)
 		}
 	case 'h', 'l':
 		for i := range p {
@@ -736,10 +767,12 @@ func (t *Terminal) Resize(cols, rows int) {
 		t.cur.wrapNext = false
 	}
 	t.top, t.bottom = 0, rows-1
-	tabs := make([]bool, cols)
-	copy(tabs, t.tabs)
-	for i := (oldCols + 7) / 8 * 8; i < cols; i += 8 {
-		tabs[i] = true
+	if t.tabs != nil {
+		tabs := make([]bool, cols)
+		copy(tabs, t.tabs)
+		for i := (oldCols + 7) / 8 * 8; i < cols; i += 8 {
+			tabs[i] = true
+		}
+		t.tabs = tabs
 	}
-	t.tabs = tabs
 }

@@ -284,7 +284,7 @@ func (t *Terminal) Restore(w io.Writer, scrollback int) {
 	// Tab stops.
 	def := true
 	for i, on := range t.tabs {
-		if on != (i%8 == 0 && i > 0) {
+		if on != defaultTabStop(i) {
 			def = false
 			break
 		}

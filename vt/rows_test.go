@@ -6,15 +6,16 @@ import (
 	"testing"
 )
 
-// newEager returns a terminal that allocates every row up front and so
-// never holds a nil row: the reference for the blank rows a terminal leaves
-// unallocated until they are written.
+// newEager returns a terminal that allocates every row and its tab stops
+// up front and so never holds a nil row or nil tabs: the reference for the
+// blank rows and default tab stops a terminal leaves unallocated.
 func newEager(cols, rows, scrollback int) *Terminal {
 	t := New(cols, rows, scrollback)
 	t.eager = true
 	for y := range t.main.rows {
 		t.main.rows[y] = t.newRow()
 	}
+	t.tabs = t.defaultTabs()
 	return t
 }
 
@@ -34,8 +35,8 @@ func nilRows(tb testing.TB, t *Terminal) int {
 			}
 		}
 	}
-	if t.eager && n > 0 {
-		tb.Fatalf("eager terminal has %d nil rows", n)
+	if t.eager && (n > 0 || t.tabs == nil) {
+		tb.Fatalf("eager terminal has %d nil rows, nil tabs %v", n, t.tabs == nil)
 	}
 	return n
 }
@@ -46,7 +47,8 @@ func nilRows(tb testing.TB, t *Terminal) int {
 // erasing with and without a background colour, ICH/DCH/ECH, IL/DL, SU/SD,
 // scrolling into the scrollback and within regions, the alternate screen,
 // DECALN, combining marks, resizes, Cell, Text and Restore) gives the same
-// state on a terminal whose rows are all allocated.
+// state on a terminal whose rows are all allocated. Likewise for the
+// default tab stops, which are kept as nil until one is set or cleared.
 func TestBlankRows(t *testing.T) {
 	ops := []string{
 		"", "x", "\x1b[5;80Hx", "\x1b[24;80Hx\r\n", "\x1b[24;80Hxy", "\x1b[3;1H\u0301", "\x1b[3;2H\u0301",
@@ -55,6 +57,7 @@ func TestBlankRows(t *testing.T) {
 		"\x1b[2;10r\x1b[10;1H\n\n", "\x1b[2;10r\x1b[2;1H\x1bM\x1bM", "\x1b[2;10r\x1b[5;1H\x1b[3L\x1b[2M",
 		"\x1b[?1049h", "\x1b[?1049hx\x1b[2Sy", "\x1b[?47h\x1b[3Tz", "\x1b[?1049h\x1b[?1049l", "\x1b#8", "\x1bc",
 		"\x1b[4hab", "\x1b[24;79H日本", "\x1b[10;80H👍", "\x1b[b", "\x1b[24;1H\x1b[?7l" + strings.Repeat("w", 90),
+		"\t\tx\x1b[3Z", "\x1b[1;9H\x1b[g\x1b[H\t\t", "\x1b[1;5H\x1bH\x1b[H\t\t", "\x1b[3g\t", "\x1b[1;9H\x1bH\x1b[1;78H\x1bH\x1b[3I",
 	}
 	sizes := [][2]int{{80, 24}, {40, 30}, {80, 10}, {100, 24}, {5, 2}}
 	for _, bg := range []string{"", "\x1b[44m", "\x1b[1;33;48;5;200m"} {

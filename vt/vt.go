@@ -165,8 +165,8 @@ type Terminal struct {
 	altKind    int     // 47, 1047 or 1049 while the alternate screen is on
 
 	cur         cursor
-	top, bottom int // scroll region, inclusive
-	tabs        []bool
+	top, bottom int    // scroll region, inclusive
+	tabs        []bool // nil: the default stops, every 8 columns
 	modes       Modes
 	lastRune    rune
 
@@ -181,7 +181,7 @@ type Terminal struct {
 	clusterX, clusterY int
 	clusterOK          bool
 
-	eager bool // allocate every row up front (tests: the reference for nil rows)
+	eager bool // allocate every row and the tab stops up front (tests: the reference for nil rows and tabs)
 
 	combs   []string
 	combIdx map[string]uint16
@@ -215,9 +215,9 @@ func New(cols, rows, scrollback int) *Terminal {
 func (t *Terminal) resetState() {
 	t.cur = cursor{}
 	t.top, t.bottom = 0, t.rows-1
-	t.tabs = make([]bool, t.cols)
-	for i := 8; i < t.cols; i += 8 {
-		t.tabs[i] = true
+	t.tabs = nil
+	if t.eager {
+		t.tabs = t.defaultTabs()
 	}
 	title := t.modes.Title
 	t.modes = Modes{CursorVisible: true, Autowrap: true, Title: title}
