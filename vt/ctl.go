@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/ansi/parser"
 )
 
 func (t *Terminal) execute(b byte) {
@@ -164,9 +165,34 @@ func (t *Terminal) fillScreen(from, to int) {
 	}
 }
 
-func (t *Terminal) osc(cmd int, data []byte) {
+// osc handles the OSC string collected by advance. The parser, which has
+// no data buffer, passes no data, and for command MissingCommand: it reads
+// the command from its data, so the leading digits of t.oscBuf are read
+// here instead. (An OSC that interrupts a DCS keeps a command left by the
+// DCS, which the parser does not read then; it is passed on as it was when
+// the parser had a buffer.)
+func (t *Terminal) osc(cmd int, _ []byte) {
+	data := t.oscBuf
+	if cap(data) > 256 {
+		t.oscBuf = nil // a long string (OSC 52, say): don't keep its buffer
+	}
+	if cmd == parser.MissingCommand {
+		for _, d := range data {
+			if d < '0' || d > '9' {
+				break
+			}
+			if cmd == parser.MissingCommand {
+				cmd = 0
+			}
+			cmd = cmd*10 + int(d-'0')
+		}
+	}
+	t.oscCommand(cmd, data)
+}
+
+// oscCommand handles OSC command cmd; data holds "cmd;text".
+func (t *Terminal) oscCommand(cmd int, data []byte) {
 	t.clusterOK = false
-	// data holds "cmd;text".
 	i := 0
 	for i < len(data) && data[i] != ';' {
 		i++

@@ -31,11 +31,11 @@ func FuzzWrite(f *testing.F) {
 		ref := New(c, r, 5)
 		ref.SetReply(func([]byte) {})
 		for _, b := range data[:half] {
-			ref.p.Advance(b)
+			ref.advance(b)
 		}
 		ref.Resize(r+3, c)
 		for _, b := range data[half:] {
-			ref.p.Advance(b)
+			ref.advance(b)
 		}
 		if d := diffState(term, ref); d != "" {
 			t.Fatalf("Write differs from the parser alone: %s", d)

@@ -186,9 +186,10 @@ type Terminal struct {
 	combs   []string
 	combIdx map[string]uint16
 
-	p     *ansi.Parser
-	reply func([]byte)
-	rbuf  []byte
+	p      *ansi.Parser
+	oscBuf []byte // the OSC string being collected (see advance)
+	reply  func([]byte)
+	rbuf   []byte
 }
 
 // New returns a terminal of cols x rows (at least 1x1) keeping up to
@@ -199,9 +200,10 @@ func New(cols, rows, scrollback int) *Terminal {
 	t.main = newScreen(t.newRows(rows))
 	t.scr = t.main
 	t.resetState()
+	// No data buffer: the parser drops the data of string sequences, and
+	// advance collects that of OSC, the only ones handled.
 	t.p = new(ansi.Parser)
 	t.p.SetParamsSize(parser.MaxParamsSize)
-	t.p.SetDataSize(4096)
 	t.p.SetHandler(ansi.Handler{
 		Print:     t.print,
 		Execute:   t.execute,
@@ -210,6 +212,26 @@ func New(cols, rows, scrollback int) *Terminal {
 		HandleOsc: t.osc,
 	})
 	return t
+}
+
+// oscMax is the most bytes of an OSC string kept; the rest is dropped.
+const oscMax = 4096
+
+// advance feeds b to the parser, collecting in t.oscBuf the bytes it puts in
+// an OSC string: a parser data buffer would cost every terminal 4 KiB,
+// while OSC strings are rare and short. All bytes go to the parser through
+// advance.
+func (t *Terminal) advance(b byte) {
+	switch t.p.Advance(b) {
+	case parser.StartAction:
+		if t.p.State() == parser.OscStringState {
+			t.oscBuf = t.oscBuf[:0]
+		}
+	case parser.PutAction:
+		if t.p.State() == parser.OscStringState && len(t.oscBuf) < oscMax {
+			t.oscBuf = append(t.oscBuf, b)
+		}
+	}
 }
 
 func (t *Terminal) resetState() {
@@ -351,7 +373,7 @@ func (t *Terminal) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); {
 		b := p[i]
 		if t.p.State() != parser.GroundState {
-			t.p.Advance(b)
+			t.advance(b)
 			i++
 			continue
 		}
@@ -376,7 +398,7 @@ func (t *Terminal) Write(p []byte) (int, error) {
 				i += n
 				continue
 			}
-			t.p.Advance(b)
+			t.advance(b)
 		case b >= 0xc2 && b <= 0xf4:
 			// A complete, valid UTF-8 character: the parser would collect
 			// exactly these bytes and print the same rune. Anything else
@@ -386,9 +408,9 @@ func (t *Terminal) Write(p []byte) (int, error) {
 				i += n
 				continue
 			}
-			t.p.Advance(b)
+			t.advance(b)
 		default:
-			t.p.Advance(b)
+			t.advance(b)
 		}
 		i++
 	}
