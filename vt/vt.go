@@ -273,6 +273,14 @@ func (t *Terminal) row(y int) []cell {
 	if r := t.scr.rows[y]; r != nil {
 		return r
 	}
+	return t.allocRow(y)
+}
+
+// allocRow allocates row y of the current screen; out of line, to keep the
+// write paths that call row small.
+//
+//go:noinline
+func (t *Terminal) allocRow(y int) []cell {
 	r := t.newRow()
 	t.scr.rows[y] = r
 	return r
