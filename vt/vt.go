@@ -773,7 +773,13 @@ func (t *Terminal) scrollUp(top, bottom, n int) {
 		} else {
 			copy(rows[top:bottom], rows[top+1:bottom+1])
 		}
-		rows[bottom] = t.reuseRow(r, end)
+		// reuseRow, with its common case inline.
+		if r != nil {
+			t.fill(r, 0, end)
+		} else if t.cur.style.Bg != 0 {
+			r = t.reuseRow(nil, 0)
+		}
+		rows[bottom] = r
 	}
 }
 
@@ -876,12 +882,11 @@ func isRI(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 // (a simplified UAX #29: extenders, spacing marks, ZWJ sequences, emoji
 // modifiers and regional-indicator pairs).
 func (t *Terminal) extends(r rune) bool {
-	row := t.scr.rows[t.clusterY]
-	if row == nil {
-		c := defaultBlank
-		return t.mayJoin(&c, r)
-	}
-	return t.mayJoin(&row[t.clusterX], r)
+	// The cluster's row was just written, so it is allocated: whatever
+	// could put a nil row at clusterY (a scroll by a control, a screen
+	// switch, a resize) clears clusterOK, and print scrolls only after
+	// this check and then moves the cluster to the cell it writes.
+	return t.mayJoin(&t.scr.rows[t.clusterY][t.clusterX], r)
 }
 
 // mayJoin reports whether r printed after the cluster in c joins it.
