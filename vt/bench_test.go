@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -110,25 +111,47 @@ func BenchmarkRestore(b *testing.B) {
 	}
 }
 
-// TestMemoryIdle measures the heap held by idle 80x24 terminals.
-func TestMemoryIdle(t *testing.T) {
-	const n = 1000
+// heapPer returns the heap bytes held per terminal by n terminals made by
+// newTerm.
+func heapPer(n int, newTerm func() *Terminal) int64 {
 	ts := make([]*Terminal, n)
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
 	for i := range ts {
-		ts[i] = New(80, 24, 2000)
-		ts[i].Write([]byte("\x1b[1;32muser@host\x1b[0m:~$ ls\r\nfile1  file2\r\n\x1b[?1049h\x1b[2Jvim\x1b[?1049l$ "))
+		ts[i] = newTerm()
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
-	per := (int64(m1.HeapAlloc) - int64(m0.HeapAlloc)) / n
-	t.Logf("idle 80x24 terminal: %d bytes", per)
-	if per > 64<<10 {
-		t.Errorf("idle terminal uses %d bytes, want <= 64 KiB", per)
+	runtime.KeepAlive(ts)
+	return (int64(m1.HeapAlloc) - int64(m0.HeapAlloc)) / int64(n)
+}
+
+// TestMemoryIdle measures the heap held by idle 80x24 terminals: a
+// terminal costs memory for the rows drawn, not for its size.
+func TestMemoryIdle(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		max      int64
+	}{
+		{"new", "", 4 << 10},
+		// A shell that printed its prompt (and set the title).
+		{"prompt", "\x1b]0;user@host: ~\x07\x1b[1;32muser@host\x1b[0m:\x1b[1;34m~\x1b[0m$ ", 6 << 10},
+		{"ls, vim", "\x1b[1;32muser@host\x1b[0m:~$ ls\r\nfile1  file2\r\n\x1b[?1049h\x1b[2Jvim\x1b[?1049l$ ", 8 << 10},
+		{"full screen", strings.Repeat("\r\n"+strings.Repeat("x", 79), 24), 40 << 10},
+	} {
+		per := heapPer(1000, func() *Terminal {
+			term := New(80, 24, 2000)
+			term.Write([]byte(c.in))
+			return term
+		})
+		t.Logf("idle 80x24 terminal, %s: %d bytes", c.name, per)
+		if per > c.max {
+			t.Errorf("idle 80x24 terminal, %s: %d bytes, want <= %d", c.name, per, c.max)
+		}
 	}
 	// Scrollback line cost.
+	var m0, m1 runtime.MemStats
 	tt := New(80, 24, 10000)
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
@@ -138,6 +161,5 @@ func TestMemoryIdle(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 	t.Logf("scrollback: %d bytes per ~60-column line", (int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/10000)
-	runtime.KeepAlive(ts)
 	runtime.KeepAlive(tt)
 }

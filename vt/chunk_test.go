@@ -152,10 +152,11 @@ func TestChunkBoundaries(t *testing.T) {
 			term := New(sz[0], sz[1], sz[2])
 			switch split {
 			case "parser":
-				// No fast path: every byte through the parser, runes
-				// printed one by one by its Print handler.
+				// No fast path: every byte through the parser (by
+				// advance, which collects OSC strings), runes printed one
+				// by one by its Print handler.
 				for _, c := range data {
-					term.p.Advance(c)
+					term.advance(c)
 				}
 			case "noslack":
 				// The main screen's rows move on every scroll instead of

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/ansi/parser"
 )
 
 func (t *Terminal) execute(b byte) {
@@ -34,7 +35,7 @@ func (t *Terminal) tabForward(n int) {
 	x := t.cur.x
 	for ; n > 0 && x < t.cols-1; n-- {
 		x++
-		for x < t.cols-1 && !t.tabs[x] {
+		for x < t.cols-1 && !t.tabStop(x) {
 			x++
 		}
 	}
@@ -46,11 +47,42 @@ func (t *Terminal) tabBackward(n int) {
 	x := t.cur.x
 	for ; n > 0 && x > 0; n-- {
 		x--
-		for x > 0 && !t.tabs[x] {
+		for x > 0 && !t.tabStop(x) {
 			x--
 		}
 	}
 	t.cur.x = x
+}
+
+// defaultTabStop reports whether column x has a tab stop by default.
+func defaultTabStop(x int) bool { return x > 0 && x%8 == 0 }
+
+// tabStop reports whether column x has a tab stop.
+func (t *Terminal) tabStop(x int) bool {
+	if t.tabs == nil {
+		return defaultTabStop(x)
+	}
+	return t.tabs[x]
+}
+
+// setTabStop sets or clears the tab stop at column x.
+func (t *Terminal) setTabStop(x int, on bool) {
+	if t.tabs == nil {
+		if on == defaultTabStop(x) {
+			return
+		}
+		t.tabs = t.defaultTabs()
+	}
+	t.tabs[x] = on
+}
+
+// defaultTabs returns the default tab stops as a slice.
+func (t *Terminal) defaultTabs() []bool {
+	tabs := make([]bool, t.cols)
+	for i := range tabs {
+		tabs[i] = defaultTabStop(i)
+	}
+	return tabs
 }
 
 func (t *Terminal) saveCursor() {
@@ -89,7 +121,7 @@ func (t *Terminal) esc(cmd ansi.Cmd) {
 			t.cur.wrapNext = false
 			t.reverseIndex()
 		case 'H':
-			t.tabs[t.cur.x] = true
+			t.setTabStop(t.cur.x, true)
 		case '=':
 			t.modes.AppKeypad = true
 		case '>':
@@ -105,7 +137,8 @@ func (t *Terminal) esc(cmd ansi.Cmd) {
 		t.cur.charsets[g] = cmd.Final() == '0'
 	case '#':
 		if cmd.Final() == '8' { // DECALN
-			for _, row := range t.scr.rows {
+			for y := range t.scr.rows {
+				row := t.row(y)
 				for i := range row {
 					row[i] = cell{r: 'E', width: 1}
 				}
@@ -128,13 +161,38 @@ func (t *Terminal) reset() {
 
 func (t *Terminal) fillScreen(from, to int) {
 	for y := from; y < to; y++ {
-		t.fill(t.scr.rows[y], 0, t.cols)
+		t.fill(t.eraseRow(y), 0, t.cols)
 	}
 }
 
-func (t *Terminal) osc(cmd int, data []byte) {
+// osc handles the OSC string collected by advance. The parser, which has
+// no data buffer, passes no data, and for command MissingCommand: it reads
+// the command from its data, so the leading digits of t.oscBuf are read
+// here instead. (An OSC that interrupts a DCS keeps a command left by the
+// DCS, which the parser does not read then; it is passed on as it was when
+// the parser had a buffer.)
+func (t *Terminal) osc(cmd int, _ []byte) {
+	data := t.oscBuf
+	if cap(data) > 256 {
+		t.oscBuf = nil // a long string (OSC 52, say): don't keep its buffer
+	}
+	if cmd == parser.MissingCommand {
+		for _, d := range data {
+			if d < '0' || d > '9' {
+				break
+			}
+			if cmd == parser.MissingCommand {
+				cmd = 0
+			}
+			cmd = cmd*10 + int(d-'0')
+		}
+	}
+	t.oscCommand(cmd, data)
+}
+
+// oscCommand handles OSC command cmd; data holds "cmd;text".
+func (t *Terminal) oscCommand(cmd int, data []byte) {
 	t.clusterOK = false
-	// data holds "cmd;text".
 	i := 0
 	for i < len(data) && data[i] != ';' {
 		i++
@@ -247,11 +305,10 @@ func (t *Terminal) csi(cmd ansi.Cmd, p ansi.Params) {
 	default:
 		return
 	}
-	row := t.scr.rows[t.cur.y]
 	switch cmd.Final() {
 	case '@':
 		t.cur.wrapNext = false
-		t.insertCells(row, t.cur.x, param1(p, 0))
+		t.insertCells(t.eraseRow(t.cur.y), t.cur.x, param1(p, 0))
 	case 'A':
 		t.up(param1(p, 0))
 	case 'B', 'e':
@@ -293,7 +350,7 @@ func (t *Terminal) csi(cmd ansi.Cmd, p ansi.Params) {
 		t.cur.x, t.cur.wrapNext = 0, false
 	case 'P':
 		t.cur.wrapNext = false
-		t.deleteCells(row, t.cur.x, param1(p, 0))
+		t.deleteCells(t.eraseRow(t.cur.y), t.cur.x, param1(p, 0))
 	case 'S':
 		if len(p) > 0 && p[0].HasMore() {
 			return
@@ -307,6 +364,7 @@ func (t *Terminal) csi(cmd ansi.Cmd, p ansi.Params) {
 	case 'X':
 		t.cur.wrapNext = false
 		n := min(param1(p, 0), t.cols-t.cur.x)
+		row := t.eraseRow(t.cur.y)
 		t.clearWide(row, t.cur.x, t.cur.x+n)
 		t.fill(row, t.cur.x, t.cur.x+n)
 	case 'b':
@@ -324,9 +382,9 @@ func (t *Terminal) csi(cmd ansi.Cmd, p ansi.Params) {
 	case 'g':
 		switch param(p, 0, 0) {
 		case 0:
-			t.tabs[t.cur.x] = false
+			t.setTabStop(t.cur.x, false)
 		case 3:
-			clear(t.tabs)
+			t.tabs = make([]bool, t.cols)
 		}
 	case 'h', 'l':
 		for i := range p {
@@ -370,8 +428,7 @@ func (t *Terminal) scrollDownUp(top, bottom, n int) {
 	for range n {
 		r := rows[top]
 		copy(rows[top:bottom], rows[top+1:bottom+1])
-		t.fill(r, 0, len(r))
-		rows[bottom] = r
+		rows[bottom] = t.reuseRow(r, len(r))
 	}
 }
 
@@ -511,7 +568,7 @@ func (t *Terminal) leaveAlt(mode int) {
 
 func (t *Terminal) eraseDisplay(mode int) {
 	t.cur.wrapNext = false
-	row := t.scr.rows[t.cur.y]
+	row := t.eraseRow(t.cur.y)
 	switch mode {
 	case 0:
 		t.clearWide(row, t.cur.x, t.cols)
@@ -530,7 +587,7 @@ func (t *Terminal) eraseDisplay(mode int) {
 
 func (t *Terminal) eraseLine(mode int) {
 	t.cur.wrapNext = false
-	row := t.scr.rows[t.cur.y]
+	row := t.eraseRow(t.cur.y)
 	switch mode {
 	case 0:
 		t.clearWide(row, t.cur.x, t.cols)
@@ -710,9 +767,18 @@ func (t *Terminal) Resize(cols, rows int) {
 		t.cols = cols
 		nr := t.newRows(rows)
 		for y := range min(rows, len(src)) {
-			copy(nr[y], src[y][:min(cols, oldCols)])
-			if last := &nr[y][cols-1]; last.width == 2 {
-				*last = t.blankKeep(*last)
+			switch {
+			case src[y] == nil:
+			case cols == oldCols:
+				nr[y] = src[y]
+			default:
+				if nr[y] == nil {
+					nr[y] = t.newRow()
+				}
+				copy(nr[y], src[y][:min(cols, oldCols)])
+				if last := &nr[y][cols-1]; last.width == 2 {
+					*last = t.blankKeep(*last)
+				}
 			}
 		}
 		s.rows, s.base = nr, nr[:cap(nr)]
@@ -727,10 +793,12 @@ func (t *Terminal) Resize(cols, rows int) {
 		t.cur.wrapNext = false
 	}
 	t.top, t.bottom = 0, rows-1
-	tabs := make([]bool, cols)
-	copy(tabs, t.tabs)
-	for i := (oldCols + 7) / 8 * 8; i < cols; i += 8 {
-		tabs[i] = true
+	if t.tabs != nil {
+		tabs := make([]bool, cols)
+		copy(tabs, t.tabs)
+		for i := (oldCols + 7) / 8 * 8; i < cols; i += 8 {
+			tabs[i] = true
+		}
+		t.tabs = tabs
 	}
-	t.tabs = tabs
 }

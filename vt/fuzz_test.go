@@ -8,8 +8,9 @@ import (
 
 // FuzzWrite feeds arbitrary bytes with resizes and restores: nothing may
 // panic, the cursor stays in bounds, Restore's output replays into a
-// terminal with the same cells, and Write's fast paths reach the state that
-// feeding every byte to the parser reaches.
+// terminal with the same cells, Write's fast paths reach the state that
+// feeding every byte to the parser reaches, and unallocated blank rows
+// behave as allocated ones.
 func FuzzWrite(f *testing.F) {
 	for _, s := range []string{
 		"hello\r\nworld", "\x1b[2;4r\x1b[?6h\x1b[9;9Hx\x1b[L\x1b[M", "日本語👍🏽e\u0301\x1b[@\x1b[P",
@@ -30,14 +31,22 @@ func FuzzWrite(f *testing.F) {
 		ref := New(c, r, 5)
 		ref.SetReply(func([]byte) {})
 		for _, b := range data[:half] {
-			ref.p.Advance(b)
+			ref.advance(b)
 		}
 		ref.Resize(r+3, c)
 		for _, b := range data[half:] {
-			ref.p.Advance(b)
+			ref.advance(b)
 		}
 		if d := diffState(term, ref); d != "" {
 			t.Fatalf("Write differs from the parser alone: %s", d)
+		}
+		eager := newEager(c, r, 5)
+		eager.SetReply(func([]byte) {})
+		eager.Write(data[:half])
+		eager.Resize(r+3, c)
+		eager.Write(data[half:])
+		if d := diffState(term, eager); d != "" {
+			t.Fatalf("differs from a terminal with every row allocated: %s", d)
 		}
 		tc, tr := term.Size()
 		if x, y := term.Cursor(); x < 0 || y < 0 || x >= tc || y >= tr {

@@ -208,11 +208,15 @@ func appendCharsets(buf []byte, c *cursor) []byte {
 func (t *Terminal) placeCursor(buf []byte, s *screen, c *cursor, pen *Style) []byte {
 	if c.wrapNext && c.x == t.cols-1 {
 		x := c.x
-		if x > 0 && s.rows[c.y][x].width == 0 {
-			x--
+		cells := blankRow[:1]
+		if row := s.rows[c.y]; row != nil {
+			if x > 0 && row[x].width == 0 {
+				x--
+			}
+			cells = row[x:]
 		}
 		buf = appendCUP(buf, x, c.y)
-		buf = t.appendCells(buf, s.rows[c.y][x:], 2, true, true, pen)
+		buf = t.appendCells(buf, cells, 2, true, true, pen)
 	} else {
 		buf = appendCUP(buf, c.x, c.y)
 	}
@@ -280,7 +284,7 @@ func (t *Terminal) Restore(w io.Writer, scrollback int) {
 	// Tab stops.
 	def := true
 	for i, on := range t.tabs {
-		if on != (i%8 == 0 && i > 0) {
+		if on != defaultTabStop(i) {
 			def = false
 			break
 		}

@@ -140,7 +140,9 @@ type cursor struct {
 type screen struct {
 	// rows are the screen's rows, top to bottom: a window on base that
 	// slides down it when the whole screen scrolls up, so that a scroll
-	// moves no row headers but once every rowSlack lines.
+	// moves no row headers but once every rowSlack lines. A nil row is
+	// blank (default blanks): rows are allocated when first written, so
+	// that a terminal costs memory for what was drawn, not for its size.
 	rows  [][]cell
 	base  [][]cell
 	saved cursor
@@ -163,8 +165,8 @@ type Terminal struct {
 	altKind    int     // 47, 1047 or 1049 while the alternate screen is on
 
 	cur         cursor
-	top, bottom int // scroll region, inclusive
-	tabs        []bool
+	top, bottom int    // scroll region, inclusive
+	tabs        []bool // nil: the default stops, every 8 columns
 	modes       Modes
 	lastRune    rune
 
@@ -179,12 +181,15 @@ type Terminal struct {
 	clusterX, clusterY int
 	clusterOK          bool
 
+	eager bool // allocate every row and the tab stops up front (tests: the reference for nil rows and tabs)
+
 	combs   []string
 	combIdx map[string]uint16
 
-	p     *ansi.Parser
-	reply func([]byte)
-	rbuf  []byte
+	p      *ansi.Parser
+	oscBuf []byte // the OSC string being collected (see advance)
+	reply  func([]byte)
+	rbuf   []byte
 }
 
 // New returns a terminal of cols x rows (at least 1x1) keeping up to
@@ -195,9 +200,10 @@ func New(cols, rows, scrollback int) *Terminal {
 	t.main = newScreen(t.newRows(rows))
 	t.scr = t.main
 	t.resetState()
+	// No data buffer: the parser drops the data of string sequences, and
+	// advance collects that of OSC, the only ones handled.
 	t.p = new(ansi.Parser)
 	t.p.SetParamsSize(parser.MaxParamsSize)
-	t.p.SetDataSize(4096)
 	t.p.SetHandler(ansi.Handler{
 		Print:     t.print,
 		Execute:   t.execute,
@@ -208,29 +214,87 @@ func New(cols, rows, scrollback int) *Terminal {
 	return t
 }
 
+// oscMax is the most bytes of an OSC string kept; the rest is dropped.
+const oscMax = 4096
+
+// advance feeds b to the parser, collecting in t.oscBuf the bytes it puts in
+// an OSC string: a parser data buffer would cost every terminal 4 KiB,
+// while OSC strings are rare and short. All bytes go to the parser through
+// advance.
+func (t *Terminal) advance(b byte) {
+	switch t.p.Advance(b) {
+	case parser.StartAction:
+		if t.p.State() == parser.OscStringState {
+			t.oscBuf = t.oscBuf[:0]
+		}
+	case parser.PutAction:
+		if t.p.State() == parser.OscStringState && len(t.oscBuf) < oscMax {
+			t.oscBuf = append(t.oscBuf, b)
+		}
+	}
+}
+
 func (t *Terminal) resetState() {
 	t.cur = cursor{}
 	t.top, t.bottom = 0, t.rows-1
-	t.tabs = make([]bool, t.cols)
-	for i := 8; i < t.cols; i += 8 {
-		t.tabs[i] = true
+	t.tabs = nil
+	if t.eager {
+		t.tabs = t.defaultTabs()
 	}
 	title := t.modes.Title
 	t.modes = Modes{CursorVisible: true, Autowrap: true, Title: title}
 	t.main.saved = cursor{}
 }
 
-// newRows returns n blank rows, with room for a screen's window to slide.
+// newRows returns n blank (nil) rows, with room for a screen's window to
+// slide.
 func (t *Terminal) newRows(n int) [][]cell {
 	rows := make([][]cell, n, n+rowSlack)
-	buf := make([]cell, n*t.cols)
-	for i := range buf {
-		buf[i] = cell{r: ' ', width: 1}
-	}
-	for i := range rows {
-		rows[i] = buf[i*t.cols : (i+1)*t.cols : (i+1)*t.cols]
+	if t.eager {
+		for i := range rows {
+			rows[i] = t.newRow()
+		}
 	}
 	return rows
+}
+
+// newRow returns an allocated row of default blanks.
+func (t *Terminal) newRow() []cell {
+	r := make([]cell, t.cols)
+	for seg := r; len(seg) > 0; {
+		seg = seg[copy(seg, blankRow[:]):]
+	}
+	return r
+}
+
+// row returns row y of the current screen to write to, allocating it if it
+// is blank (nil).
+func (t *Terminal) row(y int) []cell {
+	if r := t.scr.rows[y]; r != nil {
+		return r
+	}
+	return t.allocRow(y)
+}
+
+// allocRow allocates row y of the current screen; out of line, to keep the
+// write paths that call row small.
+//
+//go:noinline
+func (t *Terminal) allocRow(y int) []cell {
+	r := t.newRow()
+	t.scr.rows[y] = r
+	return r
+}
+
+// eraseRow returns row y of the current screen for an erase, insertion or
+// deletion of blanks with the current background: nil, which the
+// operations take as an empty row, if the row is blank and the background
+// the default one, so that they leave it blank and unallocated.
+func (t *Terminal) eraseRow(y int) []cell {
+	if r := t.scr.rows[y]; r != nil || t.cur.style.Bg == 0 {
+		return r
+	}
+	return t.row(y)
 }
 
 // SetReply sets the function that receives replies to terminal queries; nil
@@ -274,7 +338,11 @@ func (t *Terminal) Cell(x, y int) Cell {
 	if x < 0 || y < 0 || x >= t.cols || y >= t.rows {
 		return blankCell
 	}
-	return t.toCell(&t.scr.rows[y][x])
+	row := t.scr.rows[y]
+	if row == nil {
+		return blankCell
+	}
+	return t.toCell(&row[x])
 }
 
 // ScrollbackLen returns the number of history lines held.
@@ -313,7 +381,7 @@ func (t *Terminal) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); {
 		b := p[i]
 		if t.p.State() != parser.GroundState {
-			t.p.Advance(b)
+			t.advance(b)
 			i++
 			continue
 		}
@@ -338,7 +406,7 @@ func (t *Terminal) Write(p []byte) (int, error) {
 				i += n
 				continue
 			}
-			t.p.Advance(b)
+			t.advance(b)
 		case b >= 0xc2 && b <= 0xf4:
 			// A complete, valid UTF-8 character: the parser would collect
 			// exactly these bytes and print the same rune. Anything else
@@ -348,9 +416,9 @@ func (t *Terminal) Write(p []byte) (int, error) {
 				i += n
 				continue
 			}
-			t.p.Advance(b)
+			t.advance(b)
 		default:
-			t.p.Advance(b)
+			t.advance(b)
 		}
 		i++
 	}
@@ -469,7 +537,7 @@ func (t *Terminal) printASCII(s []byte) int {
 			done++
 			continue
 		}
-		row := t.scr.rows[t.cur.y]
+		row := t.row(t.cur.y)
 		// Overwriting cells one by one would blank the halves of wide
 		// characters cut at either end of the run (clearWide); those
 		// inside it are overwritten.
@@ -548,7 +616,7 @@ func (t *Terminal) print(r rune) {
 		t.index()
 	}
 	t.cur.wrapNext = false
-	row := t.scr.rows[t.cur.y]
+	row := t.row(t.cur.y)
 	if w == 2 && t.cur.x == t.cols-1 {
 		if !t.modes.Autowrap {
 			return
@@ -557,7 +625,7 @@ func (t *Terminal) print(r rune) {
 		row[t.cur.x] = t.blank()
 		t.cur.x = 0
 		t.index()
-		row = t.scr.rows[t.cur.y]
+		row = t.row(t.cur.y)
 	}
 	x := t.cur.x
 	if t.modes.Insert {
@@ -604,7 +672,7 @@ func (t *Terminal) combine(r rune) {
 	if !t.cur.wrapNext {
 		x--
 	}
-	row := t.scr.rows[y]
+	row := t.row(y)
 	if x > 0 && x < len(row) && row[x].width == 0 {
 		x--
 	}
@@ -633,6 +701,8 @@ func (t *Terminal) intern(s []byte) uint16 {
 	return i
 }
 
+// insertCells inserts n blanks at x, shifting the rest right; a nil row is
+// left as it is (see eraseRow).
 func (t *Terminal) insertCells(row []cell, x, n int) {
 	if x >= len(row) {
 		return
@@ -646,6 +716,8 @@ func (t *Terminal) insertCells(row []cell, x, n int) {
 	}
 }
 
+// deleteCells deletes n cells at x, shifting blanks in from the right; a nil
+// row is left as it is (see eraseRow).
 func (t *Terminal) deleteCells(row []cell, x, n int) {
 	if x >= len(row) {
 		return
@@ -674,7 +746,8 @@ func (t *Terminal) reverseIndex() {
 }
 
 // scrollUp scrolls rows top..bottom up by n, rotating row slices; lines
-// leaving the top of the main screen go to the scrollback.
+// leaving the top of the main screen go to the scrollback. A blank (nil)
+// row scrolls in as nil unless the background is not the default one.
 func (t *Terminal) scrollUp(top, bottom, n int) {
 	n = min(n, bottom-top+1)
 	s := t.scr
@@ -700,8 +773,12 @@ func (t *Terminal) scrollUp(top, bottom, n int) {
 		} else {
 			copy(rows[top:bottom], rows[top+1:bottom+1])
 		}
-		// Past end, the cells are default blanks already.
-		t.fill(r, 0, end)
+		// reuseRow, with its common case inline.
+		if r != nil {
+			t.fill(r, 0, end)
+		} else if t.cur.style.Bg != 0 {
+			r = t.reuseRow(nil, 0)
+		}
 		rows[bottom] = r
 	}
 }
@@ -712,9 +789,24 @@ func (t *Terminal) scrollDown(top, bottom, n int) {
 	for range n {
 		r := rows[bottom]
 		copy(rows[top+1:bottom+1], rows[top:bottom])
-		t.fill(r, 0, len(r))
-		rows[top] = r
+		rows[top] = t.reuseRow(r, len(r))
 	}
+}
+
+// reuseRow erases a row leaving the screen to scroll it back in: r[:end]
+// is filled with blanks of the current background (past end, the cells
+// are default blanks already). A blank (nil) row stays nil if the
+// background is the default one.
+func (t *Terminal) reuseRow(r []cell, end int) []cell {
+	if r == nil {
+		if t.cur.style.Bg == 0 {
+			return nil
+		}
+		r = t.newRow()
+		end = len(r)
+	}
+	t.fill(r, 0, end)
+	return r
 }
 
 // defaultBlank is an erased cell with the default background.
@@ -790,6 +882,10 @@ func isRI(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 // (a simplified UAX #29: extenders, spacing marks, ZWJ sequences, emoji
 // modifiers and regional-indicator pairs).
 func (t *Terminal) extends(r rune) bool {
+	// The cluster's row was just written, so it is allocated: whatever
+	// could put a nil row at clusterY (a scroll by a control, a screen
+	// switch, a resize) clears clusterOK, and print scrolls only after
+	// this check and then moves the cluster to the cell it writes.
 	return t.mayJoin(&t.scr.rows[t.clusterY][t.clusterX], r)
 }
 
@@ -817,7 +913,7 @@ func (t *Terminal) mayJoin(c *cell, r rune) bool {
 // cluster became wide (emoji presentation, ZWJ sequences, flags).
 func (t *Terminal) extendCluster(r rune) {
 	x, y := t.clusterX, t.clusterY
-	row := t.scr.rows[y]
+	row := t.row(y)
 	c := &row[x]
 	var s string
 	if c.comb != 0 {
@@ -845,7 +941,7 @@ func (t *Terminal) extendCluster(r rune) {
 		t.cur.x, t.cur.wrapNext = 0, false
 		t.index()
 		x, y = 0, t.cur.y
-		row = t.scr.rows[y]
+		row = t.row(y)
 		t.clearWide(row, 0, 2)
 		row[0] = head
 		c = &row[0]

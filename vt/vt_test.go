@@ -651,7 +651,7 @@ func TestRoundTrip(t *testing.T) {
 				if st != dt || sbm != dbm {
 					t.Errorf("region = %d-%d, want %d-%d", dt, dbm, st, sbm)
 				}
-				if !equalTabs(src.tabs, dst.tabs) {
+				if !equalTabs(src, dst) {
 					t.Errorf("tabs differ")
 				}
 				if sb > 0 {
@@ -672,12 +672,12 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-func equalTabs(a, b []bool) bool {
-	if len(a) != len(b) {
+func equalTabs(a, b *Terminal) bool {
+	if a.cols != b.cols {
 		return false
 	}
-	for i := range a {
-		if a[i] != b[i] {
+	for i := range a.cols {
+		if a.tabStop(i) != b.tabStop(i) {
 			return false
 		}
 	}
