@@ -66,6 +66,7 @@ func appendColorOp(dst []byte, op byte, c Color) []byte {
 // appendHistory appends the encoding of row to dst.
 func appendHistory(dst []byte, row []cell) []byte {
 	var pen cell
+	dst = slices.Grow(dst, len(row))
 	for i := 0; i < len(row); i++ {
 		if littleEndian {
 			// The fast path: a run of ASCII cells of width 1 in the pen's
@@ -74,20 +75,40 @@ func appendHistory(dst []byte, row []cell) []byte {
 			// width 1, and the first (rune, fg) the pen's plus 0-0x7f.
 			base := uint64(pen.fg) << 32
 			penW1 := uint64(pen.bg) | uint64(pen.attr)<<32 | 1<<40
-			dst = slices.Grow(dst, len(row)-i)
 			out := dst[len(dst):cap(dst)]
 			j := 0
 			for i+8 <= len(row) && j+8 <= len(out) {
+				// Store the bytes first, then check: a failed block's
+				// bytes lie past len(dst), overwritten later.
 				c := (*[16]uint64)(unsafe.Pointer(&row[i]))
-				if (c[1]^penW1)|(c[3]^penW1)|(c[5]^penW1)|(c[7]^penW1)|
-					(c[9]^penW1)|(c[11]^penW1)|(c[13]^penW1)|(c[15]^penW1) != 0 ||
-					(c[0]^base)|(c[2]^base)|(c[4]^base)|(c[6]^base)|
-						(c[8]^base)|(c[10]^base)|(c[12]^base)|(c[14]^base) >= 0x80 {
+				o := (*[8]byte)(out[j:])
+				w0, w1 := c[0], c[1]
+				o[0] = byte(w0)
+				a0, a1 := w0^base, w1^penW1
+				w0, w1 = c[2], c[3]
+				o[1] = byte(w0)
+				a0, a1 = a0|(w0^base), a1|(w1^penW1)
+				w0, w1 = c[4], c[5]
+				o[2] = byte(w0)
+				a0, a1 = a0|(w0^base), a1|(w1^penW1)
+				w0, w1 = c[6], c[7]
+				o[3] = byte(w0)
+				a0, a1 = a0|(w0^base), a1|(w1^penW1)
+				w0, w1 = c[8], c[9]
+				o[4] = byte(w0)
+				a0, a1 = a0|(w0^base), a1|(w1^penW1)
+				w0, w1 = c[10], c[11]
+				o[5] = byte(w0)
+				a0, a1 = a0|(w0^base), a1|(w1^penW1)
+				w0, w1 = c[12], c[13]
+				o[6] = byte(w0)
+				a0, a1 = a0|(w0^base), a1|(w1^penW1)
+				w0, w1 = c[14], c[15]
+				o[7] = byte(w0)
+				a0, a1 = a0|(w0^base), a1|(w1^penW1)
+				if a0 >= 0x80 || a1 != 0 {
 					break
 				}
-				o := (*[8]byte)(out[j:])
-				o[0], o[1], o[2], o[3] = byte(c[0]), byte(c[2]), byte(c[4]), byte(c[6])
-				o[4], o[5], o[6], o[7] = byte(c[8]), byte(c[10]), byte(c[12]), byte(c[14])
 				i, j = i+8, j+8
 			}
 			for ; i < len(row) && j < len(out); i, j = i+1, j+1 {
