@@ -151,8 +151,10 @@ func (t *Terminal) Text(scrollback int, sgr bool) string {
 		buf = append(buf, '\n')
 	}
 	n := min(max(scrollback, 0), t.sbCount)
+	var sb []cell
 	for y := t.sbCount - n; y < t.sbCount; y++ {
-		line(t.sbLine(y))
+		sb = t.sbLine(y, sb[:0])
+		line(sb)
 	}
 	for _, row := range t.scr.rows {
 		line(row)
@@ -260,8 +262,9 @@ func (t *Terminal) Restore(w io.Writer, scrollback int) {
 	pen := Style{}
 	buf = append(buf, "\x1b[0m\x1b[H\x1b[2J"...)
 	if n := min(max(scrollback, 0), t.sbCount); n > 0 {
+		var row []cell
 		for y := t.sbCount - n; y < t.sbCount; y++ {
-			row := t.sbLine(y)
+			row = t.sbLine(y, row[:0])
 			buf = t.appendCells(buf, row, textLen(row, true), true, true, &pen)
 			buf = appendSGR(buf, pen, Style{})
 			pen = Style{}

@@ -2,7 +2,10 @@
 // everything a session's program prints and keeps the screen (main and
 // alternate), cursor, attributes, colours, tab stops, character sets, title,
 // the modes a reattaching client must get back, and a bounded scrollback of
-// the lines scrolled off the top of the main screen.
+// the lines scrolled off the top of the main screen. A screen cell takes 16
+// bytes; a history line is stored encoded, without its trailing blanks, at
+// about a byte per character of ASCII text (UTF-8 otherwise) plus a few
+// bytes per change of colour or attributes.
 //
 // It owns no I/O and no locks: it never reads or writes a file descriptor,
 // never starts a goroutine and never blocks; the caller serialises every call.
@@ -171,7 +174,7 @@ type Terminal struct {
 	lastRune    rune
 
 	sbMax   int
-	sb      [][]cell // ring
+	sb      [][]byte // ring of encoded lines (history.go)
 	sbHead  int      // index of the oldest line when full
 	sbCount int
 
@@ -190,6 +193,7 @@ type Terminal struct {
 	oscBuf []byte // the OSC string being collected (see advance)
 	reply  func([]byte)
 	rbuf   []byte
+	sbEnc  []byte // scratch for encoding a history line
 }
 
 // New returns a terminal of cols x rows (at least 1x1) keeping up to
@@ -348,8 +352,9 @@ func (t *Terminal) Cell(x, y int) Cell {
 // ScrollbackLen returns the number of history lines held.
 func (t *Terminal) ScrollbackLen() int { return t.sbCount }
 
-func (t *Terminal) sbLine(y int) []cell {
-	return t.sb[(t.sbHead+y)%len(t.sb)]
+// sbLine appends the cells of history line y (0 = oldest) to buf.
+func (t *Terminal) sbLine(y int, buf []cell) []cell {
+	return decodeHistory(buf, t.sb[(t.sbHead+y)%len(t.sb)])
 }
 
 // ScrollbackCell returns the cell at column x of history line y (0 = oldest).
@@ -358,11 +363,11 @@ func (t *Terminal) ScrollbackCell(x, y int) Cell {
 	if y < 0 || y >= t.sbCount || x < 0 {
 		return blankCell
 	}
-	l := t.sbLine(y)
-	if x >= len(l) {
+	c, ok := historyCell(t.sb[(t.sbHead+y)%len(t.sb)], x)
+	if !ok {
 		return blankCell
 	}
-	return t.toCell(&l[x])
+	return t.toCell(&c)
 }
 
 // Write feeds program output. It never blocks and never fails; escape
@@ -836,15 +841,15 @@ func trimmedLen(row []cell) int {
 	return n
 }
 
-// pushScrollback copies row, without its trailing default blanks, to the
-// scrollback and returns the length copied (len(row) if there is no
+// pushScrollback stores row, without its trailing default blanks, encoded
+// in the scrollback and returns the length stored (len(row) if there is no
 // scrollback).
 func (t *Terminal) pushScrollback(row []cell) int {
 	if t.sbMax == 0 {
 		return len(row)
 	}
 	n := trimmedLen(row)
-	var slot *[]cell
+	var slot *[]byte
 	if t.sbCount < t.sbMax {
 		if len(t.sb) < t.sbMax {
 			t.sb = append(t.sb, nil)
@@ -862,12 +867,16 @@ func (t *Terminal) pushScrollback(row []cell) int {
 			t.sbHead = 0
 		}
 	}
+	// Encode into scratch, then into the evicted line's bytes if they fit
+	// without wasting much.
+	enc := appendHistory(t.sbEnc[:0], row[:n])
+	t.sbEnc = enc
 	buf := *slot
-	if cap(buf) < n || cap(buf) > 2*n+16 {
-		buf = make([]cell, n)
+	if cap(buf) < len(enc) || cap(buf) > 2*len(enc)+16 {
+		buf = make([]byte, len(enc))
 	}
-	buf = buf[:n]
-	copy(buf, row)
+	buf = buf[:len(enc)]
+	copy(buf, enc)
 	*slot = buf
 	return n
 }
