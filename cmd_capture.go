@@ -24,7 +24,7 @@ session, cols, rows, cursor {x, y} (0-based), history and screen (arrays of
 lines). It works on any session, attached or not, and changes nothing: the
 output stays unreceived, nobody is detached.`,
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "scrollback", Aliases: []string{"S"}, Usage: "also print the last `N` lines of history"},
+			&cli.IntFlag{Name: "scrollback", Usage: "also print the last `N` lines of history"},
 			&cli.BoolFlag{Name: "escapes", Aliases: []string{"e"}, Usage: "keep colours and attributes (SGR sequences)"},
 			&cli.BoolFlag{Name: "json", Usage: "print rows and cursor as JSON"},
 		},

@@ -74,7 +74,7 @@ func outputBufferingFlag() cli.Flag {
 func restoreFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:  "restore",
-		Usage: "draw `MODE`: lines (history into the terminal's scrollback, then the screen), screen, or none (the program redraws)",
+		Usage: "draw `MODE`: lines (history into the terminal's scrollback, then the screen), screen, or none (the kept output replayed as printed; the program redraws)",
 	}
 }
 
