@@ -268,31 +268,25 @@ func (a *attached) output() (string, int) {
 			return "lost connection", 1
 		}
 		switch typ {
-		case socket.MsgRestore:
-			covered, draw, err := socket.DecodeRestore(p)
-			if err != nil {
-				a.conn.Close()
-				return "lost connection", 1
+		case socket.MsgRestore, socket.MsgOutput:
+			// A restore's drawing stands for a count of stream bytes;
+			// output stands for itself.
+			draw, covered := p, int64(len(p))
+			if typ == socket.MsgRestore {
+				if covered, draw, err = socket.DecodeRestore(p); err != nil {
+					a.conn.Close()
+					return "lost connection", 1
+				}
 			}
 			a.track(draw)
 			if _, err := a.out.Write(draw); err != nil {
 				a.conn.Close()
 				return "lost tty", 1
 			}
-			a.written += covered
-			if !a.conn.Buffered() {
-				a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written))
-			}
-		case socket.MsgOutput:
-			a.track(p)
-			if _, err := a.out.Write(p); err != nil {
-				a.conn.Close()
-				return "lost tty", 1
-			}
 			// Acknowledge what reached the terminal whenever we have
 			// consumed all we read: unacknowledged output is kept by the
 			// server for the next client if this one dies.
-			a.written += int64(len(p))
+			a.written += covered
 			if !a.conn.Buffered() {
 				a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written))
 			}

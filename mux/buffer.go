@@ -78,10 +78,10 @@ func (b *outbuf) received(off int64, free bool) {
 	}
 }
 
-// feed returns the bytes the emulator has not seen, from fed on, and the
-// offset after them.
-func (b *outbuf) feed() (data [][]byte, to int64) {
-	return b.readFrom(b.fed), b.end
+// feed appends to out the bytes the emulator has not seen, from fed on,
+// and returns them and the offset after them.
+func (b *outbuf) feed(out [][]byte) (data [][]byte, to int64) {
+	return b.readFrom(b.fed, out), b.end
 }
 
 // setFed records that the emulator has seen everything before off, and
@@ -192,13 +192,13 @@ func (b *outbuf) free() {
 // held), as slices that stay valid: chunks are only ever appended to or
 // dropped, never rewritten.
 func (b *outbuf) read(from int64) [][]byte {
-	return b.readFrom(max(from, b.start))
+	return b.readFrom(max(from, b.start), nil)
 }
 
-// readFrom is read without the clamp to start: bytes from base on.
-func (b *outbuf) readFrom(from int64) [][]byte {
+// readFrom is read without the clamp to start (bytes from base on),
+// appending to out.
+func (b *outbuf) readFrom(from int64, out [][]byte) [][]byte {
 	from = max(from, b.base)
-	var out [][]byte
 	off := b.base
 	for _, c := range b.chunks {
 		n := int64(len(c))

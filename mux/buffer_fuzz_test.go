@@ -179,7 +179,7 @@ func FuzzOutbuf(f *testing.F) {
 					b.feeds, b.fed = true, b.base
 					before = b
 				}
-				data, to := b.feed()
+				data, to := b.feed(nil)
 				off := b.fed
 				for _, p := range data {
 					if !fzEqual(p, fzAt(off, len(p))) {

@@ -80,6 +80,7 @@ type screen struct {
 	// answer says the emulator answers queries in what it is fed now
 	// (vmu).
 	answer bool
+	data   [][]byte // scratch for what is fed, so feeding allocates nothing (vmu)
 
 	// Under the session's mu:
 	feeding bool    // a feeder goroutine runs
@@ -148,7 +149,7 @@ func (s *Session) catchUpLocked(x *sessionExtra) {
 // and reports whether more is left. vmu is held, not mu.
 func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 	s.mu.Lock()
-	data, _ := x.buf.feed()
+	data, _ := x.buf.feed(x.scr.data[:0])
 	off := x.buf.fed
 	flips := append([]int64(nil), x.scr.flips...)
 	s.mu.Unlock()
@@ -180,6 +181,8 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 			break
 		}
 	}
+	clear(data) // hold no chunk the buffer frees
+	x.scr.data = data[:0]
 	s.mu.Lock()
 	x.buf.setFed(off)
 	// forget the flips passed: each before off was applied above

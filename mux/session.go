@@ -132,8 +132,7 @@ func (s *Session) Done() <-chan struct{} {
 func (s *Session) pump() {
 	var to []*attachment // reused: who gets each chunk
 	for {
-		s.waitRoom()
-		if !s.attached() && s.proc.WhenReadable(s.resume) {
+		if attached := s.waitRoom(); !attached && s.proc.WhenReadable(s.resume) {
 			return
 		}
 		b, err := s.proc.ReadSome()
@@ -150,19 +149,13 @@ func (s *Session) pump() {
 // resume starts the pump again once the idle watcher says there is output.
 func (s *Session) resume() { go s.pump() }
 
-// attached reports whether a terminal is attached.
-func (s *Session) attached() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.hasClientsLocked()
-}
-
 // waitRoom suspends the pump while, in block mode, buffer_size bytes are
 // unreceived and nobody reads them: the program then blocks on its next
 // write once the kernel's pty buffer is full, and nothing is lost. A
 // client attaching, a receive, a mode change, the program's exit or a kill
-// resumes it.
-func (s *Session) waitRoom() {
+// resumes it. It reports whether a terminal is attached, which decides
+// where the pump waits for output (see pump).
+func (s *Session) waitRoom() (attached bool) {
 	s.mu.Lock()
 	for !s.dropMode && s.x != nil && s.x.buf.unreceived() >= s.limit && !s.hasReadersLocked() &&
 		s.exitStatus == nil && !s.killed {
@@ -176,7 +169,9 @@ func (s *Session) waitRoom() {
 		s.mu.Lock()
 	}
 	s.suspended = false
+	attached = s.hasClientsLocked()
 	s.mu.Unlock()
+	return attached
 }
 
 // wakeLocked resumes a suspended pump so it checks again; mu is held.

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"linger/socket"
 )
@@ -48,16 +47,12 @@ func (s *Server) handleCapture(c *socket.Conn, req *socket.Request) {
 		out, _ = json.MarshalIndent(v, "", "  ")
 		out = append(out, '\n')
 	} else {
-		var b strings.Builder
 		for _, l := range capt.History {
-			b.WriteString(l)
-			b.WriteByte('\n')
+			out = append(append(out, l...), '\n')
 		}
 		for _, l := range capt.Screen {
-			b.WriteString(l)
-			b.WriteByte('\n')
+			out = append(append(out, l...), '\n')
 		}
-		out = []byte(b.String())
 	}
 	if c.WriteJSON(socket.MsgReply, socket.Reply{Session: ptr(sessionInfo(sess.Info(caller(req))))}) != nil {
 		return
