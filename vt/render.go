@@ -251,7 +251,7 @@ func (t *Terminal) restoreSaved(buf []byte, s *screen, pen *Style) []byte {
 //   - if the alternate screen is active: the cursor is placed where the
 //     main screen's saved cursor is and ?1049h is sent (which saves it and
 //     enters a cleared alternate screen, whatever mode the program used),
-//     then the alternate screen is drawn the same way;
+//     which is cleared again with the default pen, then drawn the same way;
 //   - tab stops if not the default ones, the scroll region, origin mode,
 //     the cursor position (with a pending wrap), pen and character sets;
 //   - the modes: autowrap, insert, cursor visibility and shape, application
@@ -279,6 +279,12 @@ func (t *Terminal) Restore(w io.Writer, scrollback int) {
 	}
 	if t.scr == t.alt {
 		buf = appendPrivate(buf, 1049, true)
+		// Clear it again with the default pen: the terminal may have
+		// cleared it with the pen's background (as ours does), which the
+		// program's alternate screen need not have everywhere.
+		buf = appendSGR(buf, pen, Style{})
+		pen = Style{}
+		buf = append(buf, "\x1b[2J"...)
 		buf = t.drawScreen(buf, t.alt, &pen)
 		if t.alt.saved.valid {
 			buf = t.restoreSaved(buf, t.alt, &pen)
