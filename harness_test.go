@@ -72,7 +72,7 @@ func harnessMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "linger")
-	args := []string{"build", "-o", bin}
+	args := []string{"build", "-tags", "urfave_cli_no_docs", "-o", bin}
 	if os.Getenv("LINGER_HARNESS_RACE") == "1" {
 		args = append(args, "-race")
 	}

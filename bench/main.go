@@ -322,7 +322,7 @@ func (h *harness) findLinger() (bin, from string, err error) {
 			gobin = "/usr/local/go/bin/go"
 		}
 		h.logf("building linger from %s", root)
-		cmd := exec.Command(gobin, "build", "-o", out, ".")
+		cmd := exec.Command(gobin, "build", "-tags", "urfave_cli_no_docs", "-o", out, ".") // as the README builds it
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return "", "", fmt.Errorf("building linger in %s failed: %s", root, firstLine(string(b)))
