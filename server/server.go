@@ -4,7 +4,7 @@
 // detach, kill, stop. One file per kind of work: server.go (listening,
 // handshake, dispatch), requests.go (the short requests), list.go (`ls`,
 // rendered here), attach.go (the attached stream; the terminal side is
-// package client), receive.go, threads.go.
+// package client), receive.go, threads.go, profile.go (LINGER_PPROF).
 //
 // It must not die or stall because of one client: every connection is
 // served in its own goroutine with deadlines on the handshake and request,
@@ -79,6 +79,7 @@ func Run(o Options) error {
 	s := &Server{opts: o, ln: ln, log: o.Log, done: make(chan struct{}), limited: map[string]*limitEntry{}}
 	s.reg = mux.NewRegistry(o.Config, o.Socket, s.log.Printf)
 	s.reg.OnEmpty = func() { s.stop("last session ended (exit_when_empty)") }
+	prof := startProfiler(s.log.Printf) // LINGER_PPROF (profile.go)
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -102,6 +103,7 @@ func Run(o Options) error {
 			case <-s.done:
 				signal.Stop(sigs)
 				s.drain()
+				prof.finish()
 				removeLock(o.Socket)
 				return nil
 			default:
