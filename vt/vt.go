@@ -194,6 +194,7 @@ type Terminal struct {
 	reply  func([]byte)
 	rbuf   []byte
 	sbEnc  []byte // scratch for encoding a history line
+	ff     ffScan // scratch for FastForward (skip.go)
 }
 
 // New returns a terminal of cols x rows (at least 1x1) keeping up to
