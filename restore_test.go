@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -439,4 +440,64 @@ func TestCapture(t *testing.T) {
 			t.Errorf("%q: %v\nwant exit %d and %q", tt.args, r, tt.code, tt.msg)
 		}
 	}
+}
+
+// TestRestoreAfterBurst: a client watches a program pour out megabytes of
+// lines (the emulator then skips most of them, vt.FastForward, fed
+// lazily); the history and screen kept must still be exactly the last
+// lines, with their colours, and a new client must see what the first one
+// saw.
+func TestRestoreAfterBurst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var text bytes.Buffer
+	var lines []string
+	for i := 0; text.Len() < 3<<20; i++ {
+		l := fmt.Sprintf("L%07d %s", i, strings.Repeat("abcdefgh", i%8))
+		if i%5 == 0 {
+			l += " 漢字é"
+		}
+		lines = append(lines, l)
+		if i%3 == 0 {
+			fmt.Fprintf(&text, "\x1b[1;3%dm%s\x1b[0m\n", i%8, l)
+		} else {
+			text.WriteString(l + "\n")
+		}
+	}
+	if err := os.WriteFile(filepath.Join(e.Home, "burst.txt"), text.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := e.Start(80, 24, "new", "b", "--", "sh", "-c", `cat burst.txt; printf '\033[32mDONE'; exec sleep 1000`)
+	a.WaitText("DONE")
+	want := rsSettle(t, a)
+
+	// capture: the last 2000 lines of history (scrollback_lines), then
+	// the screen: 23 lines and DONE.
+	r := e.Run("capture", "--scrollback", "5000", "b")
+	kept := slices.Clone(lines[len(lines)-2023:])
+	for i, l := range kept {
+		kept[i] = strings.TrimRight(l, " ") // capture trims the blanks ending a row
+	}
+	exp := strings.Join(kept, "\n") + "\nDONE\n"
+	if r.Code != 0 || r.Stdout != exp {
+		got, wl := strings.Split(r.Stdout, "\n"), strings.Split(exp, "\n")
+		for i := range min(len(got), len(wl)) {
+			if got[i] != wl[i] {
+				t.Fatalf("capture after the burst (exit %d, stderr %q): line %d of %d is %q, want %q", r.Code, r.Stderr, i, len(got), got[i], wl[i])
+			}
+		}
+		t.Fatalf("capture after the burst: %d lines, want %d", len(got), len(wl))
+	}
+	last := len(lines) - 1
+	wantSGR := lines[last]
+	if last%3 == 0 {
+		wantSGR = fmt.Sprintf("\x1b[1;3%dm%s", last%8, lines[last])
+	}
+	if r := e.Run("capture", "-e", "b"); !strings.Contains(r.Stdout, wantSGR) || !strings.Contains(r.Stdout, "\x1b[32mDONE") {
+		t.Errorf("capture -e: the last line or DONE lost its colours:\n%q", r.Stdout[max(0, len(r.Stdout)-300):])
+	}
+
+	naDetachAndWait(t, a, "b")
+	b := e.Start(80, 24, "attach", "b")
+	rsWaitView(t, b, want, "attach after the burst")
 }

@@ -14,6 +14,12 @@ package mux
 // emulator falls maxUnfed bytes behind, the pump feeds it itself, which
 // bounds that memory and slows the program down instead.
 //
+// Output an owner's terminal got is fed lazily, up to lazyFeed bytes or
+// for settleDelay (kickFeederLocked): a big backlog lets the emulator skip
+// all of a long run of plain lines but the last ones it must keep
+// (vt.Terminal.FastForward, exact), so a `cat` of a big file costs the
+// emulator a fraction of its bytes.
+//
 // Whoever reads the emulator (attach, capture, a resize) first catches it
 // up with the buffer under vmu: what it reads is the state after exactly
 // the bytes delivered so far. An attach also holds dmu, so that no output
@@ -32,6 +38,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"linger/vt"
 )
@@ -83,9 +90,11 @@ type screen struct {
 	data   [][]byte // scratch for what is fed, so feeding allocates nothing (vmu)
 
 	// Under the session's mu:
-	feeding bool    // a feeder goroutine runs
-	owned   bool    // the last output delivered reached an owner's terminal
-	flips   []int64 // offsets from which owned flips, for the feeder
+	feeding  bool    // a feeder goroutine runs
+	settling bool    // a settleDelay timer will start the feeder
+	noSkip   int64   // no FastForward before this offset: the last try found nothing to skip
+	owned    bool    // the last output delivered reached an owner's terminal
+	flips    []int64 // offsets from which owned flips, for the feeder
 }
 
 // noteOwned records, for the output about to be kept at offset off,
@@ -104,6 +113,13 @@ func (x *sessionExtra) noteOwned(off int64, owned bool) {
 // A little output with no feeder running (a key's echo, a prompt) is fed
 // by the pump itself, after the clients got it: cheaper than waking a
 // goroutine, and it keeps the second core free for the client's side.
+//
+// While an owner's terminal gets the output (it answers the queries, and
+// shows what the emulator would), more output is fed lazily: the feeder
+// starts once lazyFeed bytes wait, or settleDelay after output first
+// waited. Feeding a big backlog at once lets the emulator skip all but its
+// last lines (vt's FastForward): a long `cat` then costs the emulator a
+// fraction of its bytes.
 func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
 	n := x.buf.unfed()
 	if n == 0 {
@@ -113,15 +129,45 @@ func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
 		if n <= inlineFeed {
 			return true
 		}
+		if x.scr.owned && n < lazyFeed {
+			if !x.scr.settling {
+				x.scr.settling = true
+				time.AfterFunc(settleDelay, func() { s.settled(x) })
+			}
+			return false
+		}
 		x.scr.feeding = true
 		go s.feeder(x)
 	}
 	return n > maxUnfed
 }
 
+// settled starts the feeder for what waited settleDelay.
+func (s *Session) settled(x *sessionExtra) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x.scr.settling = false
+	if !x.scr.feeding && x.buf.unfed() > 0 {
+		x.scr.feeding = true
+		go s.feeder(x)
+	}
+}
+
 // inlineFeed is the most output the pump feeds to the emulator itself when
 // no feeder runs.
 const inlineFeed = 4 << 10
+
+// lazyFeed is how much output an owner's terminal got may wait for the
+// emulator, and settleDelay how long at most (see kickFeederLocked).
+const (
+	lazyFeed    = 768 << 10
+	settleDelay = 20 * time.Millisecond
+)
+
+// skipMin is the backlog from which the feeder tries to skip (vt's
+// FastForward needs 2*rows+scrollback_lines lines after the skip: ~100 KB
+// of a log at 80x24 with the default 2000 lines).
+const skipMin = 256 << 10
 
 // feeder feeds the emulator until it has seen everything.
 func (s *Session) feeder(x *sessionExtra) {
@@ -157,6 +203,21 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 		return false
 	}
 	t := s.termLocked(x)
+	all := data
+	if skipped := s.fastForwardLocked(x, t, data, off); skipped > 0 {
+		off += skipped
+		for len(data) > 0 && skipped >= int64(len(data[0])) {
+			skipped -= int64(len(data[0]))
+			data = data[1:]
+		}
+		if len(data) > 0 {
+			data[0] = data[0][skipped:]
+		}
+		for len(flips) > 0 && flips[0] <= off {
+			x.scr.answer = !x.scr.answer
+			flips = flips[1:]
+		}
+	}
 	n := int64(0)
 	for _, p := range data {
 		if int64(len(p)) > limit-n {
@@ -181,8 +242,8 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 			break
 		}
 	}
-	clear(data) // hold no chunk the buffer frees
-	x.scr.data = data[:0]
+	clear(all) // hold no chunk the buffer frees
+	x.scr.data = all[:0]
 	s.mu.Lock()
 	x.buf.setFed(off)
 	// forget the flips passed: each before off was applied above
@@ -197,6 +258,30 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 	more = x.buf.unfed() > 0
 	s.mu.Unlock()
 	return more
+}
+
+// fastForwardLocked lets the emulator skip what it can of a big backlog
+// (data, from offset off) and returns how many bytes it skipped. The bytes
+// skipped hold no query (vt.FastForward skips only plain output), so who
+// answers queries does not matter there; feedLocked's loop applies the
+// flips passed. vmu is held, not mu.
+func (s *Session) fastForwardLocked(x *sessionExtra, t Screen, data [][]byte, off int64) int64 {
+	ff, ok := t.(interface{ FastForward([][]byte) int })
+	if !ok || off < x.scr.noSkip {
+		return 0
+	}
+	total := int64(0)
+	for _, p := range data {
+		total += int64(len(p))
+	}
+	if total < skipMin {
+		return 0
+	}
+	n := int64(ff.FastForward(data))
+	if n == 0 {
+		x.scr.noSkip = off + total // don't scan these bytes again
+	}
+	return n
 }
 
 // termLocked returns the emulator, making it at the pty's size. vmu is
