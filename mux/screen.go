@@ -92,7 +92,7 @@ type screen struct {
 	// Under the session's mu:
 	feeding  bool    // a feeder goroutine runs
 	settling bool    // a settleDelay timer will start the feeder
-	noSkip   int64   // no FastForward before this offset: the last try found nothing to skip
+	noSkip   int64   // no FastForward before this offset: the last try scanned up to it
 	owned    bool    // the last output delivered reached an owner's terminal
 	flips    []int64 // offsets from which owned flips, for the feeder
 }
@@ -277,11 +277,11 @@ func (s *Session) fastForwardLocked(x *sessionExtra, t Screen, data [][]byte, of
 	if total < skipMin {
 		return 0
 	}
-	n := int64(ff.FastForward(data))
-	if n == 0 {
-		x.scr.noSkip = off + total // don't scan these bytes again
-	}
-	return n
+	// Scan each byte once: the next try is for output after this backlog
+	// (the feeder comes back every feedStep; rescanning what it then
+	// writes anyway would cost more than writing it).
+	x.scr.noSkip = off + total
+	return int64(ff.FastForward(data))
 }
 
 // termLocked returns the emulator, making it at the pty's size. vmu is
