@@ -30,6 +30,7 @@ package vt
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi/parser"
@@ -126,10 +127,14 @@ func (f *ffScan) scan(backlog [][]byte) {
 			ci++
 			continue
 		}
-		// 8 bytes all in 0x20..0x7e: no byte below 0x20, none above 0x7e.
+		// Printable ASCII 8 bytes at a time: a byte below 0x20 or above
+		// 0x7e sets its top bit in m (a borrow or carry it causes only
+		// reaches the bytes after it), so the lowest bit set in m is the
+		// first byte to look at.
 		for i+8 <= len(c) {
 			x := binary.LittleEndian.Uint64(c[i:])
-			if ((x-0x20*lo)&^x|(x+lo)|x)&hi != 0 {
+			if m := ((x-0x20*lo)&^x | (x + lo) | x) & hi; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			i += 8
