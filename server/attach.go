@@ -39,6 +39,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -63,6 +64,7 @@ type client struct {
 	// Direct mode: the client's terminal, opened by us, and its writer
 	// (tty.go), started with the reply.
 	tty      *os.File
+	ttyRC    syscall.RawConn // tty's, for readTTY
 	w        *ttyWriter
 	tmu      sync.Mutex // guards started and released
 	started  bool
@@ -110,7 +112,12 @@ func (s *Server) openTTY(cl *client, req *socket.Request) error {
 	} else {
 		key = mux.DefaultDetachKey
 	}
-	cl.tty, cl.key, cl.noKey = f, key, noKey
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil // cannot happen for an open file: relay
+	}
+	cl.tty, cl.ttyRC, cl.key, cl.noKey = f, rc, key, noKey
 	cl.w = newTTYWriter(f)
 	cl.info.WriterAcks = true
 	return nil
@@ -378,7 +385,7 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 func (s *Server) readTTY(cl *client, sess *mux.Session) {
 	buf := make([]byte, 4096)
 	for {
-		n, err := cl.tty.Read(buf)
+		n, err := readNow(cl.ttyRC, buf)
 		if n > 0 {
 			p := buf[:n]
 			i := -1
@@ -418,4 +425,32 @@ func ttyOr(tty string) string {
 		return "(no tty)"
 	}
 	return tty
+}
+
+// readNow reads what the terminal has, waiting on the runtime poller while
+// it has nothing; the read itself skips the scheduler's syscall state
+// (shell.RawRead). Like os.File's Read, it returns io.EOF for end of file,
+// and the poller's error after Close or a read deadline.
+func readNow(rc syscall.RawConn, buf []byte) (int, error) {
+	var (
+		n    int
+		rerr error
+	)
+	err := rc.Read(func(fd uintptr) bool {
+		for {
+			n, rerr = shell.RawRead(int(fd), buf)
+			if rerr != unix.EINTR {
+				return rerr != unix.EAGAIN // nothing yet: wait on the poller
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return 0, rerr
+	case n == 0 && len(buf) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
 }

@@ -14,9 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"linger/mux"
+	"linger/shell"
 )
 
 // maxTTYQueue bounds the output queued for a terminal.
@@ -227,7 +226,7 @@ func (w *ttyWriter) write(data []byte) (int, error) {
 func (w *ttyWriter) tryWrite(p []byte) int {
 	n := 0
 	w.rc.Write(func(fd uintptr) bool {
-		m, err := unix.Write(int(fd), p)
+		m, err := shell.RawWrite(int(fd), p)
 		if err == nil {
 			n = m
 		}

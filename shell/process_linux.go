@@ -233,7 +233,7 @@ func (p *Process) ReadSome() ([]byte, error) {
 func readable(fd int) bool {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	for {
-		n, err := unix.Poll(fds, 0)
+		n, err := pollNow(fds)
 		if err == unix.EINTR {
 			continue
 		}
@@ -248,7 +248,7 @@ func readable(fd int) bool {
 func readMore(fd int, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
-		m, err := unix.Read(fd, buf[n:])
+		m, err := RawRead(fd, buf[n:])
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -274,7 +274,31 @@ func readMore(fd int, buf []byte) (int, error) {
 // pty's input queue is full (e.g. the program is stopped or not reading);
 // Close makes such a Write return an error.
 func (p *Process) Write(b []byte) (int, error) {
-	return p.master.Write(b)
+	n := 0
+	var werr error
+	err := p.rc.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, err := RawWrite(int(fd), b[n:])
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err == unix.EAGAIN:
+				return false // wait on the poller for room
+			case err != nil:
+				werr = err
+				return true
+			}
+			n += m
+		}
+		return true
+	})
+	if err != nil && p.closed.Load() {
+		err = os.ErrClosed // as os.File's Write says it
+	}
+	if err == nil {
+		err = werr
+	}
+	return n, err
 }
 
 // TryWrite sends input to the program if the pty's input queue has room
@@ -284,7 +308,7 @@ func (p *Process) TryWrite(b []byte) (int, error) {
 	var n int
 	var werr error
 	err := p.rc.Write(func(fd uintptr) bool {
-		n, werr = unix.Write(int(fd), b)
+		n, werr = RawWrite(int(fd), b)
 		return true // done, whether or not it fitted
 	})
 	if err == nil {
