@@ -73,10 +73,15 @@ func (p *Process) WhenReadable(f func()) bool {
 	if p.closed.Load() || p.eof.Load() || p.exited.Load() || startWatcher() != nil {
 		return false
 	}
-	var fd int
-	if p.rc.Control(func(u uintptr) { fd = int(u) }) != nil || readable(fd) {
+	var ready bool
+	if p.withFD(func(fd int) error { ready = readable(fd); return nil }) != nil || ready {
 		return false
 	}
+	// The caller stops reading: it no longer needs the master's
+	// registration with the runtime poller (process_linux.go, pollable).
+	p.mu.Lock()
+	p.unpollLocked(true)
+	p.mu.Unlock()
 	p.watch.onReadable.Store(&f)
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT}
 	op := unix.EPOLL_CTL_MOD
@@ -94,7 +99,7 @@ func (p *Process) WhenReadable(f func()) bool {
 		watch.mu.Unlock()
 	}
 	ev.Fd = int32(p.watch.id)
-	err := p.rc.Control(func(u uintptr) { cerr = unix.EpollCtl(watch.epfd, op, int(u), &ev) })
+	err := p.withFD(func(fd int) error { cerr = unix.EpollCtl(watch.epfd, op, fd, &ev); return nil })
 	if err == nil {
 		err = cerr
 	}
@@ -122,7 +127,7 @@ func (p *Process) unwatchLocked() {
 	if p.watch.id == 0 {
 		return
 	}
-	p.rc.Control(func(u uintptr) { unix.EpollCtl(watch.epfd, unix.EPOLL_CTL_DEL, int(u), nil) })
+	p.withFD(func(fd int) error { return unix.EpollCtl(watch.epfd, unix.EPOLL_CTL_DEL, fd, nil) })
 	watch.mu.Lock()
 	delete(watch.procs, p.watch.id)
 	watch.mu.Unlock()

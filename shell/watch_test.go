@@ -88,3 +88,66 @@ func TestWhenReadable(t *testing.T) {
 		t.Fatal("no callback after Close")
 	}
 }
+
+// TestWatchedProcessLeavesThePoller: a reader that must wait registers a
+// duplicate of the master with the runtime poller; handing the process to
+// the idle watcher closes it, and output the watcher reports is read
+// without registering again. Quiet detached sessions thus cost the runtime
+// no poll descriptor.
+func TestWatchedProcessLeavesThePoller(t *testing.T) {
+	t.Parallel()
+	p, err := Start(Options{Argv: []string{"sleep", "100"}, Env: testEnv}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Signal(syscall.SIGKILL); p.Close() })
+	registered := func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.poll != nil
+	}
+	got := make(chan string, 1)
+	go func() {
+		b, err := p.ReadSome()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- string(b)
+		Release(b)
+	}()
+	waitFor(t, 10*time.Second, "the waiting reader to register", registered)
+	p.Write([]byte("x")) // the line discipline echoes it
+	if s := <-got; !strings.Contains(s, "x") {
+		t.Fatalf("read %q, want the echo", s)
+	}
+	if !registered() {
+		t.Fatal("the registration went away while the reader may still wait")
+	}
+
+	fired := make(chan struct{}, 1)
+	for !p.WhenReadable(func() { fired <- struct{}{} }) {
+		b, err := p.ReadSome() // more echo came: read it and try again
+		if err != nil {
+			t.Fatal(err)
+		}
+		Release(b)
+	}
+	if registered() {
+		t.Fatal("still registered with the poller after WhenReadable")
+	}
+	p.Write([]byte("y"))
+	select {
+	case <-fired:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no callback after output")
+	}
+	b, err := p.ReadSome()
+	if err != nil || !strings.Contains(string(b), "y") {
+		t.Fatalf("read %q, %v; want the echo", b, err)
+	}
+	Release(b)
+	if registered() {
+		t.Error("reading output that was there registered with the poller")
+	}
+}
