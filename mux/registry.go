@@ -84,7 +84,7 @@ type NewOptions struct {
 
 // New creates and starts a session. It is listed before New returns.
 func (r *Registry) New(o NewOptions) (*Session, error) {
-	conf, err := r.cfg.Lookup(o.Configuration)
+	conf, err := r.cfg.shared(o.Configuration) // read only: sessions share it
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ type Session struct {
 
 	reg  *Registry
 	proc *shell.Process
-	conf *Configuration // the configuration it was made from (restore, scrollback_lines)
+	conf *Configuration // the configuration it was made from (restore, scrollback_lines); shared, read only
 
 	// dmu is held while output is written to clients (deliver), and by an
 	// attach or receive while it replays held output, so that replayed
