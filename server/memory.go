@@ -10,10 +10,32 @@ package server
 // server of idle sessions), at most once per quiet spell.
 
 import (
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
 )
+
+// gcPercent is the server's GOGC, unless the environment sets one.
+//
+// Why not Go's default of 100: the heap goal is then at least 4 MB, so a
+// burst of requests (each `new` leaves ~26 KB of garbage: the client's
+// environment, decoded JSON, fork arguments) spreads over 4 MB of heap
+// before the first collection, and the runtime's bookkeeping for it
+// (spans, span sets, mark bits) stays resident for good, as do spans that
+// keep one long-lived session object among the freed garbage. At 50 the
+// floor is 2 MB: measured on 1000 idle sessions created one after another,
+// the server's PSS is ~0.4 MB lower (about 5%). The price is twice as many
+// collections per byte allocated; with a heap this small each takes well
+// under a millisecond, and the data path allocates little per chunk.
+const gcPercent = 50
+
+// setGCPercent applies gcPercent unless GOGC is set.
+func setGCPercent() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
+}
 
 // quietAfter is how long without a request counts as quiet.
 const quietAfter = 300 * time.Millisecond
