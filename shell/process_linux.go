@@ -66,10 +66,42 @@ type Process struct {
 // reader hands the process to the idle watcher (WhenReadable) and no
 // writer uses it, or on Close.
 type pollFile struct {
-	f      *os.File
-	rc     syscall.RawConn
-	reader bool // a ReadSome caller keeps it until WhenReadable
-	users  int  // Writes waiting on it
+	f        *os.File
+	rc       syscall.RawConn
+	reader   bool // a ReadSome caller keeps it until WhenReadable
+	users    int  // Writes waiting on it
+	unparked bool // Unpark set a read deadline in the past
+}
+
+// ErrUnparked is returned by a ReadSome that Unpark ended: nothing was read.
+var ErrUnparked = errors.New("shell: read unparked")
+
+// Unpark makes a ReadSome that waits on the runtime poller (or the next
+// one that would) return ErrUnparked without reading, so that its caller
+// can hand the process to the idle watcher (WhenReadable) and end its
+// goroutine: a session whose last client detached. Output that is there
+// is still returned first. It does nothing once the process has exited
+// (the reader then drains the output and ends).
+func (p *Process) Unpark() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pf := p.poll; pf != nil && pf.reader && !p.reaped {
+		pf.unparked = true
+		_ = pf.f.SetReadDeadline(time.Unix(1, 0)) // in the past: wakes the reader
+	}
+}
+
+// unparkedLocked reports whether Unpark ended the wait on pf, clearing it.
+// mu is held.
+func (p *Process) unparkedLocked(pf *pollFile) bool {
+	if !pf.unparked {
+		return false
+	}
+	pf.unparked = false
+	if !p.reaped {
+		_ = pf.f.SetReadDeadline(time.Time{})
+	}
+	return true
 }
 
 // Start spawns opts.Argv on a new pty as a session leader (setsid) with the
@@ -291,26 +323,36 @@ func (p *Process) ReadSome() ([]byte, error) {
 	// A reader that waited before (an attached session's pump) waits on
 	// the poller again. Otherwise output that is there (the idle watcher
 	// said so, or the program is busy) is read without it; only a wait
-	// registers.
+	// registers. After an Unpark, output that is there comes first too
+	// (the poller would report the deadline before reading).
 	p.mu.Lock()
 	pf := p.poll
 	if pf != nil && !pf.reader {
 		pf = nil // a writer's
 	}
+	look := pf == nil || pf.unparked
 	p.mu.Unlock()
 	var err error
-	if pf == nil {
-		var took bool
+	var took bool
+	if look {
 		err = p.withFD(func(fd int) error { took = take(uintptr(fd)); return nil })
-		if err == nil && !took {
+		if err == nil && !took && pf == nil {
 			pf, err = p.pollable(true)
 		}
 	}
-	if pf != nil && err == nil {
+	if !took && pf != nil && err == nil {
 		if p.exited.Load() {
 			_ = pf.f.SetReadDeadline(time.Now().Add(drainTimeout))
 		}
 		err = pf.rc.Read(take)
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && !p.exited.Load() {
+			p.mu.Lock()
+			unparked := p.unparkedLocked(pf)
+			p.mu.Unlock()
+			if unparked {
+				return nil, ErrUnparked
+			}
+		}
 	}
 	if n > 0 {
 		return buf[:n], nil // an error after data recurs on the next call
