@@ -289,12 +289,9 @@ func decodeValue(s *schema, val any, rv reflect.Value) {
 // Lookup returns a copy of the configuration called name, or of the
 // default configuration when name is "".
 func (c *Config) Lookup(name string) (*Configuration, error) {
-	if name == "" {
-		name = c.Server.DefaultConfiguration
-	}
-	conf, ok := c.Configurations[name]
-	if !ok {
-		return nil, fmt.Errorf("no configuration named %q (expected: %s)", name, strings.Join(c.Names(), "|"))
+	conf, err := c.shared(name)
+	if err != nil {
+		return nil, err
 	}
 	d := *conf
 	d.Command = slices.Clone(conf.Command)
@@ -303,6 +300,21 @@ func (c *Config) Lookup(name string) (*Configuration, error) {
 		d.Env = map[string]string{}
 	}
 	return &d, nil
+}
+
+// shared returns the configuration called name (or the default) itself,
+// not a copy: the caller must not modify it. A Config does not change once
+// loaded, so every session made from a configuration keeps the one
+// Configuration rather than a copy of its own.
+func (c *Config) shared(name string) (*Configuration, error) {
+	if name == "" {
+		name = c.Server.DefaultConfiguration
+	}
+	conf, ok := c.Configurations[name]
+	if !ok {
+		return nil, fmt.Errorf("no configuration named %q (expected: %s)", name, strings.Join(c.Names(), "|"))
+	}
+	return conf, nil
 }
 
 // TOML returns the configuration as a TOML table, header included, every

@@ -35,8 +35,7 @@ type Registry struct {
 	logf   func(format string, args ...any)
 
 	mu       sync.Mutex
-	byID     map[int]*Session
-	ordered  []*Session // byID's sessions by ID, for listing without sorting
+	ordered  []*Session // the sessions by ID: listing needs no sort, lookup by ID a binary search
 	byName   map[string]*Session
 	reserved map[string]bool // names being created
 	nextID   int
@@ -56,7 +55,7 @@ func NewRegistry(cfg *Config, socket string, logf func(string, ...any)) *Registr
 	}
 	return &Registry{
 		cfg: cfg, socket: socket, logf: logf,
-		byID: map[int]*Session{}, byName: map[string]*Session{}, reserved: map[string]bool{},
+		byName: map[string]*Session{}, reserved: map[string]bool{},
 		nextID: 1,
 	}
 }
@@ -84,7 +83,7 @@ type NewOptions struct {
 
 // New creates and starts a session. It is listed before New returns.
 func (r *Registry) New(o NewOptions) (*Session, error) {
-	conf, err := r.cfg.Lookup(o.Configuration)
+	conf, err := r.cfg.shared(o.Configuration) // read only: sessions share it
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +130,6 @@ func (r *Registry) New(o NewOptions) (*Session, error) {
 		r.checkEmpty() // a server started for this session has nothing to do
 		return nil, err
 	}
-	r.byID[id] = s
 	r.byName[name] = s
 	i, _ := slices.BinarySearchFunc(r.ordered, id, bySessionID) // concurrent news may finish out of order
 	r.ordered = slices.Insert(r.ordered, i, s)
@@ -273,8 +271,10 @@ func (r *Registry) lookupLocked(target string) (*Session, error) {
 		return s, nil
 	}
 	if allDigits(target) {
-		if id, err := strconv.Atoi(target); err == nil && r.byID[id] != nil {
-			return r.byID[id], nil
+		if id, err := strconv.Atoi(target); err == nil {
+			if s := r.byIDLocked(id); s != nil {
+				return s, nil
+			}
 		}
 		return nil, fmt.Errorf("%w: no session with ID %s (try 'linger ls')", ErrNoSession, target)
 	}
@@ -289,6 +289,14 @@ func (r *Registry) Sessions() []*Session {
 }
 
 func bySessionID(s *Session, id int) int { return cmp.Compare(s.ID, id) }
+
+// byIDLocked finds a session by ID (nil if none); mu is held.
+func (r *Registry) byIDLocked(id int) *Session {
+	if i, ok := slices.BinarySearchFunc(r.ordered, id, bySessionID); ok {
+		return r.ordered[i]
+	}
+	return nil
+}
 
 // AttachOptions describe an attach.
 type AttachOptions struct {
@@ -331,7 +339,7 @@ func (r *Registry) Attach(o AttachOptions) (s *Session, closed bool, err error) 
 func (r *Registry) mostRecentLocked() (*Session, error) {
 	var best *Session
 	var bestT time.Time
-	for _, s := range r.byID {
+	for _, s := range r.ordered {
 		s.mu.Lock()
 		free := s.owner == nil
 		t := s.idleStartLocked()
@@ -341,7 +349,7 @@ func (r *Registry) mostRecentLocked() (*Session, error) {
 		}
 	}
 	if best == nil {
-		if len(r.byID) == 0 {
+		if len(r.ordered) == 0 {
 			return nil, fmt.Errorf("%w: no sessions (start one with 'linger new')", ErrNoSession)
 		}
 		return nil, fmt.Errorf("%w: every session is attached (name one, with --steal or --read-only)", ErrNoSession)
@@ -388,12 +396,9 @@ func (r *Registry) Collect(s *Session) {
 // remove takes s out of the registry (idempotent).
 func (r *Registry) remove(s *Session) {
 	r.mu.Lock()
-	if r.byID[s.ID] == s {
-		delete(r.byID, s.ID)
+	if i, ok := slices.BinarySearchFunc(r.ordered, s.ID, bySessionID); ok && r.ordered[i] == s {
+		r.ordered = slices.Delete(r.ordered, i, i+1)
 		delete(r.byName, s.Name)
-		if i, ok := slices.BinarySearchFunc(r.ordered, s.ID, bySessionID); ok {
-			r.ordered = slices.Delete(r.ordered, i, i+1)
-		}
 	}
 	r.mu.Unlock()
 	r.checkEmpty()
@@ -415,7 +420,7 @@ func (r *Registry) processDone() {
 // checkEmpty calls OnEmpty when nothing is left and exit_when_empty is set.
 func (r *Registry) checkEmpty() {
 	r.mu.Lock()
-	empty := len(r.byID) == 0 && r.procs == 0 && len(r.reserved) == 0 && !r.closing
+	empty := len(r.ordered) == 0 && r.procs == 0 && len(r.reserved) == 0 && !r.closing
 	if empty && r.cfg.Server.ExitWhenEmpty && r.OnEmpty != nil {
 		r.closing = true
 	} else {
@@ -433,11 +438,8 @@ func (r *Registry) checkEmpty() {
 func (r *Registry) Shutdown() int {
 	r.mu.Lock()
 	r.closing = true
-	list := make([]*Session, 0, len(r.byID))
-	for _, s := range r.byID {
-		list = append(list, s)
-	}
-	r.byID, r.byName, r.ordered = map[int]*Session{}, map[string]*Session{}, nil
+	list := r.ordered
+	r.byName, r.ordered = map[string]*Session{}, nil
 	idle := make(chan struct{})
 	if r.procs == 0 {
 		close(idle)

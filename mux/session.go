@@ -43,7 +43,7 @@ type Session struct {
 
 	reg  *Registry
 	proc *shell.Process
-	conf *Configuration // the configuration it was made from (restore, scrollback_lines)
+	conf *Configuration // the configuration it was made from (restore, scrollback_lines); shared, read only
 
 	// dmu is held while output is written to clients (deliver), and by an
 	// attach or receive while it replays held output, so that replayed
@@ -128,7 +128,9 @@ func (s *Session) Done() <-chan struct{} {
 // even keep its goroutine: it hands the process to shell's idle watcher
 // and ends, and the watcher starts it again when output comes (or the
 // program exits). An attached session keeps its pump parked in the
-// runtime poller, the quickest way back for a key's echo.
+// runtime poller, the quickest way back for a key's echo; when its last
+// client leaves, shell.Process.Unpark ends that wait (ReadSome returns
+// shell.ErrUnparked) and the pump moves to the watcher.
 func (s *Session) pump() {
 	var to []*attachment // reused: who gets each chunk
 	for {
@@ -136,6 +138,9 @@ func (s *Session) pump() {
 			return
 		}
 		b, err := s.proc.ReadSome()
+		if err == shell.ErrUnparked {
+			continue // the last client left: wait in the idle watcher
+		}
 		if err != nil {
 			break
 		}
@@ -318,6 +323,7 @@ func (s *Session) detach(c Client, lost bool) bool {
 		s.lastDetach = time.Now().UnixNano()
 		s.broken = lost
 		s.startIdleLocked()
+		s.proc.Unpark() // the pump leaves the poller for the idle watcher (see pump)
 	}
 	return found
 }
@@ -476,6 +482,7 @@ func (s *Session) detachAll() []*attachment {
 		s.lastDetach = time.Now().UnixNano()
 		s.broken = false
 		s.startIdleLocked()
+		s.proc.Unpark()
 	}
 	return all
 }

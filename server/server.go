@@ -70,6 +70,7 @@ func Run(o Options) error {
 	if o.Log == nil {
 		o.Log = log.New(os.Stderr, "", log.LstdFlags)
 	}
+	setGCPercent() // memory.go
 	ln, err := socket.Listen(o.Socket)
 	if err != nil {
 		ready(err)

@@ -6,14 +6,18 @@
 // those belong to the packages above it. A [Process] is just a program and
 // the master side of its terminal.
 //
-// Cost model: an idle process holds no goroutine, no OS thread and no read
-// buffer of its own. The pty master is non-blocking and registered with
-// Go's runtime poller, so a goroutine blocked in [Process.ReadSome] parks
-// without pinning a thread, and the 32 KiB read buffer is taken from a
+// Cost model: an idle process holds no goroutine, no OS thread, no read
+// buffer and no runtime poller registration of its own, only the pty
+// master's descriptor (non-blocking). Output that is there is read from it
+// directly. A goroutine that must wait in [Process.ReadSome] (or in a
+// [Process.Write] with the input queue full) waits on a duplicate of it
+// registered with Go's runtime poller, so it parks without pinning a
+// thread; the duplicate is made on demand and closed once the reader hands
+// the process to the idle watcher. The 32 KiB read buffer is taken from a
 // package-level pool only once output is readable. A caller with nothing
-// to wait for can instead hand the process to the package's idle watcher
+// to wait for hands the process to the package's idle watcher
 // ([Process.WhenReadable]: one epoll instance and one goroutine for all)
-// and let its goroutine end. Exits are collected by
+// and lets its goroutine end. Exits are collected by
 // one package-level reaper goroutine driven by SIGCHLD, and
 // [Process.Terminate] escalates to SIGKILL from a timer.
 //

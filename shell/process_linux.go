@@ -32,9 +32,15 @@ const drainTimeout = 250 * time.Millisecond
 type Process struct {
 	pid     int
 	ptyName string
-	master  *os.File        // non-blocking, registered with the runtime poller; never call Fd() on it
-	rc      syscall.RawConn // master's
 	onExit  func(ExitStatus)
+
+	// fd is the pty master, non-blocking and close-on-exec. Whatever does
+	// not wait (reading output that is there, ioctls, the idle watcher's
+	// epoll, writing what fits) uses it directly, holding fdMu for reading
+	// so that Close, which holds it for writing, cannot close it (and the
+	// number be reused) underneath. It is -1 once closed.
+	fdMu sync.RWMutex
+	fd   int
 
 	closed atomic.Bool // Close was called
 	eof    atomic.Bool // ReadSome returned io.EOF; it is sticky
@@ -48,6 +54,54 @@ type Process struct {
 	reaped     bool
 	status     ExitStatus
 	killTimer  *time.Timer // pending SIGKILL from Terminate
+	poll       *pollFile   // see pollable
+}
+
+// pollFile is a duplicate of a Process's master registered with the
+// runtime poller, for waiting: a parked ReadSome (an attached session's
+// pump) or a Write that must wait for room. A registered descriptor costs
+// the runtime a 512-byte poll descriptor, an os.File and a finalizer; a
+// thousand quiet detached sessions, whose output the idle watcher waits
+// for, need none of it. It is made on first need and closed when the
+// reader hands the process to the idle watcher (WhenReadable) and no
+// writer uses it, or on Close.
+type pollFile struct {
+	f        *os.File
+	rc       syscall.RawConn
+	reader   bool // a ReadSome caller keeps it until WhenReadable
+	users    int  // Writes waiting on it
+	unparked bool // Unpark set a read deadline in the past
+}
+
+// ErrUnparked is returned by a ReadSome that Unpark ended: nothing was read.
+var ErrUnparked = errors.New("shell: read unparked")
+
+// Unpark makes a ReadSome that waits on the runtime poller (or the next
+// one that would) return ErrUnparked without reading, so that its caller
+// can hand the process to the idle watcher (WhenReadable) and end its
+// goroutine: a session whose last client detached. Output that is there
+// is still returned first. It does nothing once the process has exited
+// (the reader then drains the output and ends).
+func (p *Process) Unpark() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pf := p.poll; pf != nil && pf.reader && !p.reaped {
+		pf.unparked = true
+		_ = pf.f.SetReadDeadline(time.Unix(1, 0)) // in the past: wakes the reader
+	}
+}
+
+// unparkedLocked reports whether Unpark ended the wait on pf, clearing it.
+// mu is held.
+func (p *Process) unparkedLocked(pf *pollFile) bool {
+	if !pf.unparked {
+		return false
+	}
+	pf.unparked = false
+	if !p.reaped {
+		_ = pf.f.SetReadDeadline(time.Time{})
+	}
+	return true
 }
 
 // Start spawns opts.Argv on a new pty as a session leader (setsid) with the
@@ -103,17 +157,12 @@ func Start(opts Options, onExit func(ExitStatus)) (*Process, error) {
 		master.Close()
 		return fail(fmt.Errorf("set pty size: %w", err))
 	}
-	m, err := pollableMaster(master)
+	fd, err := masterFD(master)
 	if err != nil {
-		return fail(err)
-	}
-	rc, err := m.SyscallConn()
-	if err != nil {
-		m.Close()
 		return fail(err)
 	}
 
-	p := &Process{ptyName: slave.Name(), master: m, rc: rc, onExit: onExit, cols: cols, rows: rows}
+	p := &Process{ptyName: slave.Name(), fd: fd, onExit: onExit, cols: cols, rows: rows}
 	attr := &syscall.ProcAttr{
 		Dir:   opts.Dir,
 		Env:   opts.Env,
@@ -121,26 +170,88 @@ func Start(opts Options, onExit func(ExitStatus)) (*Process, error) {
 		Sys:   &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0},
 	}
 	if err := spawn(p, path, opts.Argv, attr); err != nil {
-		m.Close()
+		unix.Close(fd)
 		return fail(err)
 	}
 	return p, nil
 }
 
-// pollableMaster turns creack/pty's master (made blocking by its own Fd
-// calls) into a non-blocking, close-on-exec file that os.NewFile registers
-// with the runtime poller. It consumes master.
-func pollableMaster(master *os.File) (*os.File, error) {
+// masterFD turns creack/pty's master (made blocking by its own Fd calls)
+// into a non-blocking, close-on-exec descriptor of our own. It consumes
+// master.
+func masterFD(master *os.File) (int, error) {
 	fd, err := unix.FcntlInt(master.Fd(), unix.F_DUPFD_CLOEXEC, 0)
 	master.Close()
 	if err != nil {
-		return nil, fmt.Errorf("dup pty master: %w", err)
+		return -1, fmt.Errorf("dup pty master: %w", err)
 	}
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("pty master: %w", err)
+		return -1, fmt.Errorf("pty master: %w", err)
 	}
-	return os.NewFile(uintptr(fd), "/dev/ptmx"), nil
+	return fd, nil
+}
+
+// withFD runs f on the master unless it is closed (os.ErrClosed).
+func (p *Process) withFD(f func(fd int) error) error {
+	p.fdMu.RLock()
+	defer p.fdMu.RUnlock()
+	if p.fd < 0 {
+		return os.ErrClosed
+	}
+	return f(p.fd)
+}
+
+// pollable returns the master's registered duplicate, making it. reader
+// says a ReadSome caller takes it (kept until WhenReadable); otherwise the
+// caller is a writer and must call unpollLocked(false) when done.
+func (p *Process) pollable(reader bool) (*pollFile, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return nil, os.ErrClosed // Close closed the last one (it set closed first)
+	}
+	if p.poll == nil {
+		var dup int
+		err := p.withFD(func(fd int) (err error) {
+			dup, err = unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		f := os.NewFile(uintptr(dup), "/dev/ptmx") // non-blocking: registered with the poller
+		rc, err := f.SyscallConn()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		p.poll = &pollFile{f: f, rc: rc}
+	}
+	if reader {
+		p.poll.reader = true
+	} else {
+		p.poll.users++
+	}
+	return p.poll, nil
+}
+
+// unpollLocked ends a use of the registered duplicate (a writer's, or with
+// reader the reader's), closing it when nobody uses it. mu is held.
+func (p *Process) unpollLocked(reader bool) {
+	pf := p.poll
+	if pf == nil {
+		return
+	}
+	if reader {
+		pf.reader = false
+	} else {
+		pf.users--
+	}
+	if !pf.reader && pf.users == 0 {
+		pf.f.Close()
+		p.poll = nil
+	}
 }
 
 func checkDir(dir string) error {
@@ -189,18 +300,15 @@ func (p *Process) ReadSome() ([]byte, error) {
 	if p.closed.Load() || p.eof.Load() {
 		return nil, io.EOF
 	}
-	if p.exited.Load() {
-		_ = p.master.SetReadDeadline(time.Now().Add(drainTimeout))
-	}
 	var (
 		buf  []byte
 		n    int
 		rerr error
 	)
-	err := p.rc.Read(func(fd uintptr) bool {
+	take := func(fd uintptr) bool {
 		if buf == nil {
 			if !readable(int(fd)) {
-				return false // park on the poller, holding no buffer
+				return false // wait, holding no buffer
 			}
 			buf = getBuf()
 		}
@@ -211,7 +319,41 @@ func (p *Process) ReadSome() ([]byte, error) {
 			return false
 		}
 		return true
-	})
+	}
+	// A reader that waited before (an attached session's pump) waits on
+	// the poller again. Otherwise output that is there (the idle watcher
+	// said so, or the program is busy) is read without it; only a wait
+	// registers. After an Unpark, output that is there comes first too
+	// (the poller would report the deadline before reading).
+	p.mu.Lock()
+	pf := p.poll
+	if pf != nil && !pf.reader {
+		pf = nil // a writer's
+	}
+	look := pf == nil || pf.unparked
+	p.mu.Unlock()
+	var err error
+	var took bool
+	if look {
+		err = p.withFD(func(fd int) error { took = take(uintptr(fd)); return nil })
+		if err == nil && !took && pf == nil {
+			pf, err = p.pollable(true)
+		}
+	}
+	if !took && pf != nil && err == nil {
+		if p.exited.Load() {
+			_ = pf.f.SetReadDeadline(time.Now().Add(drainTimeout))
+		}
+		err = pf.rc.Read(take)
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && !p.exited.Load() {
+			p.mu.Lock()
+			unparked := p.unparkedLocked(pf)
+			p.mu.Unlock()
+			if unparked {
+				return nil, ErrUnparked
+			}
+		}
+	}
 	if n > 0 {
 		return buf[:n], nil // an error after data recurs on the next call
 	}
@@ -275,28 +417,40 @@ func readMore(fd int, buf []byte) (int, error) {
 // Close makes such a Write return an error.
 func (p *Process) Write(b []byte) (int, error) {
 	n := 0
-	var werr error
-	err := p.rc.Write(func(fd uintptr) bool {
+	err := p.withFD(func(fd int) error {
 		for n < len(b) {
-			m, err := RawWrite(int(fd), b[n:])
+			m, err := RawWrite(fd, b[n:])
 			switch {
 			case err == unix.EINTR:
 				continue
 			case err == unix.EAGAIN:
-				return false // wait on the poller for room
+				return nil // the rest waits on the poller
 			case err != nil:
-				werr = err
-				return true
+				return err
 			}
 			n += m
 		}
-		return true
+		return nil
 	})
-	if err != nil && p.closed.Load() {
-		err = os.ErrClosed // as os.File's Write says it
+	if err == nil && n < len(b) {
+		var pf *pollFile
+		if pf, err = p.pollable(false); err == nil {
+			var m int
+			m, err = pf.f.Write(b[n:])
+			n += m
+			p.mu.Lock()
+			p.unpollLocked(false)
+			p.mu.Unlock()
+			if err != nil && p.closed.Load() {
+				err = os.ErrClosed
+			}
+		}
 	}
-	if err == nil {
-		err = werr
+	if err != nil {
+		var pe *os.PathError
+		if !errors.As(err, &pe) {
+			err = &os.PathError{Op: "write", Path: "/dev/ptmx", Err: err}
+		}
 	}
 	return n, err
 }
@@ -306,14 +460,10 @@ func (p *Process) Write(b []byte) (int, error) {
 // It is for answers to terminal queries, which must not stall the caller.
 func (p *Process) TryWrite(b []byte) (int, error) {
 	var n int
-	var werr error
-	err := p.rc.Write(func(fd uintptr) bool {
-		n, werr = RawWrite(int(fd), b)
-		return true // done, whether or not it fitted
+	err := p.withFD(func(fd int) (err error) {
+		n, err = RawWrite(fd, b) // once, whether or not it fits
+		return err
 	})
-	if err == nil {
-		err = werr
-	}
 	return max(n, 0), err
 }
 
@@ -325,13 +475,9 @@ func (p *Process) Resize(cols, rows int) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var ierr error
-	err := p.rc.Control(func(fd uintptr) {
-		ierr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, winsize(cols, rows))
+	err := p.withFD(func(fd int) error {
+		return unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, winsize(cols, rows))
 	})
-	if err == nil {
-		err = ierr
-	}
 	if err != nil {
 		if p.closed.Load() {
 			err = os.ErrClosed
@@ -370,10 +516,11 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // foreground is the pty's foreground process group, or 0 if unknown.
 func (p *Process) foreground() int {
 	pg := 0
-	_ = p.rc.Control(func(fd uintptr) {
-		if v, err := unix.IoctlGetInt(int(fd), unix.TIOCGPGRP); err == nil {
+	_ = p.withFD(func(fd int) error {
+		if v, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil {
 			pg = v
 		}
+		return nil
 	})
 	return pg
 }
@@ -428,9 +575,21 @@ func (p *Process) Close() error {
 	p.watchMu.Lock()
 	p.unwatchLocked()
 	p.watchMu.Unlock()
-	err := p.master.Close()
+	p.mu.Lock()
+	if p.poll != nil {
+		p.poll.f.Close() // a parked ReadSome or Write returns
+		p.poll = nil
+	}
+	p.mu.Unlock()
+	p.fdMu.Lock()
+	err := unix.Close(p.fd)
+	p.fd = -1
+	p.fdMu.Unlock()
 	p.fireReadable() // a caller waiting in the watcher reads the EOF
-	return err
+	if err != nil {
+		return &os.PathError{Op: "close", Path: "/dev/ptmx", Err: err}
+	}
+	return nil
 }
 
 // finish records the exit; called once by the reaper.
@@ -440,11 +599,14 @@ func (p *Process) finish(st ExitStatus) {
 	if p.killTimer != nil {
 		p.killTimer.Stop()
 	}
-	p.mu.Unlock()
 	p.exited.Store(true)
-	// Wake a parked ReadSome so it can end the drain if nothing more comes,
-	// or the caller waiting in the watcher so that it reads the same way.
-	_ = p.master.SetReadDeadline(time.Now().Add(drainTimeout))
+	// Wake a parked ReadSome so it can end the drain if nothing more comes
+	// (one that parks later sets the deadline itself, seeing exited), or
+	// the caller waiting in the watcher so that it reads the same way.
+	if p.poll != nil {
+		_ = p.poll.f.SetReadDeadline(time.Now().Add(drainTimeout))
+	}
+	p.mu.Unlock()
 	p.fireReadable()
 	if p.onExit != nil {
 		p.onExit(st)

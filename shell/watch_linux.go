@@ -7,17 +7,27 @@ package shell
 // has nothing to read hands the process to the watcher (WhenReadable) and
 // lets its goroutine end; the watcher calls back when output (or the end
 // of it) arrives, or when the process exits.
+//
+// The watcher's epoll descriptor is itself registered with Go's runtime
+// poller, so its goroutine parks there like any other instead of holding
+// an OS thread in epoll_wait for good: one thread fewer that the server
+// needs (each costs it ~18 KiB and counts against the user's process
+// limit; the server's idle reserve, server/threads.go, no longer gives
+// one up to the watcher).
 
 import (
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
 var watch struct {
 	once  sync.Once
-	epfd  int
+	epfd  int             // the epoll instance, non-blocking
+	rc    syscall.RawConn // epfd's, registered with the runtime poller
 	err   error
 	mu    sync.Mutex
 	procs map[uint32]*Process // by watch id
@@ -30,6 +40,15 @@ func startWatcher() error {
 		if watch.err != nil {
 			return
 		}
+		if watch.err = unix.SetNonblock(watch.epfd, true); watch.err != nil {
+			unix.Close(watch.epfd)
+			return
+		}
+		// Never closed: the watcher lives as long as the program.
+		watch.rc, watch.err = os.NewFile(uintptr(watch.epfd), "epoll").SyscallConn()
+		if watch.err != nil {
+			return
+		}
 		watch.procs = make(map[uint32]*Process)
 		go watchLoop()
 	})
@@ -37,13 +56,22 @@ func startWatcher() error {
 }
 
 // watchLoop waits for armed processes to become readable and calls their
-// callbacks. It holds one OS thread, blocked in epoll_wait.
+// callbacks. It parks on the runtime poller until the epoll instance has
+// events, and takes them without blocking; it parks again only once none
+// are left (the poller reports the epoll descriptor edge-triggered).
 func watchLoop() {
 	events := make([]unix.EpollEvent, 64)
 	for {
-		n, err := unix.EpollWait(watch.epfd, events, -1)
-		if err != nil {
-			continue // EINTR
+		var n int
+		err := watch.rc.Read(func(fd uintptr) bool {
+			var err error
+			n, err = unix.EpollWait(int(fd), events, 0)
+			return err == nil && n > 0 // else (none, EINTR) wait
+		})
+		if err != nil { // not pollable after all: wait holding a thread
+			if n, err = unix.EpollWait(watch.epfd, events, -1); err != nil {
+				continue // EINTR
+			}
 		}
 		for _, ev := range events[:n] {
 			watch.mu.Lock()
@@ -73,10 +101,15 @@ func (p *Process) WhenReadable(f func()) bool {
 	if p.closed.Load() || p.eof.Load() || p.exited.Load() || startWatcher() != nil {
 		return false
 	}
-	var fd int
-	if p.rc.Control(func(u uintptr) { fd = int(u) }) != nil || readable(fd) {
+	var ready bool
+	if p.withFD(func(fd int) error { ready = readable(fd); return nil }) != nil || ready {
 		return false
 	}
+	// The caller stops reading: it no longer needs the master's
+	// registration with the runtime poller (process_linux.go, pollable).
+	p.mu.Lock()
+	p.unpollLocked(true)
+	p.mu.Unlock()
 	p.watch.onReadable.Store(&f)
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT}
 	op := unix.EPOLL_CTL_MOD
@@ -94,7 +127,7 @@ func (p *Process) WhenReadable(f func()) bool {
 		watch.mu.Unlock()
 	}
 	ev.Fd = int32(p.watch.id)
-	err := p.rc.Control(func(u uintptr) { cerr = unix.EpollCtl(watch.epfd, op, int(u), &ev) })
+	err := p.withFD(func(fd int) error { cerr = unix.EpollCtl(watch.epfd, op, fd, &ev); return nil })
 	if err == nil {
 		err = cerr
 	}
@@ -122,7 +155,7 @@ func (p *Process) unwatchLocked() {
 	if p.watch.id == 0 {
 		return
 	}
-	p.rc.Control(func(u uintptr) { unix.EpollCtl(watch.epfd, unix.EPOLL_CTL_DEL, int(u), nil) })
+	p.withFD(func(fd int) error { return unix.EpollCtl(watch.epfd, unix.EPOLL_CTL_DEL, fd, nil) })
 	watch.mu.Lock()
 	delete(watch.procs, p.watch.id)
 	watch.mu.Unlock()
