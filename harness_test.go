@@ -129,6 +129,7 @@ type env struct {
 	Config string   // Dir/config.toml; only exists once WriteConfig is called
 	Home   string   // Dir/home, HOME and working directory of children
 	Env    []string // environment of every child process
+	Bin    string   // the linger binary Run and Start use: lingerBin unless a test sets another
 
 	mu    sync.Mutex
 	kills []func() // kill what was started and may still run, for cleanup
@@ -162,6 +163,7 @@ func newEnv(t testing.TB) *env {
 		Sock:   filepath.Join(dir, "s.sock"),
 		Config: filepath.Join(dir, "config.toml"),
 		Home:   filepath.Join(dir, "home"),
+		Bin:    lingerBin,
 	}
 	for _, d := range []string{"home", "run", "state", "cfg"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
@@ -244,7 +246,7 @@ func (e *env) RunEnv(extraEnv []string, args ...string) result {
 	needBinary(e.t)
 	ctx, cancel := context.WithTimeout(context.Background(), harnessRunTimeout)
 	defer cancel()
-	c := exec.CommandContext(ctx, lingerBin, args...)
+	c := exec.CommandContext(ctx, e.Bin, args...)
 	c.Env = overlayEnv(e.Env, extraEnv)
 	c.Dir = e.Home
 	var stdout, stderr bytes.Buffer
@@ -390,7 +392,7 @@ type termWrite struct {
 func (e *env) Start(cols, rows int, args ...string) *term {
 	e.t.Helper()
 	needBinary(e.t)
-	return e.StartCmd(cols, rows, append([]string{lingerBin}, args...), nil)
+	return e.StartCmd(cols, rows, append([]string{e.Bin}, args...), nil)
 }
 
 // StartCmd runs argv on a new cols x rows terminal, as session leader with the

@@ -83,5 +83,5 @@ Set inside a session to its name and ID (with LINGER_SOCKET). new and attach ref
 Passed from the client to the session, else xterm-256color.
 .TP
 .B LINGER_PPROF
-In a server's environment: a directory to write pprof profiles into (CPU from start; on each SIGUSR2 and at exit a numbered snapshot of CPU, heap, allocs, goroutines and threads).
+In a server's environment: a directory to write pprof profiles into (CPU from start; on each SIGUSR2 and at exit a numbered snapshot of CPU, heap, allocs, goroutines and threads). Only in a build with -tags linger_pprof; other builds log how to make one.
 `
