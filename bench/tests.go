@@ -637,6 +637,12 @@ func (h *harness) testScale() error {
 				break
 			}
 			s.createS = createTime.Seconds()
+			// Idle: measured after idleAfter with no request, as
+			// ../shared/bench does (500 ms), so a server that tidies up
+			// after a burst (linger returns memory 300 ms after its last
+			// request) is measured at rest, not during the burst's
+			// garbage.
+			time.Sleep(idleAfter)
 			pids := settledPids(t.bin, nil)
 			s.procs = len(pids)
 			s.pssKiB, s.rssKiB = memSum(pids)
@@ -666,6 +672,10 @@ func (h *harness) testScale() error {
 	}
 	return nil
 }
+
+// idleAfter is how long the scale sweep waits after creating sessions
+// before it measures memory and list time.
+const idleAfter = 500 * time.Millisecond
 
 // ptyMargin is how many free ptys the scale sweep leaves to the rest of
 // the machine.
