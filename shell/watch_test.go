@@ -96,16 +96,7 @@ func TestWhenReadable(t *testing.T) {
 // no poll descriptor.
 func TestWatchedProcessLeavesThePoller(t *testing.T) {
 	t.Parallel()
-	p, err := Start(Options{Argv: []string{"sleep", "100"}, Env: testEnv}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Signal(syscall.SIGKILL); p.Close() })
-	registered := func() bool {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		return p.poll != nil
-	}
+	p, registered := quietProcess(t)
 	got := make(chan string, 1)
 	go func() {
 		b, err := p.ReadSome()
@@ -158,16 +149,7 @@ func TestWatchedProcessLeavesThePoller(t *testing.T) {
 // process to the watcher, which drops the registration.
 func TestUnpark(t *testing.T) {
 	t.Parallel()
-	p, err := Start(Options{Argv: []string{"sleep", "100"}, Env: testEnv}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Signal(syscall.SIGKILL); p.Close() })
-	registered := func() bool {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		return p.poll != nil
-	}
+	p, registered := quietProcess(t)
 	type result struct {
 		b   string
 		err error
@@ -224,5 +206,22 @@ func TestUnpark(t *testing.T) {
 	}
 	if registered() {
 		t.Error("still registered with the poller after WhenReadable")
+	}
+}
+
+// quietProcess starts a sleep on a pty, killed at the end of the test, and
+// returns it with a check of whether its master is registered with the
+// runtime poller.
+func quietProcess(t *testing.T) (*Process, func() bool) {
+	t.Helper()
+	p, err := Start(Options{Argv: []string{"sleep", "100"}, Env: testEnv}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Signal(syscall.SIGKILL); p.Close() })
+	return p, func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.poll != nil
 	}
 }
