@@ -72,6 +72,10 @@ type Screen interface {
 	Cursor() (x, y int)
 	ScrollbackLen() int
 	AltScreen() bool
+	// FastForward skips what it can at the start of a backlog of output
+	// not yet written, applying its lasting effect, and returns how many
+	// bytes it skipped (see vt's skip.go).
+	FastForward(backlog [][]byte) int
 }
 
 // newScreen makes a session's emulator.
@@ -88,11 +92,11 @@ type screen struct {
 	// (vmu).
 	answer bool
 	data   [][]byte // scratch for what is fed, so feeding allocates nothing (vmu)
+	noSkip int64    // no FastForward before this offset: the last try scanned up to it (vmu)
 
 	// Under the session's mu:
 	feeding  bool    // a feeder goroutine runs
 	settling bool    // a settleDelay timer will start the feeder
-	noSkip   int64   // no FastForward before this offset: the last try scanned up to it
 	owned    bool    // the last output delivered reached an owner's terminal
 	flips    []int64 // offsets from which owned flips, for the feeder
 }
@@ -195,7 +199,7 @@ func (s *Session) catchUpLocked(x *sessionExtra) {
 // and reports whether more is left. vmu is held, not mu.
 func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 	s.mu.Lock()
-	data, _ := x.buf.feed(x.scr.data[:0])
+	data, end := x.buf.feed(x.scr.data[:0])
 	off := x.buf.fed
 	flips := append([]int64(nil), x.scr.flips...)
 	s.mu.Unlock()
@@ -204,7 +208,7 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 	}
 	t := s.termLocked(x)
 	all := data
-	if skipped := s.fastForwardLocked(x, t, data, off); skipped > 0 {
+	if skipped := s.fastForwardLocked(x, t, data, off, end-off); skipped > 0 {
 		off += skipped
 		for len(data) > 0 && skipped >= int64(len(data[0])) {
 			skipped -= int64(len(data[0]))
@@ -261,27 +265,19 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 }
 
 // fastForwardLocked lets the emulator skip what it can of a big backlog
-// (data, from offset off) and returns how many bytes it skipped. The bytes
-// skipped hold no query (vt.FastForward skips only plain output), so who
-// answers queries does not matter there; feedLocked's loop applies the
-// flips passed. vmu is held, not mu.
-func (s *Session) fastForwardLocked(x *sessionExtra, t Screen, data [][]byte, off int64) int64 {
-	ff, ok := t.(interface{ FastForward([][]byte) int })
-	if !ok || off < x.scr.noSkip {
-		return 0
-	}
-	total := int64(0)
-	for _, p := range data {
-		total += int64(len(p))
-	}
-	if total < skipMin {
+// (data: total bytes from offset off) and returns how many bytes it
+// skipped. The bytes skipped hold no query (vt.FastForward skips only plain
+// output), so who answers queries does not matter there; feedLocked then
+// applies the flips passed. vmu is held, not mu.
+func (s *Session) fastForwardLocked(x *sessionExtra, t Screen, data [][]byte, off, total int64) int64 {
+	if off < x.scr.noSkip || total < skipMin {
 		return 0
 	}
 	// Scan each byte once: the next try is for output after this backlog
 	// (the feeder comes back every feedStep; rescanning what it then
 	// writes anyway would cost more than writing it).
 	x.scr.noSkip = off + total
-	return int64(ff.FastForward(data))
+	return int64(t.FastForward(data))
 }
 
 // termLocked returns the emulator, making it at the pty's size. vmu is
