@@ -154,8 +154,12 @@ func (f *ffScan) scan(backlog [][]byte) {
 			if len(seq) < maxSeq && ci+1 < len(backlog) {
 				seq = gather(tmp[:0], backlog[ci:], i)
 			}
-			if n = sgrLen(seq); n > 0 {
+			// FastForward reads a recorded SGR back through a maxSeq
+			// buffer: a longer one ends the run.
+			if n = sgrLen(seq); n > 0 && n <= maxSeq {
 				f.sgrs = append(f.sgrs, off+i)
+			} else {
+				n = 0
 			}
 		case 4:
 			seq := c[i:]

@@ -116,6 +116,11 @@ func TestFastForward(t *testing.T) {
 			t.Errorf("%s: skipped %d bytes, want none", tc.name, n)
 		}
 	}
+	// A pen set by an SGR too long to read back (over maxSeq) and never
+	// reset: the run ends there, and the tail is drawn with that pen.
+	long := append([]byte("\x1b["+strings.Repeat("1;", 40)+"31m"), bytes.Repeat([]byte("red\r\n"), 3000)...)
+	checkFastForward(t, 80, 24, 2000, nil, append(bytes.Repeat([]byte("x\r\n"), 3000), long...), nil)
+
 	// Not enough lines after the run's end for the history to be rewritten.
 	short := bytes.Repeat([]byte("line\r\n"), 2*24+2000-1)
 	if n := checkFastForward(t, 80, 24, 2000, nil, short, nil); n != 0 {
