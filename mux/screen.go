@@ -8,9 +8,10 @@ package mux
 // attached clients first and keeps it in the output buffer (outbuf) as it
 // always does; the emulator then reads the buffer from its own offset
 // (outbuf.fed), in a feeder goroutine that runs only while there is
-// something to read; a few KiB with no feeder running (an echo, a prompt)
-// the pump feeds itself once the clients have them. The buffer keeps bytes until the emulator has seen
-// them, even once received or dropped, so nothing is copied twice. If the
+// something to read; a few KiB with no feeder running and none waiting (an
+// echo, a prompt) the pump feeds itself once the clients have them. The
+// buffer keeps bytes until the emulator has seen them, even once received
+// or dropped, so nothing is copied twice. If the
 // emulator falls maxUnfed bytes behind, the pump feeds it itself, which
 // bounds that memory and slows the program down instead.
 //
@@ -130,20 +131,26 @@ func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
 		return false
 	}
 	if !x.scr.feeding {
-		if n <= inlineFeed {
+		if n <= inlineFeed && !x.scr.settling {
 			return true
 		}
 		if x.scr.owned && n < lazyFeed {
-			if !x.scr.settling {
-				x.scr.settling = true
-				time.AfterFunc(settleDelay, func() { s.settled(x) })
-			}
+			s.settleLocked(x)
 			return false
 		}
 		x.scr.feeding = true
 		go s.feeder(x)
 	}
 	return n > maxUnfed
+}
+
+// settleLocked makes sure the feeder starts settleDelay from now at the
+// latest. mu is held.
+func (s *Session) settleLocked(x *sessionExtra) {
+	if !x.scr.settling {
+		x.scr.settling = true
+		time.AfterFunc(settleDelay, func() { s.settled(x) })
+	}
 }
 
 // settled starts the feeder for what waited settleDelay.
@@ -173,15 +180,25 @@ const (
 // of a log at 80x24 with the default 2000 lines).
 const skipMin = 256 << 10
 
-// feeder feeds the emulator until it has seen everything.
+// feeder feeds the emulator until it has seen everything or, while an
+// owner's terminal gets the output, until what came meanwhile may wait
+// again: once past the backlog it scanned for a skip, it leaves the rest
+// to the next lazy feed. Feeding each piece that arrived while it fed, as
+// it did before, wrote 30% of a long `cat` into the emulator instead of
+// skipping most of it.
 func (s *Session) feeder(x *sessionExtra) {
 	for {
 		x.scr.vmu.Lock()
 		s.feedLocked(x, feedStep)
+		scanned := x.scr.noSkip
 		x.scr.vmu.Unlock()
 		s.mu.Lock()
-		if x.buf.unfed() == 0 {
+		n := x.buf.unfed()
+		if n == 0 || x.scr.owned && n < lazyFeed && x.buf.fed >= scanned {
 			x.scr.feeding = false
+			if n > 0 {
+				s.settleLocked(x)
+			}
 			s.mu.Unlock()
 			return
 		}
