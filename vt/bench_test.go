@@ -111,6 +111,20 @@ func BenchmarkRestore(b *testing.B) {
 	}
 }
 
+// BenchmarkRestoreHistory is an attach's drawing of a full history (2000
+// lines of the throughput workload) and the screen.
+func BenchmarkRestoreHistory(b *testing.B) {
+	t := New(80, 24, 2000)
+	t.Write(scrollStream())
+	var w bytes.Buffer
+	b.ReportAllocs()
+	for range b.N {
+		w.Reset()
+		t.Restore(&w, 2000)
+	}
+	b.SetBytes(int64(w.Len()))
+}
+
 // heapPer returns the heap bytes held per terminal by n terminals made by
 // newTerm.
 func heapPer(n int, newTerm func() *Terminal) int64 {

@@ -244,3 +244,58 @@ func BenchmarkHistoryBytesPerLine(b *testing.B) {
 	b.ReportMetric(enc, "enc-B/line")
 	b.ReportMetric(held, "held-B/line")
 }
+
+// TestHistoryText: appendHistoryText, which renders a history line from
+// its encoding, appends exactly what decoding it and appendCells up to
+// textLen append, with and without SGR; for a line it does not handle it
+// appends nothing.
+func TestHistoryText(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	term := New(80, 24, 10)
+	runes := []rune{' ', ' ', ' ', 'a', '~', 0, 0x7f, 0x1f, 'é', '日', '─', 0x301}
+	var enc, got, want []byte
+	var dec []cell
+	handled := 0
+	for line := range 20000 {
+		ascii := len(runes) - 4*(line%2) // every other line without the last four
+		row := make([]cell, r.IntN(90))
+		st := cell{r: ' ', width: 1}
+		for i := range row {
+			if r.IntN(6) == 0 {
+				st.fg, st.bg, st.attr = 0, 0, 0
+				if r.IntN(2) == 0 {
+					st.fg, st.bg, st.attr = randomColor(r), randomColor(r), Attr(r.IntN(4))
+				}
+			}
+			c := st
+			switch r.IntN(3) {
+			case 0:
+				c.r = rune(0x20 + r.IntN(0x5f))
+			case 1:
+				c.r = runes[r.IntN(ascii)]
+			}
+			row[i] = c
+		}
+		sgr := line%3 != 0
+		enc = appendHistory(enc[:0], row)
+		dec = decodeHistory(dec[:0], enc)
+		pen := Style{}
+		want = term.appendCells(append(want[:0], 'x'), dec, textLen(dec, sgr), sgr, true, &pen)
+		wantPen := pen
+		pen = Style{}
+		got, ok := appendHistoryText(append(got[:0], 'x'), enc, sgr, &pen)
+		if !ok {
+			if len(got) != 1 {
+				t.Fatalf("unhandled line %q: appended %q", enc, got[1:])
+			}
+			continue
+		}
+		handled++
+		if !bytes.Equal(got, want) || sgr && pen != wantPen {
+			t.Fatalf("line %q (sgr %v)\n got %q, pen %v\nwant %q, pen %v", enc, sgr, got[1:], pen, want[1:], wantPen)
+		}
+	}
+	if handled < 5000 {
+		t.Errorf("only %d of 20000 lines took the fast path", handled)
+	}
+}

@@ -1,6 +1,7 @@
 package vt
 
 import (
+	"bytes"
 	"io"
 	"strconv"
 	"strings"
@@ -142,22 +143,27 @@ func textLen(row []cell, sgr bool) int {
 // rendered as SGR sequences (minimal diffs, reset at each line's end).
 func (t *Terminal) Text(scrollback int, sgr bool) string {
 	var buf []byte
-	line := func(row []cell) {
-		pen := Style{}
-		buf = t.appendCells(buf, row, textLen(row, sgr), sgr, false, &pen)
+	end := func(pen Style) {
 		if pen != (Style{}) {
 			buf = append(buf, "\x1b[0m"...)
 		}
 		buf = append(buf, '\n')
 	}
 	n := min(max(scrollback, 0), t.sbCount)
-	var sb []cell
+	var row []cell
 	for y := t.sbCount - n; y < t.sbCount; y++ {
-		sb = t.sbLine(y, sb[:0])
-		line(sb)
+		pen := Style{}
+		var ok bool
+		if buf, ok = appendHistoryText(buf, t.sbEncoded(y), sgr, &pen); !ok {
+			row = t.sbLine(y, row[:0])
+			buf = t.appendCells(buf, row, textLen(row, sgr), sgr, false, &pen)
+		}
+		end(pen)
 	}
 	for _, row := range t.scr.rows {
-		line(row)
+		pen := Style{}
+		buf = t.appendCells(buf, row, textLen(row, sgr), sgr, false, &pen)
+		end(pen)
 	}
 	return strings.TrimSuffix(string(buf), "\n")
 }
@@ -258,14 +264,22 @@ func (t *Terminal) restoreSaved(buf []byte, s *screen, pen *Style) []byte {
 //     cursor keys and keypad, bracketed paste, mouse tracking and encoding,
 //     focus events, and the title.
 func (t *Terminal) Restore(w io.Writer, scrollback int) {
-	buf := make([]byte, 0, 4096)
+	n := min(max(scrollback, 0), t.sbCount)
+	size := 4096 + t.rows*(t.cols+32) // the screen, with some SGRs
+	for y := t.sbCount - n; y < t.sbCount; y++ {
+		size += len(t.sbEncoded(y)) + 8 // about its text, SGRs and CR LF
+	}
+	buf := make([]byte, 0, size)
 	pen := Style{}
 	buf = append(buf, "\x1b[0m\x1b[H\x1b[2J"...)
-	if n := min(max(scrollback, 0), t.sbCount); n > 0 {
+	if n > 0 {
 		var row []cell
 		for y := t.sbCount - n; y < t.sbCount; y++ {
-			row = t.sbLine(y, row[:0])
-			buf = t.appendCells(buf, row, textLen(row, true), true, true, &pen)
+			var ok bool
+			if buf, ok = appendHistoryText(buf, t.sbEncoded(y), true, &pen); !ok {
+				row = t.sbLine(y, row[:0])
+				buf = t.appendCells(buf, row, textLen(row, true), true, true, &pen)
+			}
 			buf = appendSGR(buf, pen, Style{})
 			pen = Style{}
 			buf = append(buf, "\r\n"...)
@@ -371,3 +385,91 @@ func (t *Terminal) Restore(w io.Writer, scrollback int) {
 	}
 	w.Write(buf)
 }
+
+// appendHistoryText appends history line enc (encoded, see history.go) as
+// appendCells would append its cells up to textLen, starting from the
+// default pen, straight from the encoding: runs of ASCII cells are copied
+// as they are, where decoding every cell and rendering it one by one made
+// an attach with 2000 lines of history spend ~5 ms here. It handles lines
+// of ASCII cells and pen changes, which cannot join a previous cell's
+// grapheme cluster (so split does not matter), and reports false for any
+// other line, having appended nothing. pen is left as the last cell's
+// style (with sgr).
+func appendHistoryText(buf, enc []byte, sgr bool, pen *Style) ([]byte, bool) {
+	n0, pen0 := len(buf), *pen
+	var cur Style
+	blanks := 0 // trailing spaces seen and not yet appended: textLen trims them
+	flush := func() {
+		if blanks == 0 {
+			return
+		}
+		if sgr {
+			buf = appendSGR(buf, *pen, Style{})
+			*pen = Style{}
+		}
+		for ; blanks > 0; blanks -= len(spaces) {
+			buf = append(buf, spaces[:min(blanks, len(spaces))]...)
+		}
+		blanks = 0
+	}
+	for i := 0; i < len(enc); {
+		op := enc[i]
+		if op >= 0x80 {
+			switch {
+			case op == hAttr:
+				cur.Attrs = Attr(enc[i+1])
+				i += 2
+			case op >= hComb: // combining marks, wide cells, other cells, UTF-8
+				*pen = pen0
+				return buf[:n0], false
+			default: // a colour
+				col, n := decodeColor(enc[i+1:], (op-hFgDefault)%4)
+				if op < hBgDefault {
+					cur.Fg = col
+				} else {
+					cur.Bg = col
+				}
+				i += 1 + n
+			}
+			continue
+		}
+		j := i + 1
+		for j < len(enc) && enc[j] < 0x80 {
+			j++
+		}
+		run := enc[i:j]
+		i = j
+		// Spaces at the end of the run may be the line's trailing blanks:
+		// without sgr any space, with it a space in the default style.
+		k := len(run)
+		if !sgr || cur == (Style{}) {
+			for k > 0 && run[k-1] == ' ' {
+				k--
+			}
+		}
+		if k == 0 {
+			blanks += len(run)
+			continue
+		}
+		flush()
+		if sgr {
+			buf = appendSGR(buf, *pen, cur)
+			*pen = cur
+		}
+		if bytes.IndexByte(run[:k], 0) < 0 {
+			buf = append(buf, run[:k]...)
+		} else {
+			for _, r := range run[:k] {
+				if r == 0 {
+					r = ' ' // a cell holding rune 0 shows as a space
+				}
+				buf = append(buf, r)
+			}
+		}
+		blanks = len(run) - k
+	}
+	return buf, true
+}
+
+// spaces pads with blanks.
+var spaces = []byte("                                                                ")

@@ -355,8 +355,11 @@ func (t *Terminal) ScrollbackLen() int { return t.sbCount }
 
 // sbLine appends the cells of history line y (0 = oldest) to buf.
 func (t *Terminal) sbLine(y int, buf []cell) []cell {
-	return decodeHistory(buf, t.sb[(t.sbHead+y)%len(t.sb)])
+	return decodeHistory(buf, t.sbEncoded(y))
 }
+
+// sbEncoded returns history line y (0 = oldest) as it is stored.
+func (t *Terminal) sbEncoded(y int) []byte { return t.sb[(t.sbHead+y)%len(t.sb)] }
 
 // ScrollbackCell returns the cell at column x of history line y (0 = oldest).
 // History lines are stored without trailing blanks; those read as blank.
