@@ -56,6 +56,7 @@ func TestQuick(t *testing.T) {
 		"### Throughput and server memory with sessions printing at once",
 		"### Attach time with history",
 		"### List time with many sessions",
+		"### Server memory with sessions showing a prompt",
 	} {
 		if !strings.Contains(report, heading) {
 			t.Errorf("report has no %q section", heading)
@@ -66,7 +67,7 @@ func TestQuick(t *testing.T) {
 	for _, prefix := range []string{
 		"| 1. throughput attached", "| 1. MB that reached", "| 2. keystroke echo p50", "| 2. keystroke echo p99",
 		"| 3. start detached: command returns", "| 3. start detached: listed", "| 4. attach until",
-		"| 4. detach until", "| 5. server PSS per session", "| 5. list", "| 6. ",
+		"| 4. detach until", "| 5. server PSS per session", "| 5. list", "| 5. server PSS added per session showing a prompt", "| 6. ",
 	} {
 		row := summaryRow(report, prefix)
 		if row == nil {

@@ -25,7 +25,7 @@ import (
 )
 
 // allTests in report order.
-var allTests = []string{"throughput", "echo", "start", "attach", "scale", "detached", "streams", "history", "list"}
+var allTests = []string{"throughput", "echo", "start", "attach", "scale", "detached", "streams", "history", "list", "prompts"}
 
 type options struct {
 	tests       []string
@@ -38,6 +38,7 @@ type options struct {
 	attachN     int
 	scale       []int // memory steps
 	listSizes   []int
+	prompts     []int
 	streams     []int
 	streamsMB   int
 	streamsReps int
@@ -65,6 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.attachN, "attach", 20, "attach: attach/detach cycles per tool")
 	scale := fs.String("scale", "200,1000", "scale: idle-session counts at which server memory is measured")
 	list := fs.String("list", "10,1000,10000", "list: session counts at which listing is timed")
+	prompts := fs.String("prompts", "200,1000", "prompts: counts of sessions showing a prompt at which server memory is measured")
 	streams := fs.String("streams", "1,10,100", "streams: sessions printing at once")
 	fs.IntVar(&o.streamsMB, "streams-mb", 20, "streams: MB printed in all per run, split across the sessions")
 	fs.IntVar(&o.streamsReps, "streams-reps", 2, "streams: timed rounds per tool and session count")
@@ -100,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		def("attach", func() { o.attachN = 5 })
 		def("scale", func() { *scale = "20,50" })
 		def("list", func() { *list = "10,50" })
+		def("prompts", func() { *prompts = "20,50" })
 		def("streams", func() { *streams = "1,4" })
 		def("streams-mb", func() { o.streamsMB = 4 })
 		def("streams-reps", func() { o.streamsReps = 1 })
@@ -120,7 +123,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		s   string
 		dst *[]int
 		min int
-	}{{*scale, &o.scale, 1}, {*list, &o.listSizes, 1}, {*streams, &o.streams, 1}, {*history, &o.history, 0}} {
+	}{{*scale, &o.scale, 1}, {*list, &o.listSizes, 1}, {*prompts, &o.prompts, 1}, {*streams, &o.streams, 1}, {*history, &o.history, 0}} {
 		if *p.dst, err = ints(p.s, p.min); err != nil {
 			return nil, err
 		}
@@ -444,6 +447,7 @@ func (h *harness) run() (*results, error) {
 		{"detached", h.testDetached},
 		{"streams", h.testStreams},
 		{"history", h.testHistory},
+		{"prompts", h.testPrompts},
 	}
 	for _, s := range steps {
 		sel := h.selected(s.name) || (s.name == "scale" && h.selected("list"))

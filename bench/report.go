@@ -105,6 +105,7 @@ type results struct {
 	start           map[string]*startRes
 	attach          map[string]*attachRes
 	scale           map[string]*scaleRes
+	prompts         map[string]*scaleRes
 	detachedBytes   int64
 	detachedLines   int
 	detached        map[string]*detRes
@@ -352,6 +353,21 @@ func (r *results) summary(m *md, names []string) {
 			m.row(cells...)
 		}
 	}
+	if steps := o(r).prompts; r.prompts != nil && len(steps) > 0 {
+		last := steps[len(steps)-1]
+		line(fmt.Sprintf("5. server PSS per session, %d sessions showing a prompt, KiB", last), func(name string) float64 {
+			if s := r.prompts[name].step(last); s != nil && s.reached == last && s.procs > 0 {
+				return float64(s.pssKiB) / float64(last)
+			}
+			return math.NaN()
+		}, false)
+		if len(steps) > 1 {
+			first := steps[0]
+			line(fmt.Sprintf("5. server PSS added per session showing a prompt, %d → %d sessions, KiB", first, last), func(name string) float64 {
+				return growth(r.prompts[name], first, last)
+			}, false)
+		}
+	}
 	if r.detached != nil {
 		cells := []string{fmt.Sprintf("6. %.0f MB printed while detached: what comes back", float64(r.detachedBytes)/mb)}
 		for _, n := range names {
@@ -528,6 +544,51 @@ func (r *results) sectionScale(m *md) {
 	m.p("")
 }
 
+// growth is the server PSS each session added between steps a and b of a
+// sweep (KiB), or NaN if either was not reached.
+func growth(r *scaleRes, a, b int) float64 {
+	sa, sb := r.step(a), r.step(b)
+	if sa == nil || sb == nil || sa.reached != a || sb.reached != b || sa.procs == 0 || sb.procs == 0 {
+		return math.NaN()
+	}
+	return float64(sb.pssKiB-sa.pssKiB) / float64(b-a)
+}
+
+func (r *results) sectionPrompts(m *md) {
+	if r.prompts == nil {
+		return
+	}
+	m.p("### Server memory with sessions showing a prompt")
+	m.p("")
+	m.p("As in section 5, but each session runs `%s`: it prints a prompt, as an interactive shell would, and waits. A multiplexer that keeps a screen per session holds one for each. \"added per session\" = PSS growth since the previous count, divided by the sessions added: constant when memory grows linearly.", strings.Join(promptCmd, " "))
+	m.p("")
+	m.head("tool", "sessions", "server procs", "PSS MiB", "PSS KiB/session", "KiB added per session", "<notes")
+	for _, t := range r.tools {
+		x := r.prompts[t.name]
+		if x == nil {
+			continue
+		}
+		var prev *scaleStep
+		for i, s := range x.steps {
+			if s.reached == 0 {
+				m.row(t.name, fmt.Sprint(s.n), "", "", "", "", "not reached: "+s.stopped)
+				continue
+			}
+			count, note := fmt.Sprint(s.n), ""
+			if s.reached < s.n {
+				count, note = fmt.Sprintf("%d of %d", s.reached, s.n), "stopped: "+s.stopped
+			}
+			added := "—"
+			if prev != nil && s.procs > 0 && prev.procs > 0 {
+				added = num(float64(s.pssKiB-prev.pssKiB) / float64(s.reached-prev.reached))
+			}
+			prev = &x.steps[i]
+			m.row(t.name, count, fmt.Sprint(s.procs), num(float64(s.pssKiB)/1024), num(float64(s.pssKiB)/float64(s.reached)), added, note)
+		}
+	}
+	m.p("")
+}
+
 func (r *results) sectionDetached(m *md) {
 	if r.detached == nil {
 		return
@@ -586,7 +647,7 @@ func (r *results) sectionDetached(m *md) {
 }
 
 func (r *results) sectionCurves(m *md) {
-	if r.streams == nil && r.history == nil && (r.scale == nil || !slices.Contains(o(r).tests, "list")) {
+	if r.streams == nil && r.history == nil && r.prompts == nil && (r.scale == nil || !slices.Contains(o(r).tests, "list")) {
 		return
 	}
 	m.p("## How cost grows")
@@ -690,4 +751,5 @@ func (r *results) sectionCurves(m *md) {
 		}
 		m.p("")
 	}
+	r.sectionPrompts(m)
 }

@@ -601,84 +601,115 @@ func (h *harness) testScale() error {
 	slices.Sort(steps)
 	steps = slices.Compact(steps)
 	for _, t := range h.peers() {
-		r := &scaleRes{}
-		h.res.scale = setRes(h.res.scale, t.name, r)
-		created := 0
-		t0 := time.Now()
-		var createTime time.Duration
-		for _, step := range steps {
-			s := scaleStep{n: step}
-			// Stop short of the machine's pty limit (other users need
-			// some) and of the time budget; measure what was reached.
-			for created < step && s.stopped == "" {
-				if created%50 == 0 {
-					if free := ptysFree(); free >= 0 && free < ptyMargin {
-						s.stopped = fmt.Sprintf("%d ptys left on the machine (kernel.pty.max)", free)
-						break
-					}
-				}
-				if time.Since(t0) > h.o.budget {
-					s.stopped = fmt.Sprintf("the %v budget ran out (-scale-budget)", h.o.budget)
+		list := func(s *scaleStep) {
+			if t.listArgs == nil {
+				return
+			}
+			k := 5
+			if s.reached >= 5000 {
+				k = 3
+			}
+			for j := 0; j < k; j++ {
+				d, out, err := t.timed(t.listArgs)
+				if err != nil && t.name != "screen" { // screen -ls exits non-zero by design
+					s.listErr = err.Error()
 					break
 				}
-				d, err := h.create(t, fmt.Sprintf("sc%06d", created), []string{"sleep", "100000"})
-				if err != nil {
-					s.stopped = err.Error()
-					break
-				}
-				createTime += d
-				created++
-			}
-			s.reached = created
-			if s.stopped != "" && (len(r.steps) > 0 && r.steps[len(r.steps)-1].reached == created || created == 0) {
-				s.reached = 0 // nothing new to measure
-				r.steps = append(r.steps, s)
-				h.logf("scale %-6s %5d sessions: stopped at %d: %s", t.name, step, created, s.stopped)
-				break
-			}
-			s.createS = createTime.Seconds()
-			// Idle: measured after idleAfter with no request, as
-			// ../shared/bench does (500 ms), so a server that tidies up
-			// after a burst (linger returns memory 300 ms after its last
-			// request) is measured at rest, not during the burst's
-			// garbage.
-			time.Sleep(idleAfter)
-			pids := settledPids(t.bin, nil)
-			s.procs = len(pids)
-			s.pssKiB, s.rssKiB = memSum(pids)
-			if t.listArgs != nil {
-				k := 5
-				if created >= 5000 {
-					k = 3
-				}
-				for j := 0; j < k; j++ {
-					d, out, err := t.timed(t.listArgs)
-					if err != nil && t.name != "screen" { // screen -ls exits non-zero by design
-						s.listErr = err.Error()
-						break
-					}
-					s.list = append(s.list, ms(d))
-					s.listed = listed(out, "sc")
-				}
-			}
-			r.steps = append(r.steps, s)
-			h.logf("scale %-6s %5d sessions: %d procs, PSS %.1f KiB/session, list %.1f ms (%d listed)%s",
-				t.name, created, s.procs, float64(s.pssKiB)/float64(created), median(s.list), s.listed, prefixed("; stopped: ", s.stopped))
-			if s.stopped != "" {
-				break
+				s.list = append(s.list, ms(d))
+				s.listed = listed(out, "sc")
 			}
 		}
+		h.res.scale = setRes(h.res.scale, t.name, h.sweep(t, "scale", steps, "sc", []string{"sleep", "100000"}, list))
 		h.reset()
 	}
 	return nil
 }
 
-// idleAfter is how long the scale sweep waits after creating sessions
-// before it measures memory and list time.
+// ---- 5b. sessions showing a prompt: how memory grows ----
+
+// promptCmd is what each session of the prompts sweep runs: it prints a
+// prompt as an interactive shell would, then waits without output.
+var promptCmd = []string{"sh", "-c", "printf '%s@%s:~/src/project$ ' user host; exec sleep 100000"}
+
+func (h *harness) testPrompts() error {
+	for _, t := range h.peers() {
+		h.res.prompts = setRes(h.res.prompts, t.name, h.sweep(t, "prompts", h.o.prompts, "pr", promptCmd, nil))
+		h.reset()
+	}
+	return nil
+}
+
+// sweep creates sessions of t running argv (named prefix and a number)
+// one after another up to each count of steps and, at each, once idle,
+// measures the server's memory and calls at (if not nil) to measure more.
+// It stops short of the machine's pty limit (other users need some) and
+// of the time budget, and measures the count reached.
+func (h *harness) sweep(t *tool, test string, steps []int, prefix string, argv []string, at func(*scaleStep)) *scaleRes {
+	r := &scaleRes{}
+	created := 0
+	t0 := time.Now()
+	var createTime time.Duration
+	for _, step := range steps {
+		s := scaleStep{n: step}
+		for created < step && s.stopped == "" {
+			if created%50 == 0 {
+				if free := ptysFree(); free >= 0 && free < ptyMargin {
+					s.stopped = fmt.Sprintf("%d ptys left on the machine (kernel.pty.max)", free)
+					break
+				}
+			}
+			if time.Since(t0) > h.o.budget {
+				s.stopped = fmt.Sprintf("the %v budget ran out (-scale-budget)", h.o.budget)
+				break
+			}
+			d, err := h.create(t, fmt.Sprintf("%s%06d", prefix, created), argv)
+			if err != nil {
+				s.stopped = err.Error()
+				break
+			}
+			createTime += d
+			created++
+		}
+		s.reached = created
+		if s.stopped != "" && (len(r.steps) > 0 && r.steps[len(r.steps)-1].reached == created || created == 0) {
+			s.reached = 0 // nothing new to measure
+			r.steps = append(r.steps, s)
+			h.logf("%s %-6s %5d sessions: stopped at %d: %s", test, t.name, step, created, s.stopped)
+			break
+		}
+		s.createS = createTime.Seconds()
+		// Idle: measured after idleAfter with no request, as
+		// ../shared/bench does (500 ms), so a server that tidies up
+		// after a burst (linger returns memory 300 ms after its last
+		// request) is measured at rest, not during the burst's
+		// garbage.
+		time.Sleep(idleAfter)
+		pids := settledPids(t.bin, nil)
+		s.procs = len(pids)
+		s.pssKiB, s.rssKiB = memSum(pids)
+		if at != nil {
+			at(&s)
+		}
+		r.steps = append(r.steps, s)
+		more := ""
+		if s.list != nil {
+			more = fmt.Sprintf(", list %.1f ms (%d listed)", median(s.list), s.listed)
+		}
+		h.logf("%s %-6s %5d sessions: %d procs, PSS %.1f KiB/session%s%s",
+			test, t.name, created, s.procs, float64(s.pssKiB)/float64(created), more, prefixed("; stopped: ", s.stopped))
+		if s.stopped != "" {
+			break
+		}
+	}
+	return r
+}
+
+// idleAfter is how long a sweep waits after creating sessions before it
+// measures memory and list time.
 const idleAfter = 500 * time.Millisecond
 
-// ptyMargin is how many free ptys the scale sweep leaves to the rest of
-// the machine.
+// ptyMargin is how many free ptys a sweep leaves to the rest of the
+// machine.
 const ptyMargin = 512
 
 // ---- 6. output while detached ----
