@@ -1,8 +1,8 @@
 package mux
 
-// chunkSize is the unit in which output is kept: memory is taken one chunk
-// at a time as output arrives, so a quiet session's buffer costs nothing
-// (the first chunk of an empty buffer is smaller: see newChunkSize).
+// chunkSize is the largest unit in which output is kept: memory is taken
+// one chunk at a time as output arrives, so a quiet session's buffer costs
+// nothing, and chunks grow to this size from small ones (newChunkSize).
 const chunkSize = 64 << 10
 
 // outbuf keeps a session's output for whoever comes back, addressed by
@@ -125,7 +125,11 @@ func (b *outbuf) add(p []byte, limit int64, drop bool) {
 func (b *outbuf) appendBytes(p []byte) {
 	for len(p) > 0 {
 		if n := len(b.chunks); n == 0 || len(b.chunks[n-1]) == cap(b.chunks[n-1]) {
-			b.chunks = append(b.chunks, make([]byte, 0, newChunkSize(n, len(p))))
+			last := 0
+			if n > 0 {
+				last = cap(b.chunks[n-1])
+			}
+			b.chunks = append(b.chunks, make([]byte, 0, newChunkSize(last, len(p))))
 		}
 		last := &b.chunks[len(b.chunks)-1]
 		k := min(cap(*last)-len(*last), len(p))
@@ -135,25 +139,23 @@ func (b *outbuf) appendBytes(p []byte) {
 	}
 }
 
-// newChunkSize is the capacity of a new chunk for p bytes when n chunks
-// are held. An empty buffer starts small, the size of p rounded up to a
-// power of two (at least minChunk): an attached session's buffer empties
-// at every acknowledgement, and a key's echo must not cost a 64 KiB
-// allocation (and the garbage collections that follow). Output that
-// accumulates gets full chunks.
-func newChunkSize(n, p int) int {
-	if n > 0 || p >= chunkSize {
-		return chunkSize
-	}
-	c := minChunk
-	for c < p {
+// newChunkSize is the capacity of a new chunk for p bytes after a full
+// chunk of capacity last (0: none held). Chunks start small and double up
+// to chunkSize, each at least p rounded up to a power of two: a key's echo
+// in an attached session (whose buffer empties at every acknowledgement)
+// or a detached shell's prompt takes 64 bytes, a detached session that
+// printed a few KiB holds a few KiB, not a 64 KiB chunk, and output that
+// accumulates soon gets full chunks.
+func newChunkSize(last, p int) int {
+	c := max(minChunk, 2*last)
+	for c < p && c < chunkSize {
 		c *= 2
 	}
-	return c
+	return min(c, chunkSize)
 }
 
 // minChunk is the smallest chunk.
-const minChunk = 512
+const minChunk = 64
 
 // trim discards n bytes from the front for readers, and frees them unless
 // the emulator still needs them.

@@ -80,3 +80,36 @@ func TestOutbufSentUntilAcked(t *testing.T) {
 		t.Fatal("an empty buffer must not allocate")
 	}
 }
+
+// TestOutbufMemoryFollowsOutput: the memory a buffer takes grows with what
+// it holds, from a 64-byte chunk for a prompt, doubling up to chunkSize;
+// a detached session that printed 3 KB does not hold a 64 KiB chunk.
+func TestOutbufMemoryFollowsOutput(t *testing.T) {
+	capacity := func(b *outbuf) (c int) {
+		for _, ch := range b.chunks {
+			c += cap(ch)
+		}
+		return c
+	}
+	var b outbuf
+	b.add([]byte("user@host:~/src/project$ "), 1<<20, false)
+	if c := capacity(&b); c != minChunk {
+		t.Errorf("a prompt took %d bytes of chunks, want %d", c, minChunk)
+	}
+	line := bytes.Repeat([]byte("x"), 99)
+	for b.held() < 3000 {
+		b.add(line, 1<<20, false)
+	}
+	if c := capacity(&b); c > 2*int(b.held())+minChunk {
+		t.Errorf("%d bytes held in %d bytes of chunks", b.held(), c)
+	}
+	for b.held() < 10*chunkSize {
+		b.add(line, 1<<30, false)
+	}
+	if c, n := capacity(&b), len(b.chunks); n > 10+12 || c > int(b.held())+chunkSize {
+		t.Errorf("%d bytes held in %d chunks of %d bytes", b.held(), n, c)
+	}
+	if got := join(b.read(0)); len(got) != int(b.held()) || !bytes.HasPrefix(got, []byte("user@host")) {
+		t.Errorf("read back %d bytes", len(got))
+	}
+}
