@@ -107,8 +107,9 @@ func newAction(c *cli.Context) error {
 			}
 		}
 		// A server that was just exiting (its last session ended) refuses
-		// new sessions: start a fresh one.
-		if re, ok := err.(*socket.ReplyError); ok && re.Code == socket.ErrExiting && attempt < 3 {
+		// new sessions, or closes us before its hello: start a fresh one.
+		re, refused := err.(*socket.ReplyError)
+		if (refused && re.Code == socket.ErrExiting || isNoServer(err)) && attempt < 3 {
 			continue
 		}
 		return err

@@ -64,7 +64,7 @@ const manFiles = `
 .SH FILES
 .TP
 .B $XDG_RUNTIME_DIR/linger/NAME.sock, else /tmp/linger-UID/NAME.sock
-The server socket (NAME from -L, default "default"). Its directory is created 0700 and refused when it is a symlink, not owned by the user, or open to group or others; the socket is 0600, and the server serves only its own user and root (checked with SO_PEERCRED).
+The server socket (NAME from -L, default "default"). Its directory is created 0700 and refused when it is a symlink, not owned by the user, or open to group or others; the socket is 0600, the server serves only its own user and root, and the client talks only to its own user's server (root to any) before it sends anything (both checked with SO_PEERCRED).
 .TP
 .B $XDG_CONFIG_HOME/linger/config.toml, else ~/.config/linger/config.toml
 Session configurations (TOML); see config.example.toml for every key and its default. No file means built-in defaults.

@@ -127,6 +127,13 @@ func TestSecurityOtherUIDCannotUseSessions(t *testing.T) {
 		if strings.Contains(r.Stdout+r.Stderr, "secret-output") {
 			t.Errorf("%q as uid 65534 got the session's output\n%v", args, r)
 		}
+		// The client sends its request (new: with its environment)
+		// without waiting for the server's hello, so it must refuse
+		// another user's server itself, before sending anything; the
+		// server's own refusal says "belongs to another user".
+		if !strings.Contains(r.Stderr, "it is the server of uid 0, not yours") {
+			t.Errorf("%q as uid 65534: the client should refuse root's server before sending\n%v", args, r)
+		}
 	}
 
 	// The session is as it was.

@@ -27,6 +27,9 @@ type Conn struct {
 	broken bool         // a write stopped mid-frame: the stream can carry nothing more
 	hdr    [HeaderSize]byte
 	vec    [2][]byte
+
+	helloFrom    string    // a client's: the server's hello is still to be read (its socket path)
+	readDeadline time.Time // the reader's, from SetReadDeadline
 }
 
 // NewConn wraps a connected socket, reading it through a 64 KiB buffer:
@@ -46,7 +49,11 @@ func NewConnSize(nc Stream, size int) *Conn {
 func (c *Conn) Stream() Stream { return c.nc }
 
 // SetReadDeadline bounds the reads (of frames) from now on; zero: none.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+// Reading the server's hello (see Dial) keeps it.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.readDeadline = t
+	return c.nc.SetReadDeadline(t)
+}
 
 // Close closes the connection, and a passed descriptor nobody took.
 func (c *Conn) Close() error {
@@ -193,13 +200,23 @@ func (e *VersionError) Error() string {
 // says which side we are, for the wording of a mismatch.
 func (c *Conn) Hello(program string, isServer bool, timeout time.Duration) (peerVersion uint32, peerProgram string, err error) {
 	werr := c.WriteFrameDeadline(MsgHello, EncodeHello(program), time.Now().Add(timeout))
+	return c.readHello(isServer, timeout, werr)
+}
+
+// readHello reads the peer's MsgHello, within timeout, after ours was
+// written (werr: how that went).
+func (c *Conn) readHello(isServer bool, timeout time.Duration, werr error) (peerVersion uint32, peerProgram string, err error) {
 	if werr != nil {
 		// The server may have refused us and closed: its reply can still
 		// be waiting to be read.
 		timeout = time.Second
 	}
-	c.nc.SetReadDeadline(time.Now().Add(timeout))
-	defer c.nc.SetReadDeadline(time.Time{})
+	d := time.Now().Add(timeout)
+	if !c.readDeadline.IsZero() && c.readDeadline.Before(d) {
+		d = c.readDeadline
+	}
+	c.nc.SetReadDeadline(d)
+	defer c.nc.SetReadDeadline(c.readDeadline)
 	typ, p, err := c.ReadFrame()
 	if err != nil {
 		if werr != nil {

@@ -13,8 +13,21 @@ import (
 // ErrNoServer means nothing listens on the socket (missing or stale).
 var ErrNoServer = errors.New("no server running")
 
-// Dial connects to the server socket at path and exchanges hellos.
-// A missing or stale socket gives an error wrapping ErrNoServer.
+// helloTimeout bounds a client's wait for the server's hello.
+const helloTimeout = 10 * time.Second
+
+// Dial connects to the server socket at path and sends our hello. A
+// missing or stale socket gives an error wrapping ErrNoServer.
+//
+// The server's hello is read by the first request, before its reply: the
+// server sends it on accept, before reading anything, so waiting for it
+// here would add a round trip to every command, during which the client
+// could already be building and sending its request. A server that
+// refuses us (another protocol version, or one that is exiting) reads no
+// request; the request then returns the error Dial would have. Since the
+// request goes out before the server has answered, Dial refuses a server
+// run by another user (unless we are root, whom every server serves)
+// before sending anything.
 func Dial(path, program string) (*Conn, error) {
 	nc, err := connectUnix(path)
 	if err != nil {
@@ -26,21 +39,51 @@ func Dial(path, program string) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("error connecting to %s (%v)", path, errno(err))
 	}
-	c := NewConn(nc)
-	if _, _, err := c.Hello(program, false, 10*time.Second); err != nil {
-		c.Close()
-		var ve *VersionError
-		var re *ReplyError
-		if errors.As(err, &ve) || errors.As(err, &re) {
-			return nil, err
+	// Our request (with the environment) goes out before the server's
+	// hello is read, so make sure first that the server is ours, as the
+	// server checks that we are its user.
+	if uid, _, err := PeerCred(nc); err != nil || uid != uint32(os.Geteuid()) && os.Geteuid() != 0 {
+		nc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("cannot check who runs the server on %s (%v)", path, err)
 		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
-			// a server that was exiting closed us before the hello
-			return nil, fmt.Errorf("%w on %s (it was exiting)", ErrNoServer, path)
-		}
-		return nil, fmt.Errorf("server on %s did not answer (%v)", path, err)
+		return nil, fmt.Errorf("cannot connect to %s (permission denied: it is the server of uid %d, not yours)", path, uid)
 	}
+	c := NewConn(nc)
+	if err := c.WriteFrameDeadline(MsgHello, EncodeHello(program), time.Now().Add(helloTimeout)); err != nil {
+		_, _, err = c.readHello(false, helloTimeout, err)
+		c.Close()
+		return nil, helloError(path, err)
+	}
+	c.helloFrom = path
 	return c, nil
+}
+
+// awaitHello reads the server's hello if a client has not yet.
+func (c *Conn) awaitHello() error {
+	if c.helloFrom == "" {
+		return nil
+	}
+	path := c.helloFrom
+	c.helloFrom = ""
+	if _, _, err := c.readHello(false, helloTimeout, nil); err != nil {
+		return helloError(path, err)
+	}
+	return nil
+}
+
+// helloError says why the server on path did not say hello.
+func helloError(path string, err error) error {
+	var ve *VersionError
+	var re *ReplyError
+	if errors.As(err, &ve) || errors.As(err, &re) {
+		return err
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		// a server that was exiting closed us before the hello
+		return fmt.Errorf("%w on %s (it was exiting)", ErrNoServer, path)
+	}
+	return fmt.Errorf("server on %s did not answer (%w)", path, err)
 }
 
 // RequestFD is Request with f's descriptor passed along with the request
@@ -50,22 +93,24 @@ func (c *Conn) RequestFD(req *Request, f *os.File) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.WriteFrameFD(MsgRequest, p, f); err != nil {
-		return nil, fmt.Errorf("lost connection to the server (%w)", err)
-	}
-	return c.readReply()
+	return c.replyTo(c.WriteFrameFD(MsgRequest, p, f))
 }
 
 // Request sends req and reads the reply. A reply carrying an error is
 // returned as *ReplyError.
 func (c *Conn) Request(req *Request) (*Reply, error) {
-	if err := c.WriteJSON(MsgRequest, req); err != nil {
-		return nil, fmt.Errorf("lost connection to the server (%w)", err)
-	}
-	return c.readReply()
+	return c.replyTo(c.WriteJSON(MsgRequest, req))
 }
 
-func (c *Conn) readReply() (*Reply, error) {
+// replyTo reads the reply to a request whose writing returned werr, after
+// the server's hello.
+func (c *Conn) replyTo(werr error) (*Reply, error) {
+	if err := c.awaitHello(); err != nil {
+		return nil, err // it explains a failed write too
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("lost connection to the server (%w)", werr)
+	}
 	var rep Reply
 	if err := c.ReadJSON(MsgReply, &rep); err != nil {
 		return nil, fmt.Errorf("lost connection to the server (%w)", err)

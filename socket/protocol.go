@@ -24,11 +24,16 @@
 //	protocol version mismatch (client N, server M): run 'linger server stop' and retry
 //
 // The client then sends one MsgRequest (JSON, see Request) and reads one
-// MsgReply (JSON, see Reply). For attach requests the connection then
-// carries the attached stream: first MsgRestore frames from the server
-// (what brings the client's terminal to the session's state), then
-// MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize and
-// MsgDetach from the client, and at the end one of MsgDetached or
+// MsgReply (JSON, see Reply). It sends the request right after its hello,
+// without waiting for the server's, which it reads before the reply: the
+// hellos cross, and a server that refuses the client (another protocol
+// version, exiting) never reads the request. Before sending anything the
+// client checks that the server runs as its user (SO_PEERCRED; root talks
+// to any), as the server checks the client. For attach requests the
+// connection then carries the attached stream: first MsgRestore frames
+// from the server (what brings the client's terminal to the session's
+// state), then MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize
+// and MsgDetach from the client, and at the end one of MsgDetached or
 // MsgExited from the server before it closes.
 //
 // Direct mode: an attach request with TTY set carries the client's

@@ -85,10 +85,73 @@ func TestVersionMismatch(t *testing.T) {
 		c.ReadFrame()
 		nc.Close()
 	}()
-	_, err = Dial(l.Path(), "test")
+	c, err := Dial(l.Path(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The request goes out before the server's hello is read; the
+	// mismatch is what it returns.
+	_, err = c.Request(&Request{Op: OpList})
 	want := "protocol version mismatch (client 4, server 99): run 'linger server stop' and retry"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}
+
+// TestRequestAfterHello: the client sends its request without waiting for
+// the server's hello, reads that hello before the reply, and takes a
+// server that closes before its hello for one that is exiting.
+func TestRequestAfterHello(t *testing.T) {
+	dir := shortDir(t)
+	l, err := Listen(filepath.Join(dir, "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	served := make(chan string, 2)
+	go func() {
+		for i := 0; i < 2; i++ {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c := NewConn(nc)
+			if i == 1 { // an exiting server: closes at once
+				nc.Close()
+				continue
+			}
+			// The request must come without our hello: a client that
+			// waited for it would time out here.
+			var req Request
+			nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+			typ, _, herr := c.ReadFrame()
+			rerr := c.ReadJSON(MsgRequest, &req)
+			served <- fmt.Sprintf("%s %d %v %v", req.Op, typ, herr, rerr)
+			c.WriteFrame(MsgHello, EncodeHello("server"))
+			c.WriteJSON(MsgReply, &Reply{Count: 7})
+			nc.Close()
+		}
+	}()
+	c, err := Dial(l.Path(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.Request(&Request{Op: OpList})
+	c.Close()
+	if err != nil || rep.Count != 7 {
+		t.Fatalf("reply %+v, %v", rep, err)
+	}
+	if got, want := <-served, fmt.Sprintf("list %d <nil> <nil>", MsgHello); got != want {
+		t.Fatalf("server read %q", got)
+	}
+	c, err = Dial(l.Path(), "test")
+	if err != nil {
+		t.Fatal(err) // the connect itself succeeds
+	}
+	defer c.Close()
+	if _, err := c.Request(&Request{Op: OpList}); !errors.Is(err, ErrNoServer) || !strings.Contains(err.Error(), "exiting") {
+		t.Fatalf("a server closing before its hello: %v", err)
 	}
 }
 
