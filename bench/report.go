@@ -364,7 +364,11 @@ func (r *results) summary(m *md, names []string) {
 		if len(steps) > 1 {
 			first := steps[0]
 			line(fmt.Sprintf("5. server PSS added per session showing a prompt, %d → %d sessions, KiB", first, last), func(name string) float64 {
-				return growth(r.prompts[name], first, last)
+				sa, sb := r.prompts[name].step(first), r.prompts[name].step(last)
+				if sa == nil || sb == nil || sa.reached != first || sb.reached != last {
+					return math.NaN()
+				}
+				return growth(sa, sb)
 			}, false)
 		}
 	}
@@ -544,14 +548,13 @@ func (r *results) sectionScale(m *md) {
 	m.p("")
 }
 
-// growth is the server PSS each session added between steps a and b of a
-// sweep (KiB), or NaN if either was not reached.
-func growth(r *scaleRes, a, b int) float64 {
-	sa, sb := r.step(a), r.step(b)
-	if sa == nil || sb == nil || sa.reached != a || sb.reached != b || sa.procs == 0 || sb.procs == 0 {
+// growth is the server PSS each session added from step a to step b of a
+// sweep (KiB), or NaN if either has no measurement.
+func growth(a, b *scaleStep) float64 {
+	if a == nil || b == nil || a.procs == 0 || b.procs == 0 || b.reached <= a.reached {
 		return math.NaN()
 	}
-	return float64(sb.pssKiB-sa.pssKiB) / float64(b-a)
+	return float64(b.pssKiB-a.pssKiB) / float64(b.reached-a.reached)
 }
 
 func (r *results) sectionPrompts(m *md) {
@@ -578,10 +581,7 @@ func (r *results) sectionPrompts(m *md) {
 			if s.reached < s.n {
 				count, note = fmt.Sprintf("%d of %d", s.reached, s.n), "stopped: "+s.stopped
 			}
-			added := "—"
-			if prev != nil && s.procs > 0 && prev.procs > 0 {
-				added = num(float64(s.pssKiB-prev.pssKiB) / float64(s.reached-prev.reached))
-			}
+			added := num(growth(prev, &x.steps[i]))
 			prev = &x.steps[i]
 			m.row(t.name, count, fmt.Sprint(s.procs), num(float64(s.pssKiB)/1024), num(float64(s.pssKiB)/float64(s.reached)), added, note)
 		}
