@@ -153,11 +153,7 @@ func (t *Terminal) Text(scrollback int, sgr bool) string {
 	var row []cell
 	for y := t.sbCount - n; y < t.sbCount; y++ {
 		pen := Style{}
-		var ok bool
-		if buf, ok = appendHistoryText(buf, t.sbEncoded(y), sgr, &pen); !ok {
-			row = t.sbLine(y, row[:0])
-			buf = t.appendCells(buf, row, textLen(row, sgr), sgr, false, &pen)
-		}
+		buf, row = t.appendHistoryLine(buf, row, y, sgr, false, &pen)
 		end(pen)
 	}
 	for _, row := range t.scr.rows {
@@ -275,11 +271,7 @@ func (t *Terminal) Restore(w io.Writer, scrollback int) {
 	if n > 0 {
 		var row []cell
 		for y := t.sbCount - n; y < t.sbCount; y++ {
-			var ok bool
-			if buf, ok = appendHistoryText(buf, t.sbEncoded(y), true, &pen); !ok {
-				row = t.sbLine(y, row[:0])
-				buf = t.appendCells(buf, row, textLen(row, true), true, true, &pen)
-			}
+			buf, row = t.appendHistoryLine(buf, row, y, true, true, &pen)
 			buf = appendSGR(buf, pen, Style{})
 			pen = Style{}
 			buf = append(buf, "\r\n"...)
@@ -384,6 +376,18 @@ func (t *Terminal) Restore(w io.Writer, scrollback int) {
 		buf = append(buf, "\x1b\\"...)
 	}
 	w.Write(buf)
+}
+
+// appendHistoryLine appends history line y as appendCells appends its
+// cells up to textLen: from its encoding where appendHistoryText can,
+// else decoded into row (scratch space, returned for reuse).
+func (t *Terminal) appendHistoryLine(buf []byte, row []cell, y int, sgr, split bool, pen *Style) ([]byte, []cell) {
+	buf, ok := appendHistoryText(buf, t.sbEncoded(y), sgr, pen)
+	if !ok {
+		row = t.sbLine(y, row[:0])
+		buf = t.appendCells(buf, row, textLen(row, sgr), sgr, split, pen)
+	}
+	return buf, row
 }
 
 // appendHistoryText appends history line enc (encoded, see history.go) as
