@@ -15,11 +15,12 @@ package mux
 // maxUnfed bytes behind, the pump feeds it itself, which bounds that
 // memory and slows the program down instead.
 //
-// Output an owner's terminal got is fed lazily, up to lazyFeed bytes or
-// for settleDelay (kickFeederLocked): a big backlog lets the emulator skip
-// all of a long run of plain lines but the last ones it must keep
-// (vt.Terminal.FastForward, exact), so a `cat` of a big file costs the
-// emulator a fraction of its bytes.
+// Output an owner's terminal got is fed lazily, once lazyFeed bytes wait
+// or the output pauses for settleDelay (kickFeederLocked): a big backlog
+// lets the emulator skip all of a long run of plain lines but the last
+// ones it must keep (vt.Terminal.FastForward, exact), and those wait for
+// the next feed, which can skip them in turn (feeder). A `cat` of a big
+// file costs the emulator its last lines and a scan of the rest.
 //
 // Whoever reads the emulator (attach, capture, a resize) first catches it
 // up with the buffer under vmu: what it reads is the state after exactly
@@ -98,6 +99,7 @@ type screen struct {
 	// Under the session's mu:
 	feeding  bool    // a feeder goroutine runs
 	settling bool    // a settleDelay timer will start the feeder
+	settleAt int64   // the buffer's end when that timer was set
 	owned    bool    // the last output delivered reached an owner's terminal
 	flips    []int64 // offsets from which owned flips, for the feeder
 }
@@ -121,10 +123,9 @@ func (x *sessionExtra) noteOwned(off int64, owned bool) {
 //
 // While an owner's terminal gets the output (it answers the queries, and
 // shows what the emulator would), more output is fed lazily: the feeder
-// starts once lazyFeed bytes wait, or settleDelay after output first
-// waited. Feeding a big backlog at once lets the emulator skip all but its
-// last lines (vt's FastForward): a long `cat` then costs the emulator a
-// fraction of its bytes.
+// starts once lazyFeed bytes wait, or once the output has paused for
+// settleDelay (settled). Feeding a big backlog at once lets the emulator
+// skip all but its last lines (vt's FastForward).
 func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
 	n := x.buf.unfed()
 	if n == 0 {
@@ -147,23 +148,36 @@ func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
 }
 
 // settleLocked makes sure the feeder starts settleDelay from now at the
-// latest. mu is held.
+// latest, or, while an owner's output keeps coming, once it pauses for
+// settleDelay or lazyFeed bytes wait. mu is held.
 func (s *Session) settleLocked(x *sessionExtra) {
 	if !x.scr.settling {
 		x.scr.settling = true
+		x.scr.settleAt = x.buf.end
 		time.AfterFunc(settleDelay, func() { s.settled(x) })
 	}
 }
 
-// settled starts the feeder for what waited settleDelay.
+// settled starts the feeder for what waited settleDelay, unless more of
+// an owner's output came meanwhile: then it waits again. Output that
+// keeps coming at less than skipMin per settleDelay would otherwise be
+// written whole into the emulator, never skipped. Nobody misses the
+// emulator's lag: the owner's terminal answers the queries in that
+// output, everyone who reads the emulator catches it up first, and
+// lazyFeed bounds the bytes waiting.
 func (s *Session) settled(x *sessionExtra) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x.scr.settling = false
-	if !x.scr.feeding && x.buf.unfed() > 0 {
-		x.scr.feeding = true
-		go s.feeder(x)
+	if x.scr.feeding || x.buf.unfed() == 0 {
+		return
 	}
+	if x.scr.owned && x.buf.end > x.scr.settleAt {
+		s.settleLocked(x)
+		return
+	}
+	x.scr.feeding = true
+	go s.feeder(x)
 }
 
 // inlineFeed is the most output the pump feeds to the emulator itself when
@@ -171,11 +185,13 @@ func (s *Session) settled(x *sessionExtra) {
 const inlineFeed = 4 << 10
 
 // lazyFeed is how much output an owner's terminal got may wait for the
-// emulator, and settleDelay how long at most (see kickFeederLocked).
-const (
-	lazyFeed    = 768 << 10
-	settleDelay = 20 * time.Millisecond
-)
+// emulator (see kickFeederLocked).
+const lazyFeed = 768 << 10
+
+// settleDelay is the pause in an owner's output after which the emulator
+// is fed what waited (see settled). A var: a test lengthens it, to count
+// the bytes fed in a burst regardless of pauses the machine makes.
+var settleDelay = 20 * time.Millisecond
 
 // skipMin is the backlog from which the feeder tries to skip (vt's
 // FastForward needs 2*rows+scrollback_lines lines after the skip: ~100 KB
@@ -184,19 +200,24 @@ const skipMin = 256 << 10
 
 // feeder feeds the emulator until it has seen everything or, while an
 // owner's terminal gets the output, until what came meanwhile may wait
-// again: once past the backlog it scanned for a skip, it leaves the rest
-// to the next lazy feed. Feeding every piece that arrived while it fed,
-// as it did before, wrote 25-28% of a long `cat` into the emulator (the
-// rest skipped), against 22-25% now.
+// again. Lazily fed output the emulator could skip into is left at the
+// skip: the lines it must keep (FastForward's tail, ~100 KB of a log)
+// wait for the next feed, which skips them in turn if more lines have
+// followed, so a long `cat` is written into the emulator only at its end.
+// Writing each feed's tail, as it did before, wrote 22-25% of a long `cat`
+// into the emulator.
 func (s *Session) feeder(x *sessionExtra) {
 	for {
+		s.mu.Lock()
+		lazy := x.scr.owned
+		s.mu.Unlock()
 		x.scr.vmu.Lock()
-		s.feedLocked(x, feedStep)
+		_, kept := s.feedLocked(x, feedStep, lazy)
 		scanned := x.scr.noSkip
 		x.scr.vmu.Unlock()
 		s.mu.Lock()
 		n := x.buf.unfed()
-		if n == 0 || x.scr.owned && n < lazyFeed && x.buf.fed >= scanned {
+		if n == 0 || x.scr.owned && n < lazyFeed && (kept || x.buf.fed >= scanned) {
 			x.scr.feeding = false
 			if n > 0 {
 				s.settleLocked(x)
@@ -210,20 +231,25 @@ func (s *Session) feeder(x *sessionExtra) {
 
 // catchUp feeds the emulator everything delivered so far. vmu is held.
 func (s *Session) catchUpLocked(x *sessionExtra) {
-	for s.feedLocked(x, 1<<62) {
+	for {
+		if more, _ := s.feedLocked(x, 1<<62, false); !more {
+			return
+		}
 	}
 }
 
 // feedLocked feeds the emulator up to limit bytes of what it has not seen
-// and reports whether more is left. vmu is held, not mu.
-func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
+// and reports whether more is left. With keepTail, a backlog the emulator
+// skipped into is left at the skip (kept): the rest waits for a later
+// feed (see feeder). vmu is held, not mu.
+func (s *Session) feedLocked(x *sessionExtra, limit int64, keepTail bool) (more, kept bool) {
 	s.mu.Lock()
 	data, end := x.buf.feed(x.scr.data[:0])
 	off := x.buf.fed
 	flips := append([]int64(nil), x.scr.flips...)
 	s.mu.Unlock()
 	if len(data) == 0 {
-		return false
+		return false, false
 	}
 	t := s.termLocked(x)
 	all := data
@@ -236,9 +262,13 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 		if len(data) > 0 {
 			data[0] = data[0][skipped:]
 		}
-		for len(flips) > 0 && flips[0] <= off {
+		for len(flips) > 0 && flips[0] < off { // one at off applies from off on
 			x.scr.answer = !x.scr.answer
 			flips = flips[1:]
+		}
+		if keepTail {
+			x.scr.noSkip = off // the next feed scans the tail again
+			data, kept = nil, true
 		}
 	}
 	n := int64(0)
@@ -280,7 +310,7 @@ func (s *Session) feedLocked(x *sessionExtra, limit int64) (more bool) {
 	}
 	more = x.buf.unfed() > 0
 	s.mu.Unlock()
-	return more
+	return more, kept
 }
 
 // fastForwardLocked lets the emulator skip what it can of a big backlog

@@ -264,10 +264,25 @@ func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 	return to
 }
 
-// feedBehind feeds the emulator from the pump (see kickFeederLocked).
+// feedBehind feeds the emulator from the pump (see kickFeederLocked). An
+// owner's output it leaves at a skip, as the feeder does (that bounds
+// what waits as well); a settle then writes the rest.
 func (s *Session) feedBehind(x *sessionExtra) {
+	s.mu.Lock()
+	lazy := x.scr.owned
+	s.mu.Unlock()
 	x.scr.vmu.Lock()
-	s.catchUpLocked(x)
+	for {
+		more, kept := s.feedLocked(x, 1<<62, lazy)
+		if kept {
+			s.mu.Lock()
+			s.settleLocked(x)
+			s.mu.Unlock()
+		}
+		if !more || kept {
+			break
+		}
+	}
 	x.scr.vmu.Unlock()
 }
 
