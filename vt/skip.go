@@ -113,68 +113,109 @@ type ffScan struct {
 const maxSeq = 64
 
 // scan records the LFs and SGR sequences of the plain run at the start of
-// backlog. Runs of printable ASCII are passed 8 bytes at a time.
+// backlog. Runs of printable ASCII are passed 8 bytes at a time; CR LF
+// and 2- and 3-byte UTF-8 characters within a chunk are taken whole.
 func (f *ffScan) scan(backlog [][]byte) {
 	f.lfs, f.sgrs = f.lfs[:0], f.sgrs[:0]
 	var tmp [maxSeq]byte
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	off, ci, i := 0, 0, 0 // at backlog[ci][i]; off is where backlog[ci] starts
-	for ci < len(backlog) {
-		c := backlog[ci]
-		if i >= len(c) {
-			i -= len(c)
-			off += len(c)
-			ci++
-			continue
-		}
-		// Printable ASCII 8 bytes at a time: a byte below 0x20 or above
-		// 0x7e sets its top bit in m (a borrow or carry it causes only
-		// reaches the bytes after it), so the lowest bit set in m is the
-		// first byte to look at.
-		for i+8 <= len(c) {
-			x := binary.LittleEndian.Uint64(c[i:])
-			if m := ((x-0x20*lo)&^x | (x + lo) | x) & hi; m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
+	off, i := 0, 0 // at backlog[ci][i]; off is where backlog[ci] starts
+	for ci, c := range backlog {
+		for i < len(c) {
+			// Printable ASCII 8 bytes at a time: a byte below 0x20 or
+			// above 0x7e sets its top bit in m (a borrow or carry it
+			// causes only reaches the bytes after it), so the lowest bit
+			// set in m is the first byte to look at.
+			for i+8 <= len(c) {
+				x := binary.LittleEndian.Uint64(c[i:])
+				if m := ((x-0x20*lo)&^x | (x + lo) | x) & hi; m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				i += 8
+			}
+			if i >= len(c) {
 				break
 			}
-			i += 8
-		}
-		if i >= len(c) {
-			continue
-		}
-		n := 0
-		switch plain[c[i]] {
-		case 1:
-			n = 1
-		case 2:
-			f.lfs = append(f.lfs, off+i)
-			n = 1
-		case 3:
-			seq := c[i:]
-			if len(seq) < maxSeq && ci+1 < len(backlog) {
-				seq = gather(tmp[:0], backlog[ci:], i)
+			n := 0
+			switch b := c[i]; plain[b] {
+			case 1:
+				n = 1
+				if b == '\r' && i+1 < len(c) && c[i+1] == '\n' {
+					f.lfs = append(f.lfs, off+i+1)
+					n = 2
+				}
+			case 2:
+				f.lfs = append(f.lfs, off+i)
+				n = 1
+			case 3:
+				seq := c[i:]
+				if len(seq) < maxSeq && ci+1 < len(backlog) {
+					seq = gather(tmp[:0], backlog[ci:], i)
+				}
+				// FastForward reads a recorded SGR back through a maxSeq
+				// buffer: a longer one ends the run.
+				if n = sgrLen(seq); n > 0 && n <= maxSeq {
+					f.sgrs = append(f.sgrs, off+i)
+				} else {
+					n = 0
+				}
+			case 4:
+				n = utf8Len(c[i:])
+				if n < 0 { // cut by the chunk's end
+					n = 0
+					if ci+1 < len(backlog) {
+						if _, m := utf8.DecodeRune(gather(tmp[:0], backlog[ci:], i)); m > 1 {
+							n = m
+						}
+					}
+				}
 			}
-			// FastForward reads a recorded SGR back through a maxSeq
-			// buffer: a longer one ends the run.
-			if n = sgrLen(seq); n > 0 && n <= maxSeq {
-				f.sgrs = append(f.sgrs, off+i)
-			} else {
-				n = 0
+			if n == 0 {
+				return
 			}
-		case 4:
-			seq := c[i:]
-			if len(seq) < utf8.UTFMax && ci+1 < len(backlog) {
-				seq = gather(tmp[:0], backlog[ci:], i)
-			}
-			if _, m := utf8.DecodeRune(seq); m > 1 {
-				n = m
-			}
+			i += n
 		}
-		if n == 0 {
-			return
-		}
-		i += n
+		i -= len(c) // a sequence read across the boundary ends past it
+		off += len(c)
 	}
+}
+
+// utf8Len returns the length of the valid UTF-8 character of 2 to 4 bytes
+// p starts with (p[0] is 0xc2-0xf4), 0 if it is not one, or -1 if p ends
+// before it could tell. It accepts what utf8.DecodeRune decodes in more
+// than one byte.
+func utf8Len(p []byte) int {
+	b := p[0]
+	if b < 0xe0 {
+		if len(p) < 2 {
+			return -1
+		}
+		if p[1]&0xc0 == 0x80 {
+			return 2
+		}
+		return 0
+	}
+	if b < 0xf0 && len(p) >= 3 {
+		lo, hi := byte(0x80), byte(0xbf)
+		switch b {
+		case 0xe0:
+			lo = 0xa0 // not overlong
+		case 0xed:
+			hi = 0x9f // not a surrogate
+		}
+		if p[1] >= lo && p[1] <= hi && p[2]&0xc0 == 0x80 {
+			return 3
+		}
+		return 0
+	}
+	if !utf8.FullRune(p) {
+		return -1
+	}
+	if _, m := utf8.DecodeRune(p); m > 1 {
+		return m
+	}
+	return 0
 }
 
 // gather copies into dst, up to its capacity, the bytes of backlog from

@@ -2,9 +2,11 @@ package vt
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // plainAlphabet maps fuzz bytes to the plain run FastForward skips over,
@@ -177,6 +179,83 @@ func benchLog(b *testing.B, skip bool) {
 			}
 			t.Write(c[n:])
 			n = 0
+		}
+	}
+}
+
+// BenchmarkFastForwardMixed: FastForward alone (the scan and the skip) on
+// a 1 MiB backlog like bench's throughput text: lines of 10-79 columns,
+// every 4th coloured (a 256-colour number, SGRs around some words), one
+// word in 8 with multi-byte UTF-8.
+func BenchmarkFastForwardMixed(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	ascii := strings.Fields("session server client socket attach detach buffer output input terminal pty kernel line scroll")
+	utf := strings.Fields("café naïve résumé über façade → ✓ ─── ±0.5 µs Ω déjà")
+	var log bytes.Buffer
+	for i := 0; log.Len() < 1<<20; i++ {
+		width, col := 10+rng.IntN(70), 0
+		colour := i%4 == 0
+		if colour {
+			fmt.Fprintf(&log, "\x1b[38;5;%dm%06d\x1b[0m ", rng.IntN(256), i)
+			col = 7
+		}
+		for {
+			w := ascii[rng.IntN(len(ascii))]
+			if rng.IntN(8) == 0 {
+				w = utf[rng.IntN(len(utf))]
+			}
+			if col+utf8.RuneCountInString(w)+1 > width {
+				break
+			}
+			if colour && rng.IntN(3) == 0 {
+				w = "\x1b[1;32m" + w + "\x1b[0m"
+			}
+			log.WriteString(w + " ")
+			col += utf8.RuneCountInString(w) + 1
+		}
+		log.WriteString("\r\n")
+	}
+	var chunks [][]byte
+	for p := log.Bytes(); len(p) > 0; {
+		n := min(len(p), 64<<10)
+		chunks = append(chunks, p[:n])
+		p = p[n:]
+	}
+	t := New(80, 24, 2000)
+	b.SetBytes(int64(log.Len()))
+	for b.Loop() {
+		if t.FastForward(chunks) == 0 {
+			b.Fatal("nothing skipped")
+		}
+	}
+}
+
+// TestUTF8Len: the scan's UTF-8 check agrees with utf8.DecodeRune on
+// every lead byte it is asked about, any two bytes after it (and a few
+// third ones), and every prefix of those.
+func TestUTF8Len(t *testing.T) {
+	want := func(p []byte) int {
+		if !utf8.FullRune(p) {
+			return -1
+		}
+		if _, m := utf8.DecodeRune(p); m > 1 {
+			return m
+		}
+		return 0
+	}
+	p := make([]byte, 4)
+	for b0 := 0xc2; b0 <= 0xf4; b0++ {
+		for b1 := range 256 {
+			for b2 := range 256 {
+				for _, b3 := range []byte{0x00, 0x41, 0x80, 0xbf, 0xc0} {
+					p[0], p[1], p[2], p[3] = byte(b0), byte(b1), byte(b2), b3
+					for n := 1; n <= 4; n++ {
+						if got, w := utf8Len(p[:n]), want(p[:n]); got != w {
+							t.Fatalf("utf8Len(% x) = %d, want %d", p[:n], got, w)
+						}
+					}
+				}
+			}
 		}
 	}
 }
