@@ -1,5 +1,7 @@
 package mux
 
+import "sync"
+
 // chunkSize is the largest unit in which output is kept: memory is taken
 // one chunk at a time as output arrives, so a quiet session's buffer costs
 // nothing, and chunks grow to this size from small ones (newChunkSize).
@@ -29,7 +31,8 @@ const chunkSize = 64 << 10
 //
 // The owner (Session) holds its lock around every method.
 type outbuf struct {
-	chunks  [][]byte // chunks[0][0] is at offset base; all but the last are full
+	chunks  [][]byte // chunks[0][skip] is at offset base; all but the last are full
+	skip    int      // bytes freed at the front of chunks[0] (kept whole for reuse)
 	base    int64    // offset of the first byte in memory
 	start   int64    // offset of the first byte a reader can get
 	fed     int64    // with feeds: offset up to which the emulator has read
@@ -39,6 +42,7 @@ type outbuf struct {
 	claim   int64    // offset up to which output has been handed to a reader
 	dropped int64    // bytes discarded in drop mode, in all
 	unseen  int64    // dropped bytes no receive has reported yet
+	lent    int64    // read has handed out slices of the bytes before this
 }
 
 // unreceived is how many bytes are held that nobody has received.
@@ -129,7 +133,12 @@ func (b *outbuf) appendBytes(p []byte) {
 			if n > 0 {
 				last = cap(b.chunks[n-1])
 			}
-			b.chunks = append(b.chunks, make([]byte, 0, newChunkSize(last, len(p))))
+			size := newChunkSize(last, len(p))
+			if size == chunkSize {
+				b.chunks = append(b.chunks, chunkPool.Get().(*[chunkSize]byte)[:0])
+			} else {
+				b.chunks = append(b.chunks, make([]byte, 0, size))
+			}
 		}
 		last := &b.chunks[len(b.chunks)-1]
 		k := min(cap(*last)-len(*last), len(p))
@@ -165,6 +174,8 @@ func (b *outbuf) trim(n int64) {
 }
 
 // free releases the memory of bytes before start (and fed, with feeds).
+// A full-size chunk nobody was handed a slice of (lent) goes back to
+// chunkPool.
 func (b *outbuf) free() {
 	to := b.start
 	if b.feeds {
@@ -174,26 +185,42 @@ func (b *outbuf) free() {
 	if n <= 0 {
 		return
 	}
+	at := b.base - int64(b.skip) // offset of chunks[0][0]
 	b.base = to
 	for len(b.chunks) > 0 {
-		first := int64(len(b.chunks[0]))
-		if n < first {
-			b.chunks[0] = b.chunks[0][n:]
+		c := b.chunks[0]
+		rest := int64(len(c) - b.skip)
+		if n < rest {
+			b.skip += int(n)
 			return
 		}
-		n -= first
+		n -= rest
+		if cap(c) == chunkSize && at >= b.lent {
+			chunkPool.Put((*[chunkSize]byte)(c[:chunkSize]))
+		}
+		at += int64(len(c))
 		b.chunks[0] = nil
 		b.chunks = b.chunks[1:]
+		b.skip = 0
 	}
-	if len(b.chunks) == 0 {
-		b.chunks = nil
-	}
+	b.chunks = nil
 }
 
+// chunkPool keeps full-size chunks for reuse. During an attached `cat`
+// every byte passes through a session's buffer (kept until the client has
+// it and the emulator has seen it): with a new chunk per 64 KiB, the
+// buffer made 96% of the server's allocations and the collector ran every
+// few hundred KB. Only chunks no reader was handed a slice of come back
+// (read sets lent), since a reader may still be writing those out; the
+// feeder drops its slices before it moves fed. The pool empties itself
+// over two collections (the quiet-time trim makes those).
+var chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
 // read returns the held bytes from offset from on (clamped to what is
-// held), as slices that stay valid: chunks are only ever appended to or
-// dropped, never rewritten.
+// held), as slices that stay valid: the chunks holding them are only ever
+// appended to, and never reused once dropped (lent).
 func (b *outbuf) read(from int64) [][]byte {
+	b.lent = b.end
 	return b.readFrom(max(from, b.start), nil)
 }
 
@@ -202,7 +229,10 @@ func (b *outbuf) read(from int64) [][]byte {
 func (b *outbuf) readFrom(from int64, out [][]byte) [][]byte {
 	from = max(from, b.base)
 	off := b.base
-	for _, c := range b.chunks {
+	for i, c := range b.chunks {
+		if i == 0 {
+			c = c[b.skip:]
+		}
 		n := int64(len(c))
 		if off+n > from {
 			skip := max(from-off, 0)

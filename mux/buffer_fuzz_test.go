@@ -75,6 +75,11 @@ func FuzzOutbuf(f *testing.F) {
 			ops = ops[:3*64] // a bounded number of operations keeps each run fast
 		}
 		var b outbuf
+		type lentSlice struct {
+			off int64
+			p   []byte
+		}
+		var lent []lentSlice // slices read handed out, to check they stay as they were
 		var added, freed int64
 		arg := func(i int) int {
 			if i < len(ops) {
@@ -161,7 +166,11 @@ func FuzzOutbuf(f *testing.F) {
 						t.Fatalf("step %d: read(%d) with start %d end %d: slice %d (%d bytes at %d) is wrong",
 							step, from, b.start, b.end, j, len(p), off)
 					}
+					lent = append(lent, lentSlice{off, p})
 					off += int64(len(p))
+				}
+				if len(lent) > 64 {
+					lent = lent[len(lent)-64:]
 				}
 				if off != max(lo, b.end) {
 					t.Fatalf("step %d: read(%d) with start %d end %d: %d bytes, want %d",
@@ -207,8 +216,16 @@ func FuzzOutbuf(f *testing.F) {
 				t.Fatalf("step %d (op %d): an offset went back: start %d->%d recv %d->%d end %d->%d dropped %d->%d",
 					step, op, before.start, b.start, before.recv, b.recv, before.end, b.end, before.dropped, b.dropped)
 			}
+			for _, l := range lent { // slices handed out never change (chunk reuse)
+				if !fzEqual(l.p, fzAt(l.off, len(l.p))) {
+					t.Fatalf("step %d (op %d): %d bytes read at %d have changed since", step, op, len(l.p), l.off)
+				}
+			}
 			off := b.base
 			for j, c := range b.chunks {
+				if j == 0 {
+					c = c[b.skip:]
+				}
 				if j < len(b.chunks)-1 && len(c) != cap(c) {
 					t.Fatalf("step %d (op %d): chunk %d of %d not full (%d of %d)", step, op, j, len(b.chunks), len(c), cap(c))
 				}
