@@ -16,11 +16,12 @@ package mux
 // memory and slows the program down instead.
 //
 // Output an owner's terminal got is fed lazily, once lazyFeed bytes wait
-// or the output pauses for settleDelay (kickFeederLocked): a big backlog
-// lets the emulator skip all of a long run of plain lines but the last
-// ones it must keep (vt.Terminal.FastForward, exact), and those wait for
-// the next feed, which can skip them in turn (feeder). A `cat` of a big
-// file costs the emulator its last lines and a scan of the rest.
+// or the output pauses for settleDelay (settleMax at most; see
+// kickFeederLocked): a big backlog lets the emulator skip all of a long
+// run of plain lines but the last ones it must keep
+// (vt.Terminal.FastForward, exact), and those wait for the next feed,
+// which can skip them in turn (feeder). A `cat` of a big file costs the
+// emulator its last lines and a scan of the rest.
 //
 // Whoever reads the emulator (attach, capture, a resize) first catches it
 // up with the buffer under vmu: what it reads is the state after exactly
@@ -97,11 +98,12 @@ type screen struct {
 	noSkip int64    // no FastForward before this offset: the last try scanned up to it (vmu)
 
 	// Under the session's mu:
-	feeding  bool    // a feeder goroutine runs
-	settling bool    // a settleDelay timer will start the feeder
-	settleAt int64   // the buffer's end when that timer was set
-	owned    bool    // the last output delivered reached an owner's terminal
-	flips    []int64 // offsets from which owned flips, for the feeder
+	feeding  bool      // a feeder goroutine runs
+	settling bool      // a settleDelay timer will start the feeder
+	settleAt int64     // the buffer's end when that timer was set
+	waiting  time.Time // when output began waiting for the next settle feed
+	owned    bool      // the last output delivered reached an owner's terminal
+	flips    []int64   // offsets from which owned flips, for the feeder
 }
 
 // noteOwned records, for the output about to be kept at offset off,
@@ -124,7 +126,7 @@ func (x *sessionExtra) noteOwned(off int64, owned bool) {
 // While an owner's terminal gets the output (it answers the queries, and
 // shows what the emulator would), more output is fed lazily: the feeder
 // starts once lazyFeed bytes wait, or once the output has paused for
-// settleDelay (settled). Feeding a big backlog at once lets the emulator
+// settleDelay or waited settleMax (settled). Feeding a big backlog at once lets the emulator
 // skip all but its last lines (vt's FastForward).
 func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
 	n := x.buf.unfed()
@@ -149,22 +151,28 @@ func (s *Session) kickFeederLocked(x *sessionExtra) (catchUp bool) {
 
 // settleLocked makes sure the feeder starts settleDelay from now at the
 // latest, or, while an owner's output keeps coming, once it pauses for
-// settleDelay or lazyFeed bytes wait. mu is held.
+// settleDelay, settleMax has passed or lazyFeed bytes wait. mu is held.
 func (s *Session) settleLocked(x *sessionExtra) {
 	if !x.scr.settling {
-		x.scr.settling = true
-		x.scr.settleAt = x.buf.end
-		time.AfterFunc(settleDelay, func() { s.settled(x) })
+		x.scr.waiting = time.Now()
+		s.armSettleLocked(x)
 	}
 }
 
+// armSettleLocked sets the settle timer. mu is held.
+func (s *Session) armSettleLocked(x *sessionExtra) {
+	x.scr.settling = true
+	x.scr.settleAt = x.buf.end
+	time.AfterFunc(settleDelay, func() { s.settled(x) })
+}
+
 // settled starts the feeder for what waited settleDelay, unless more of
-// an owner's output came meanwhile: then it waits again. Output that
-// keeps coming at less than skipMin per settleDelay would otherwise be
-// written whole into the emulator, never skipped. Nobody misses the
-// emulator's lag: the owner's terminal answers the queries in that
-// output, everyone who reads the emulator catches it up first, and
-// lazyFeed bounds the bytes waiting.
+// an owner's output came meanwhile and it has waited less than settleMax:
+// then it waits again. Output that keeps coming at less than skipMin per
+// settleDelay would otherwise be written whole into the emulator, never
+// skipped. Nobody misses the emulator's lag: the owner's terminal answers
+// the queries in that output, and everyone who reads the emulator catches
+// it up first. lazyFeed bounds the bytes waiting, and settleMax how long.
 func (s *Session) settled(x *sessionExtra) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -172,8 +180,8 @@ func (s *Session) settled(x *sessionExtra) {
 	if x.scr.feeding || x.buf.unfed() == 0 {
 		return
 	}
-	if x.scr.owned && x.buf.end > x.scr.settleAt {
-		s.settleLocked(x)
+	if x.scr.owned && x.buf.end > x.scr.settleAt && time.Since(x.scr.waiting) < settleMax {
+		s.armSettleLocked(x)
 		return
 	}
 	x.scr.feeding = true
@@ -189,9 +197,13 @@ const inlineFeed = 4 << 10
 const lazyFeed = 768 << 10
 
 // settleDelay is the pause in an owner's output after which the emulator
-// is fed what waited (see settled). A var: a test lengthens it, to count
-// the bytes fed in a burst regardless of pauses the machine makes.
+// is fed what waited, and settleMax how long output that keeps coming
+// waits at most (see settled): at under 1 MB/s a session holds less than
+// skipMin for it. settleDelay is a var: a test lengthens it, to count the
+// bytes fed in a burst regardless of pauses the machine makes.
 var settleDelay = 20 * time.Millisecond
+
+const settleMax = 250 * time.Millisecond
 
 // skipMin is the backlog from which the feeder tries to skip (vt's
 // FastForward needs 2*rows+scrollback_lines lines after the skip: ~100 KB

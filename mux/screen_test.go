@@ -83,3 +83,41 @@ func TestLazyFeedWritesTheTailOnce(t *testing.T) {
 		t.Logf("the emulator was written %d of %d bytes (%.1f%%)", w, total, 100*float64(w)/float64(total))
 	}
 }
+
+// TestSlowOutputWaitsAtMostSettleMax: an owner's output that keeps coming
+// without a pause, but too slowly for the emulator to skip any of it,
+// waits for the emulator at most settleMax, not until lazyFeed bytes pile
+// up: a program printing 8 KiB every 10 ms (0.8 MB/s) leaves 320-350 KB
+// unfed at most here (settleMax of output, the feed's own time and the
+// timer's lateness), 770 KB without settleMax.
+func TestSlowOutputWaitsAtMostSettleMax(t *testing.T) {
+	r := NewRegistry(DefaultConfig(), "/tmp/test.sock", nil)
+	defer r.Shutdown()
+	c := &exitClient{exited: make(chan struct{})}
+	script := `line=$(head -c 8191 /dev/zero | tr '\0' x); i=0
+while [ $i -lt 150 ]; do printf '%s\n' "$line"; sleep 0.01; i=$((i+1)); done`
+	s, err := r.New(NewOptions{
+		Command: []string{"sh", "-c", script}, ClientEnv: []string{"PATH=/usr/bin:/bin"}, ClientCwd: "/",
+		Cols: 80, Rows: 24, Attach: &AttachOptions{Client: c},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	most := int64(0)
+	for done := false; !done; {
+		select {
+		case <-c.exited:
+			done = true
+		case <-time.After(2 * time.Millisecond):
+		}
+		s.mu.Lock()
+		if s.x != nil {
+			most = max(most, s.x.buf.unfed())
+		}
+		s.mu.Unlock()
+	}
+	if most > 512<<10 {
+		t.Errorf("up to %d bytes waited for the emulator, want at most 512 KiB", most)
+	}
+	t.Logf("up to %d bytes waited for the emulator", most)
+}
