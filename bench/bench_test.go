@@ -66,7 +66,7 @@ func TestQuick(t *testing.T) {
 	// server-only figures).
 	for _, prefix := range []string{
 		"| 1. throughput attached", "| 1. MB that reached", "| 2. keystroke echo p50", "| 2. keystroke echo p99",
-		"| 3. start detached: command returns", "| 3. start detached: listed", "| 4. attach until",
+		"| 3. start detached: command returns", "| 3. start detached: listed", "| 3. start detached: % listed by the first", "| 4. attach until",
 		"| 4. detach until", "| 5. server PSS per session", "| 5. list", "| 5. server PSS added per session showing a prompt", "| 6. ",
 	} {
 		row := summaryRow(report, prefix)
@@ -80,6 +80,11 @@ func TestQuick(t *testing.T) {
 	}
 	if strings.Contains(report, "error: ") {
 		t.Errorf("report contains errors")
+	}
+	// linger registers a session before `new -d` returns: the first ls
+	// after it names the session, every time.
+	if st := res.start["linger"]; st == nil || st.created == 0 || st.firstList != st.created {
+		t.Errorf("a session was not listed by the first ls after new -d returned: %+v", st)
 	}
 	d := res.detached["linger"]
 	if d == nil || !d.hashOK {

@@ -27,7 +27,19 @@ type echoRes struct {
 type startRes struct {
 	ret, listed         []float64 // ms, without the first (cold) sample
 	coldRet, coldListed float64
-	err                 string
+	// sessions the first list run after the create command returned
+	// already named, of those created (cold sample included)
+	firstList, created int
+	err                string
+}
+
+// firstListed is the percentage of sessions listed by the first list
+// run after their create command returned.
+func (x *startRes) firstListed() float64 {
+	if x.created == 0 {
+		return math.NaN()
+	}
+	return 100 * float64(x.firstList) / float64(x.created)
 }
 
 type attachRes struct {
@@ -315,6 +327,12 @@ func (r *results) summary(m *md, names []string) {
 			}
 			return math.NaN()
 		}, true)
+		line("3. start detached: % listed by the first list run after it returned", func(n string) float64 {
+			if x := r.start[n]; x != nil && n != "raw" {
+				return x.firstListed()
+			}
+			return math.NaN()
+		}, false)
 	}
 	if r.attach != nil {
 		line("4. attach until the full screen shows, ms", func(n string) float64 {
@@ -477,17 +495,21 @@ func (r *results) sectionStart(m *md) {
 	}
 	m.p("## 3. Start a detached session")
 	m.p("")
-	m.p("The create command with `sleep 100000`, %d times per tool, tools alternating; sessions accumulate. \"returns\" = until the create command exits; \"listed\" = from the same start until the list command's output names the session (list run again at once until it does). The first, cold sample (server start for linger and tmux) is shown apart and left out of the medians. raw = starting `sleep` on a fresh pty.", o(r).startN)
+	m.p("The create command with `sleep 100000`, %d times per tool, tools alternating; sessions accumulate. \"returns\" = until the create command exits; \"listed\" = from the same start until the list command's output names the session (list run again at once until it does). The first, cold sample (server start for linger and tmux) is shown apart and left out of the medians. \"first list\" = sessions the first list run after the create command returned already named (a tool that registers a session before its create command returns names every one). raw = starting `sleep` on a fresh pty.", o(r).startN)
 	m.p("")
-	m.head("tool", "returns ms", "×raw", "listed ms", "×raw", "cold: returns / listed ms", "<notes")
+	m.head("tool", "returns ms", "×raw", "listed ms", "×raw", "cold: returns / listed ms", "<first list", "<notes")
 	raw := r.start["raw"]
 	for _, t := range r.tools {
 		x := r.start[t.name]
 		if x == nil {
 			continue
 		}
+		first := "—"
+		if !t.raw && x.created > 0 {
+			first = fmt.Sprintf("%d of %d", x.firstList, x.created)
+		}
 		m.row(t.name, spread(x.ret), ratio(median(x.ret), median(raw.ret)), spread(x.listed), ratio(median(x.listed), median(raw.listed)),
-			num(x.coldRet)+" / "+num(x.coldListed), errCell(x.err))
+			num(x.coldRet)+" / "+num(x.coldListed), first, errCell(x.err))
 	}
 	m.p("")
 }

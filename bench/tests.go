@@ -414,11 +414,17 @@ func (h *harness) testStart() error {
 				}
 				ret = d
 				var lerr error
+				runs := 0
 				ok := poll(10*time.Second, 0, func() bool {
+					runs++
 					_, out, err := t.timed(t.listArgs)
 					lerr = err
 					return shows(out, name)
 				})
+				r.created++
+				if ok && runs == 1 {
+					r.firstList++
+				}
 				if !ok {
 					r.err = fmt.Sprintf("session %s not listed within 10s", name)
 					if lerr != nil {
