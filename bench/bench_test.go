@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -85,6 +86,16 @@ func TestQuick(t *testing.T) {
 	// after it names the session, every time.
 	if st := res.start["linger"]; st == nil || st.created == 0 || st.firstList != st.created {
 		t.Errorf("a session was not listed by the first ls after new -d returned: %+v", st)
+	}
+	// The floors are built (go is here; CI has gcc) and measured.
+	if len(res.hello) == 0 {
+		t.Errorf("the hello floor was not timed; notes: %q", res.floorNotes)
+	}
+	if _, err := exec.LookPath("cc"); err == nil && (res.relayEcho == nil || len(res.relayEcho.us) == 0) {
+		t.Errorf("cc is on PATH but the relay floor has no echo samples: %+v; notes: %q", res.relayEcho, res.floorNotes)
+	}
+	if !strings.Contains(report, "Floors measured in this run") {
+		t.Errorf("the summary does not state the floors")
 	}
 	d := res.detached["linger"]
 	if d == nil || !d.hashOK {

@@ -192,6 +192,8 @@ type harness struct {
 
 	cleanOnce sync.Once
 
+	floors floors // floor.go
+
 	mixed     string // throughput workload
 	mixedSize int64
 	seq       int // markers
@@ -283,6 +285,11 @@ func newHarness(o *options, log io.Writer) (*harness, error) {
 		t.timed = func(argv []string) (time.Duration, []byte, error) {
 			return runCmd(h.pt, argv, t.env, t.dir, 30*time.Second)
 		}
+	}
+	h.floors = h.buildFloors()
+	h.res.floorNotes = h.floors.note
+	for _, n := range h.floors.note {
+		h.logf("%s", n)
 	}
 	if lt := h.tool("linger"); lt != nil {
 		// capture is being added to linger: use it where this binary has it.

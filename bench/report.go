@@ -124,6 +124,12 @@ type results struct {
 	streamsBytes    int64
 	streams         map[int]map[string]*streamRes
 	history         map[int]map[string]*attachRes
+
+	// floors (floor.go): a Go program's start, ms without the cold
+	// sample, and a one-thread relay's echo
+	hello      []float64
+	relayEcho  *echoRes
+	floorNotes []string
 }
 
 func hostInfo() string {
@@ -410,6 +416,28 @@ func (r *results) summary(m *md, names []string) {
 	m.p("")
 	m.p("— = not applicable, not run or failed (see the sections).")
 	m.p("")
+	r.floorSummary(m)
+}
+
+// floorSummary says what the floors (floor.go) measured in this run.
+func (r *results) floorSummary(m *md) {
+	var parts []string
+	if len(r.hello) > 0 {
+		parts = append(parts, fmt.Sprintf("a Go program that prints one line starts and exits in %s ms (every linger command is one: figures 3, 4 and 5's list)", num(median(r.hello))))
+	}
+	if x, raw := r.relayEcho, r.echo["raw"]; x != nil && raw != nil && len(x.us) > 0 {
+		parts = append(parts, fmt.Sprintf("a one-thread C relay echoes a key in %s µs p50 (%s), %s µs p99 (%s) (figure 2: no tool that sits between the terminal and the program does less)",
+			num(percentile(x.us, 50)), ratio(percentile(x.us, 50), percentile(raw.us, 50)),
+			num(percentile(x.us, 99)), ratio(percentile(x.us, 99), percentile(raw.us, 99))))
+	}
+	if len(parts) > 0 {
+		m.p("Floors measured in this run (bench/floor.go): %s.", strings.Join(parts, "; "))
+		m.p("")
+	}
+	for _, n := range r.floorNotes {
+		m.p("Note: %s.", n)
+		m.p("")
+	}
 }
 
 func o(r *results) *options { return r.opts }
@@ -486,7 +514,17 @@ func (r *results) sectionEcho(m *md) {
 			num(percentile(x.us, 99)), ratio(percentile(x.us, 99), percentile(raw.us, 99)),
 			num(lo), num(hi), fmt.Sprint(len(x.us)), fmt.Sprint(x.timeouts), errCell(x.err))
 	}
+	if x := r.relayEcho; x != nil {
+		lo, hi := minMax(x.us)
+		m.row("relay (floor)", num(percentile(x.us, 50)), ratio(percentile(x.us, 50), percentile(raw.us, 50)),
+			num(percentile(x.us, 99)), ratio(percentile(x.us, 99), percentile(raw.us, 99)),
+			num(lo), num(hi), fmt.Sprint(len(x.us)), fmt.Sprint(x.timeouts), errCell(x.err))
+	}
 	m.p("")
+	if r.relayEcho != nil {
+		m.p("relay (floor) = the same program run by a one-thread C relay that copies between the outer pty and a pty of its own with poll(2) (bench/floor.go), interleaved with the tools: the least any tool that puts a process and a second pty between the terminal and the program adds.")
+		m.p("")
+	}
 }
 
 func (r *results) sectionStart(m *md) {
@@ -496,6 +534,10 @@ func (r *results) sectionStart(m *md) {
 	m.p("## 3. Start a detached session")
 	m.p("")
 	m.p("The create command with `sleep 100000`, %d times per tool, tools alternating; sessions accumulate. \"returns\" = until the create command exits; \"listed\" = from the same start until the list command's output names the session (list run again at once until it does). The first, cold sample (server start for linger and tmux) is shown apart and left out of the medians. \"first list\" = sessions the first list run after the create command returned already named (a tool that registers a session before its create command returns names every one). raw = starting `sleep` on a fresh pty.", o(r).startN)
+	if len(r.hello) > 0 {
+		m.p("")
+		m.p("Floor: a Go program that prints one line and exits (bench/floor.go), run once per round: %s ms. Every linger command is a Go process start.", spread(r.hello))
+	}
 	m.p("")
 	m.head("tool", "returns ms", "×raw", "listed ms", "×raw", "cold: returns / listed ms", "<first list", "<notes")
 	raw := r.start["raw"]

@@ -301,12 +301,27 @@ func (h *harness) testEcho() error {
 	argv := []string{h.self, helperArg, "echo"}
 	outs := map[*tool]*outer{}
 	var order []*tool
-	for _, t := range h.tools {
+	results := map[*tool]*echoRes{}
+	tools := h.tools
+	var relay *tool // the relay floor (floor.go), alternating with the tools
+	if h.floors.relay != "" {
+		raw := h.tools[0]
+		relay = &tool{name: "relay", raw: true, env: raw.env, dir: raw.dir}
+		tools = append(slices.Clip(tools), relay)
+	}
+	for _, t := range tools {
 		r := &echoRes{}
-		h.res.echo = setRes(h.res.echo, t.name, r)
+		results[t] = r
+		if t == relay {
+			h.res.relayEcho = r
+		} else {
+			h.res.echo = setRes(h.res.echo, t.name, r)
+		}
 		var o *outer
 		var err error
-		if t.raw {
+		if t == relay {
+			o, err = startOuter(h.pt, append([]string{h.floors.relay}, argv...), t.env, t.dir, true, ready)
+		} else if t.raw {
 			o, err = startOuter(h.pt, argv, t.env, t.dir, true, ready)
 		} else if _, err = h.create(t, "ec0001", argv); err == nil {
 			if err = h.waitListed(t, "ec0001"); err == nil {
@@ -331,7 +346,7 @@ func (h *harness) testEcho() error {
 	for i := 0; i < h.o.echoN; i++ {
 		c := rune('a' + i%26)
 		for _, t := range rotate(order, i) {
-			r := h.res.echo[t.name]
+			r := results[t]
 			if r.err != "" {
 				continue
 			}
@@ -354,7 +369,7 @@ func (h *harness) testEcho() error {
 		}
 	}
 	for t, o := range outs {
-		r := h.res.echo[t.name]
+		r := results[t]
 		h.logf("echo %-6s p50 %.0f µs, p99 %.0f µs", t.name, percentile(r.us, 50), percentile(r.us, 99))
 		release(t, o)
 	}
@@ -440,6 +455,14 @@ func (h *harness) testStart() error {
 			}
 			r.ret = append(r.ret, ms(ret))
 			r.listed = append(r.listed, ms(list))
+		}
+		if h.floors.hello != "" {
+			d, err := h.timeHello(h.tools[0].env)
+			if err != nil {
+				h.logf("start: hello floor: %v", err)
+			} else if i > 0 {
+				h.res.hello = append(h.res.hello, ms(d))
+			}
 		}
 	}
 	for _, t := range h.tools {
