@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -152,10 +153,15 @@ func (h *harness) buildFloors() floors {
 	if err != nil {
 		gobin = "/usr/local/go/bin/go"
 	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module floor\n\ngo 1.26\n"), 0o600); err != nil {
-		f.note = append(f.note, "hello floor: "+err.Error())
-	} else if f.hello, err = build("hello", helloSource, "main.go", gobin, "build", "-o", filepath.Join(dir, "hello"), "."); err != nil {
-		f.note = append(f.note, "hello floor not built: "+err.Error())
+	if slices.Contains(h.o.tests, "start") { // the only test that uses it
+		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module floor\n\ngo 1.26\n"), 0o600); err != nil {
+			f.note = append(f.note, "hello floor: "+err.Error())
+		} else if f.hello, err = build("hello", helloSource, "main.go", gobin, "build", "-o", filepath.Join(dir, "hello"), "."); err != nil {
+			f.note = append(f.note, "hello floor not built: "+err.Error())
+		}
+	}
+	if !slices.Contains(h.o.tests, "echo") { // the only test that uses the relay
+		return f
 	}
 	cc := ""
 	for _, c := range []string{"cc", "gcc", "clang"} {
