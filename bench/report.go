@@ -504,21 +504,19 @@ func (r *results) sectionEcho(m *md) {
 	m.p("")
 	m.head("tool", "p50 µs", "×raw", "p99 µs", "×raw", "min µs", "max µs", "samples", "timeouts", "<notes")
 	raw := r.echo["raw"]
-	for _, t := range r.tools {
-		x := r.echo[t.name]
-		if x == nil {
-			continue
-		}
+	row := func(name string, x *echoRes) {
 		lo, hi := minMax(x.us)
-		m.row(t.name, num(percentile(x.us, 50)), ratio(percentile(x.us, 50), percentile(raw.us, 50)),
+		m.row(name, num(percentile(x.us, 50)), ratio(percentile(x.us, 50), percentile(raw.us, 50)),
 			num(percentile(x.us, 99)), ratio(percentile(x.us, 99), percentile(raw.us, 99)),
 			num(lo), num(hi), fmt.Sprint(len(x.us)), fmt.Sprint(x.timeouts), errCell(x.err))
 	}
-	if x := r.relayEcho; x != nil {
-		lo, hi := minMax(x.us)
-		m.row("relay (floor)", num(percentile(x.us, 50)), ratio(percentile(x.us, 50), percentile(raw.us, 50)),
-			num(percentile(x.us, 99)), ratio(percentile(x.us, 99), percentile(raw.us, 99)),
-			num(lo), num(hi), fmt.Sprint(len(x.us)), fmt.Sprint(x.timeouts), errCell(x.err))
+	for _, t := range r.tools {
+		if x := r.echo[t.name]; x != nil {
+			row(t.name, x)
+		}
+	}
+	if r.relayEcho != nil {
+		row("relay (floor)", r.relayEcho)
 	}
 	m.p("")
 	if r.relayEcho != nil {

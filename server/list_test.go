@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
-	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -222,20 +219,7 @@ func TestReplyLiterals(t *testing.T) {
 // TestListStreamed sends a listing far over MaxFrame through a real
 // socketpair as handleList does, and reads it back as the client does.
 func TestListStreamed(t *testing.T) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := func(fd int) *socket.Conn {
-		f := os.NewFile(uintptr(fd), "socketpair")
-		defer f.Close()
-		c, err := net.FileConn(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return socket.NewConn(c.(*net.UnixConn))
-	}
-	server, client := conn(fds[0]), conn(fds[1])
+	server, client := socketPair(t) // bench_test.go
 	defer client.Close()
 	list := make([]socket.SessionInfo, 5000) // ~3 MB, MaxFrame is 1 MiB
 	for i := range list {
