@@ -97,6 +97,23 @@ func TestQuick(t *testing.T) {
 	if !strings.Contains(report, "Floors measured in this run") {
 		t.Errorf("the summary does not state the floors")
 	}
+	// The server's memory is split into the binary's pages and the rest
+	// (where the kernel reports Pss_File): part of the PSS, never all.
+	if m, _ := memOf(os.Getpid()); m.fileKnown {
+		sc := res.scale["linger"]
+		if sc == nil || len(sc.steps) == 0 {
+			t.Errorf("no scale steps for linger")
+		} else {
+			for _, s := range sc.steps {
+				if s.procs > 0 && (s.fileKiB <= 0 || s.fileKiB >= s.pssKiB) {
+					t.Errorf("%d sessions: file-backed PSS %d KiB of %d KiB", s.n, s.fileKiB, s.pssKiB)
+				}
+			}
+		}
+		if !strings.Contains(report, "| file-backed MiB |") {
+			t.Errorf("section 5 has no file-backed column")
+		}
+	}
 	d := res.detached["linger"]
 	if d == nil || !d.hashOK {
 		t.Errorf("output produced while detached did not come back byte-exact: %+v", d)

@@ -135,41 +135,61 @@ func exeOf(pid int) string {
 	return strings.TrimSuffix(s, " (deleted)")
 }
 
-// memOf returns the Pss and Rss of pid in KiB, from smaps_rollup.
-func memOf(pid int) (pss, rss int64, ok bool) {
+// mem is a process's memory in KiB, from /proc/PID/smaps_rollup. PSS
+// splits shared pages between the processes mapping them; fileKiB is the
+// part of it backed by files (the program's own binary and libraries: a
+// Go server maps most of its 4-5 MB binary), the rest is anonymous (heap,
+// stacks, runtime data).
+type mem struct {
+	pssKiB, fileKiB, rssKiB int64
+	fileKnown               bool // the kernel reports Pss_File (older ones do not)
+}
+
+func (m *mem) add(o mem) {
+	m.pssKiB += o.pssKiB
+	m.fileKiB += o.fileKiB
+	m.rssKiB += o.rssKiB
+	m.fileKnown = m.fileKnown || o.fileKnown
+}
+
+// memOf reads pid's smaps_rollup.
+func memOf(pid int) (m mem, ok bool) {
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
 	if err != nil {
-		return 0, 0, false
+		return m, false
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Text()
-		for _, k := range []string{"Pss:", "Rss:"} {
-			if strings.HasPrefix(line, k) {
-				f := strings.Fields(line)
-				if len(f) >= 2 {
-					v, _ := strconv.ParseInt(f[1], 10, 64)
-					if k == "Pss:" {
-						pss = v
-					} else {
-						rss = v
-					}
-				}
-			}
+		k, v, found := strings.Cut(sc.Text(), ":")
+		if !found {
+			continue
+		}
+		var dst *int64
+		switch k {
+		case "Pss":
+			dst = &m.pssKiB
+		case "Pss_File":
+			dst, m.fileKnown = &m.fileKiB, true
+		case "Rss":
+			dst = &m.rssKiB
+		default:
+			continue
+		}
+		if f := strings.Fields(v); len(f) >= 1 {
+			*dst, _ = strconv.ParseInt(f[0], 10, 64)
 		}
 	}
-	return pss, rss, true
+	return m, true
 }
 
-// memSum adds up PSS and RSS (KiB) over pids.
-func memSum(pids []int) (pss, rss int64) {
+// memSum adds up the memory of pids.
+func memSum(pids []int) (m mem) {
 	for _, p := range pids {
-		a, b, _ := memOf(p)
-		pss += a
-		rss += b
+		o, _ := memOf(p)
+		m.add(o)
 	}
-	return pss, rss
+	return m
 }
 
 // procTable knows which of the harness's children were started through

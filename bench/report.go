@@ -52,6 +52,7 @@ type scaleStep struct {
 	createS        float64 // creating all sessions so far, summed
 	procs          int
 	pssKiB, rssKiB int64
+	fileKiB        int64     // of pssKiB: file-backed (the binary); -1: not reported
 	list           []float64 // ms
 	listed         int
 	listErr        string
@@ -580,17 +581,18 @@ func (r *results) sectionScale(m *md) {
 	}
 	m.p("## 5. Many idle sessions: server memory and listing")
 	m.p("")
-	m.p("Sessions running `sleep 100000` are created one after another (one tool at a time, so tools do not share the pty limit or page cache accounting) up to each count. Memory = PSS from /proc/PID/smaps_rollup summed over the multiplexer's own processes (every live process below the harness whose executable is the tool's binary, so the sessions' `sleep` programs are not counted; PSS splits shared pages, RSS does not). List = median [min–max] of 5 runs of the list command; \"listed\" = sessions its output names.")
+	m.p("Sessions running `sleep 100000` are created one after another (one tool at a time, so tools do not share the pty limit or page cache accounting) up to each count. Memory = PSS from /proc/PID/smaps_rollup summed over the multiplexer's own processes (every live process below the harness whose executable is the tool's binary, so the sessions' `sleep` programs are not counted; PSS splits shared pages, RSS does not). \"file-backed\" = the part of that PSS mapped from files (Pss_File: the tool's binary and libraries), which does not grow with sessions; \"KiB added per session\" = PSS growth since the previous count, divided by the sessions added, the cost of one more session. List = median [min–max] of 5 runs of the list command; \"listed\" = sessions its output names.")
 	m.p("")
-	m.head("tool", "sessions", "created in s", "server procs", "PSS MiB", "PSS KiB/session", "RSS KiB/session", "list ms", "listed", "<notes")
+	m.head("tool", "sessions", "created in s", "server procs", "PSS MiB", "file-backed MiB", "PSS KiB/session", "KiB added per session", "RSS KiB/session", "list ms", "listed", "<notes")
 	for _, t := range r.tools {
 		x := r.scale[t.name]
 		if x == nil {
 			continue
 		}
-		for _, s := range x.steps {
+		var prev *scaleStep
+		for i, s := range x.steps {
 			if s.reached == 0 {
-				m.row(t.name, fmt.Sprint(s.n), "", "", "", "", "", "", "", "not reached: "+s.stopped)
+				m.row(t.name, fmt.Sprint(s.n), "", "", "", "", "", "", "", "", "", "not reached: "+s.stopped)
 				continue
 			}
 			count := fmt.Sprint(s.n)
@@ -599,12 +601,18 @@ func (r *results) sectionScale(m *md) {
 				count = fmt.Sprintf("%d of %d", s.reached, s.n)
 				note = strings.TrimPrefix(note+"; stopped: "+s.stopped, "; ")
 			}
+			file := "" // older kernels have no Pss_File
+			if s.fileKiB >= 0 {
+				file = num(float64(s.fileKiB) / 1024)
+			}
+			added := num(growth(prev, &x.steps[i]))
+			prev = &x.steps[i]
 			per := float64(s.reached)
-			m.row(t.name, count, num(s.createS), fmt.Sprint(s.procs), num(float64(s.pssKiB)/1024),
-				num(float64(s.pssKiB)/per), num(float64(s.rssKiB)/per), spread(s.list), fmt.Sprint(s.listed), note)
+			m.row(t.name, count, num(s.createS), fmt.Sprint(s.procs), num(float64(s.pssKiB)/1024), file,
+				num(float64(s.pssKiB)/per), added, num(float64(s.rssKiB)/per), spread(s.list), fmt.Sprint(s.listed), note)
 		}
 		if x.err != "" {
-			m.row(t.name, "", "", "", "", "", "", "", "", errCell(x.err))
+			m.row(t.name, "", "", "", "", "", "", "", "", "", "", errCell(x.err))
 		}
 	}
 	m.p("")

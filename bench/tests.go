@@ -715,7 +715,13 @@ func (h *harness) sweep(t *tool, test string, steps []int, prefix string, argv [
 		time.Sleep(idleAfter)
 		pids := settledPids(t.bin, nil)
 		s.procs = len(pids)
-		s.pssKiB, s.rssKiB = memSum(pids)
+		m := memSum(pids)
+		s.pssKiB, s.rssKiB = m.pssKiB, m.rssKiB
+		if m.fileKnown {
+			s.fileKiB = m.fileKiB
+		} else {
+			s.fileKiB = -1
+		}
 		if at != nil {
 			at(&s)
 		}
@@ -723,6 +729,9 @@ func (h *harness) sweep(t *tool, test string, steps []int, prefix string, argv [
 		more := ""
 		if s.list != nil {
 			more = fmt.Sprintf(", list %.1f ms (%d listed)", median(s.list), s.listed)
+		}
+		if s.fileKiB >= 0 {
+			more = fmt.Sprintf(" (file-backed %.1f MiB)", float64(s.fileKiB)/1024) + more
 		}
 		h.logf("%s %-6s %5d sessions: %d procs, PSS %.1f KiB/session%s%s",
 			test, t.name, created, s.procs, float64(s.pssKiB)/float64(created), more, prefixed("; stopped: ", s.stopped))
@@ -1038,7 +1047,7 @@ func (h *harness) streamRun(shells []*outer, per int64, servers []int) (time.Dur
 			tick := time.NewTicker(100 * time.Millisecond)
 			defer tick.Stop()
 			for {
-				if p, _ := memSum(servers); p > peak {
+				if p := memSum(servers).pssKiB; p > peak {
 					peak = p
 				}
 				select {
