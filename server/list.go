@@ -95,7 +95,7 @@ var listPool = sync.Pool{New: func() any { return &lister{buf: make([]byte, 0, l
 // it back in the pool.
 func (w *lister) release() {
 	w.buf, w.c = w.buf[:0], nil
-	w.cells.b, w.cells.ends = w.cells.b[:0], w.cells.ends[:0]
+	w.cells.b, w.cells.ends, w.cells.runes = w.cells.b[:0], w.cells.ends[:0], w.cells.runes[:0]
 	listPool.Put(w)
 }
 
@@ -136,6 +136,7 @@ func appendListTable(b []byte, list []socket.SessionInfo, now time.Time, spill f
 type cells struct {
 	b     []byte
 	ends  []int32                 // end of each cell in b
+	runes []int32                 // each cell's width in runes, for its padding
 	width [len(listColumns)]int32 // widest cell of each column, in runes
 }
 
@@ -146,6 +147,7 @@ const rowBytes = 128
 func (c *cells) start(rows int) {
 	c.b = slices.Grow(c.b[:0], (rows+1)*rowBytes)
 	c.ends = slices.Grow(c.ends[:0], (rows+1)*len(listColumns))
+	c.runes = slices.Grow(c.runes[:0], (rows+1)*len(listColumns))
 	c.width = [len(listColumns)]int32{}
 	for _, h := range listColumns {
 		c.add(h)
@@ -153,15 +155,18 @@ func (c *cells) start(rows int) {
 }
 
 // end ends the cell being added, noting its width while the cell is in
-// cache: at 10000 rows a second pass read 1.2 MB of cells back from memory.
+// cache (at 10000 rows a second pass read 1.2 MB of cells back from
+// memory), once: the padding used to count them again.
 func (c *cells) end() {
 	start := int32(0)
 	if len(c.ends) > 0 {
 		start = c.ends[len(c.ends)-1]
 	}
 	col := len(c.ends) % len(listColumns)
+	n := runes(c.b[start:])
 	c.ends = append(c.ends, int32(len(c.b)))
-	c.width[col] = max(c.width[col], runes(c.b[start:]))
+	c.runes = append(c.runes, n)
+	c.width[col] = max(c.width[col], n)
 }
 
 func (c *cells) add(s string) {
@@ -194,7 +199,7 @@ func (c *cells) appendTable(b []byte, spill func([]byte) []byte) []byte {
 		start = end
 		b = append(b, cell...)
 		if j := i % ncol; j < ncol-1 {
-			for n := int(c.width[j] + 2 - runes(cell)); n > 0; n -= len(spaces) {
+			for n := int(c.width[j] + 2 - c.runes[i]); n > 0; n -= len(spaces) {
 				b = append(b, spaces[:min(n, len(spaces))]...)
 			}
 			continue
