@@ -48,16 +48,15 @@ type attachRes struct {
 }
 
 type scaleStep struct {
-	n              int
-	createS        float64 // creating all sessions so far, summed
-	procs          int
-	pssKiB, rssKiB int64
-	fileKiB        int64     // of pssKiB: file-backed (the binary); -1: not reported
-	list           []float64 // ms
-	listed         int
-	listErr        string
-	reached        int    // sessions measured (< n if stopped)
-	stopped        string // why the sweep stopped before n
+	n       int
+	createS float64 // creating all sessions so far, summed
+	procs   int
+	mem               // the server's, summed over its processes
+	list    []float64 // ms
+	listed  int
+	listErr string
+	reached int    // sessions measured (< n if stopped)
+	stopped string // why the sweep stopped before n
 }
 
 type scaleRes struct {
@@ -602,7 +601,7 @@ func (r *results) sectionScale(m *md) {
 				note = strings.TrimPrefix(note+"; stopped: "+s.stopped, "; ")
 			}
 			file := "" // older kernels have no Pss_File
-			if s.fileKiB >= 0 {
+			if s.fileKnown {
 				file = num(float64(s.fileKiB) / 1024)
 			}
 			added := num(growth(prev, &x.steps[i]))

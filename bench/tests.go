@@ -715,13 +715,7 @@ func (h *harness) sweep(t *tool, test string, steps []int, prefix string, argv [
 		time.Sleep(idleAfter)
 		pids := settledPids(t.bin, nil)
 		s.procs = len(pids)
-		m := memSum(pids)
-		s.pssKiB, s.rssKiB = m.pssKiB, m.rssKiB
-		if m.fileKnown {
-			s.fileKiB = m.fileKiB
-		} else {
-			s.fileKiB = -1
-		}
+		s.mem = memSum(pids)
 		if at != nil {
 			at(&s)
 		}
@@ -730,7 +724,7 @@ func (h *harness) sweep(t *tool, test string, steps []int, prefix string, argv [
 		if s.list != nil {
 			more = fmt.Sprintf(", list %.1f ms (%d listed)", median(s.list), s.listed)
 		}
-		if s.fileKiB >= 0 {
+		if s.fileKnown {
 			more = fmt.Sprintf(" (file-backed %.1f MiB)", float64(s.fileKiB)/1024) + more
 		}
 		h.logf("%s %-6s %5d sessions: %d procs, PSS %.1f KiB/session%s%s",
