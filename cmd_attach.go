@@ -3,10 +3,11 @@ package main
 import (
 	"os"
 
+	"linger/config"
+
 	"github.com/urfave/cli/v2"
 
 	"linger/client"
-	"linger/mux"
 	"linger/socket"
 )
 
@@ -82,10 +83,10 @@ func attachAction(c *cli.Context) error {
 func runAttach(c *cli.Context, conn *socket.Conn, req *socket.Request) error {
 	o := client.AttachOptions{
 		Conn: conn, Request: req, In: os.Stdin, Out: os.Stdout,
-		DetachKey: 0x1c, KeyFromServer: true, ParseKey: mux.ParseKey,
+		DetachKey: 0x1c, KeyFromServer: true, ParseKey: config.ParseKey,
 	}
 	if spec := c.String("detach-key"); spec != "" {
-		key, off, err := mux.ParseKey(spec)
+		key, off, err := config.ParseKey(spec)
 		if err != nil {
 			return usagef("--detach-key: %v", err)
 		}

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/urfave/cli/v2"
+	"linger/config"
 
-	"linger/mux"
+	"github.com/urfave/cli/v2"
 )
 
 // configCommand() reads the configuration file locally; it needs no server.
@@ -63,9 +63,9 @@ value of every key, defaults included.`,
 
 // loadConfigInEffect reads the configuration file that -c, $LINGER_CONFIG
 // or the default location names.
-func loadConfigInEffect(c *cli.Context) (*mux.Config, error) {
+func loadConfigInEffect(c *cli.Context) (*config.Config, error) {
 	path, explicit := configPath(c)
-	return mux.LoadConfig(path, explicit)
+	return config.Load(path, explicit)
 }
 
 func configListAction(c *cli.Context) error {
@@ -89,18 +89,18 @@ func configListAction(c *cli.Context) error {
 }
 
 // configCommandLine is what a configuration runs, for display.
-func configCommandLine(conf *mux.Configuration) string {
+func configCommandLine(conf *config.Configuration) string {
 	if len(conf.Command) == 0 {
 		return "$SHELL -l"
 	}
-	return controlEscaper.Replace(mux.CommandLine(conf.Command))
+	return controlEscaper.Replace(config.CommandLine(conf.Command))
 }
 
 // controlEscaper keeps a table row on one line and its columns aligned.
 var controlEscaper = strings.NewReplacer("\n", `\n`, "\t", `\t`, "\r", `\r`)
 
 // configCwd is where a configuration starts, for display.
-func configCwd(conf *mux.Configuration) string {
+func configCwd(conf *config.Configuration) string {
 	if conf.Cwd == "" {
 		return "$PWD" // the client's current directory
 	}
@@ -132,8 +132,8 @@ func configCheckAction(c *cli.Context) error {
 	if named {
 		path, explicit = c.Args().First(), true
 	}
-	_, err := mux.LoadConfig(path, explicit)
-	var ce *mux.ConfigError
+	_, err := config.Load(path, explicit)
+	var ce *config.Error
 	switch {
 	case err == nil && !explicit && !configFileExists(path):
 		fmt.Fprintf(c.App.Writer, "%s: not found, built-in defaults are in use\n", path)

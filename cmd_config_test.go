@@ -54,8 +54,8 @@ func writeFile(t *testing.T, path, text string) {
 	}
 }
 
-const validConfig = "mux/testdata/valid.toml"
-const badConfig = "mux/testdata/problems.toml"
+const validConfig = "config/testdata/valid.toml"
+const badConfig = "config/testdata/problems.toml"
 
 func TestConfigCheck(t *testing.T) {
 	def := configEnv(t)

@@ -6,11 +6,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"linger/config"
+
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
 	"linger/client"
-	"linger/mux"
 	"linger/server"
 	"linger/socket"
 )
@@ -99,7 +100,7 @@ func serverAction(c *cli.Context) error {
 		}
 	}
 	path, explicit := configPath(c)
-	cfg, err := mux.LoadConfig(path, explicit)
+	cfg, err := config.Load(path, explicit)
 	if err != nil {
 		ready(err)
 		return err

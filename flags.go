@@ -4,9 +4,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/urfave/cli/v2"
+	"linger/config"
 
-	"linger/mux"
+	"github.com/urfave/cli/v2"
 )
 
 // globalFlags are accepted before any command. They are made fresh for each
@@ -84,7 +84,7 @@ func restoreFrom(c *cli.Context) (string, error) {
 	if v == "" {
 		return "", nil
 	}
-	mode, err := mux.ParseRestore(v)
+	mode, err := config.ParseRestore(v)
 	if err != nil {
 		return "", usagef("--restore: %v", err)
 	}
@@ -108,7 +108,7 @@ func outputBufferingFrom(c *cli.Context, env bool) (string, error) {
 	if v == "" {
 		return "", nil
 	}
-	mode, err := mux.ParseOutputBuffering(v)
+	mode, err := config.ParseOutputBuffering(v)
 	if err != nil {
 		return "", usagef("%s: %v", from, err)
 	}
@@ -125,7 +125,7 @@ func idleTimeoutFrom(c *cli.Context, env bool) (string, error) {
 	if v == "" {
 		return "", nil
 	}
-	if _, err := mux.ParseIdleTimeout(v); err != nil {
+	if _, err := config.ParseIdleTimeout(v); err != nil {
 		return "", usagef("%s: %v", from, err)
 	}
 	return v, nil

@@ -65,9 +65,10 @@ import (
 	"testing"
 	"time"
 
+	"linger/config"
+
 	"golang.org/x/sys/unix"
 
-	"linger/mux"
 	"linger/server"
 	"linger/socket"
 )
@@ -899,7 +900,7 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(loadConfigTOML), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := mux.LoadConfig(cfgPath, true)
+	cfg, err := config.Load(cfgPath, true)
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"linger/config"
 	"linger/shell"
 )
 
@@ -89,7 +90,7 @@ func (s *Session) snapshot(a *attachment, x *sessionExtra, mode string, cols, ro
 		x.scr.vmu.Lock()
 	}
 	if !s.Closed() {
-		s.resizeForAttachLocked(x, cols, rows, mode == RestoreNone)
+		s.resizeForAttachLocked(x, cols, rows, mode == config.RestoreNone)
 	}
 	if x != nil {
 		s.catchUpLocked(x)
@@ -103,7 +104,7 @@ func (s *Session) snapshot(a *attachment, x *sessionExtra, mode string, cols, ro
 		var data [][]byte
 		data, a.base = x.buf.take()
 		covered = x.buf.end - a.base
-		if mode == RestoreNone {
+		if mode == config.RestoreNone {
 			a.replay = data
 		}
 	}

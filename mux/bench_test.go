@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"linger/config"
 )
 
 // BenchmarkIdleSessionHeap reports the heap an idle session costs (its
@@ -13,7 +15,7 @@ import (
 func BenchmarkIdleSessionHeap(b *testing.B) {
 	const n = 300
 	for i := 0; i < b.N; i++ {
-		r := NewRegistry(DefaultConfig(), "/tmp/bench.sock", nil)
+		r := NewRegistry(config.Default(), "/tmp/bench.sock", nil)
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.GC()

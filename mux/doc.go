@@ -1,6 +1,6 @@
 // Package mux owns linger's sessions: the registry that names and numbers
 // them, their State and Availability, who is attached, where their output
-// goes, and the session configurations read from TOML.
+// goes. Sessions are made from the configurations of package config.
 //
 // A session is a shell.Process plus the clients attached to it. One
 // goroutine per session (Session.pump) reads the pty and hands each chunk to

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"linger/config"
+
 	"linger/shell"
 )
 
@@ -43,7 +45,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // client detaches, the pump goes to the idle watcher and its goroutine
 // ends, as if the session had been created detached.
 func TestDetachEndsThePumpsWait(t *testing.T) {
-	r := NewRegistry(DefaultConfig(), "/tmp/test.sock", nil)
+	r := NewRegistry(config.Default(), "/tmp/test.sock", nil)
 	defer r.Shutdown()
 	s, err := r.New(NewOptions{Command: []string{"cat"}, ClientEnv: []string{"PATH=/usr/bin:/bin"}, ClientCwd: "/"})
 	if err != nil {

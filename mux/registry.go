@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"linger/config"
+
 	"linger/shell"
 )
 
@@ -30,7 +32,7 @@ var (
 
 // Registry holds every session of a server.
 type Registry struct {
-	cfg    *Config
+	cfg    *config.Config
 	socket string
 	logf   func(format string, args ...any)
 
@@ -49,7 +51,7 @@ type Registry struct {
 }
 
 // NewRegistry makes an empty registry for a server listening on socket.
-func NewRegistry(cfg *Config, socket string, logf func(string, ...any)) *Registry {
+func NewRegistry(cfg *config.Config, socket string, logf func(string, ...any)) *Registry {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -61,7 +63,7 @@ func NewRegistry(cfg *Config, socket string, logf func(string, ...any)) *Registr
 }
 
 // Config is the configuration the registry was made with.
-func (r *Registry) Config() *Config { return r.cfg }
+func (r *Registry) Config() *config.Config { return r.cfg }
 
 // NewOptions describe a session to create.
 type NewOptions struct {
@@ -83,7 +85,7 @@ type NewOptions struct {
 
 // New creates and starts a session. It is listed before New returns.
 func (r *Registry) New(o NewOptions) (*Session, error) {
-	conf, err := r.cfg.shared(o.Configuration) // read only: sessions share it
+	conf, err := r.cfg.Shared(o.Configuration) // read only: sessions share it
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +141,7 @@ func (r *Registry) New(o NewOptions) (*Session, error) {
 		s.startIdleLocked() // a detached session is idle from the start
 		s.mu.Unlock()
 	}
-	r.logf("session %s (%d) started: %s (pid %d, %s)", name, id, CommandLine(s.Command), s.Pid(), s.PtyName())
+	r.logf("session %s (%d) started: %s (pid %d, %s)", name, id, config.CommandLine(s.Command), s.Pid(), s.PtyName())
 	go s.pump()
 	return s, nil
 }
@@ -159,7 +161,7 @@ func (r *Registry) pickName(id int) string {
 
 // start resolves the command, directory and environment and spawns the
 // program.
-func (r *Registry) start(id int, name string, conf *Configuration, o NewOptions) (*Session, error) {
+func (r *Registry) start(id int, name string, conf *config.Configuration, o NewOptions) (*Session, error) {
 	env := newEnv(o.ClientEnv)
 	for k, v := range conf.Env {
 		env.set(k, v)
@@ -223,7 +225,7 @@ func (r *Registry) start(id int, name string, conf *Configuration, o NewOptions)
 	}
 	s.dropMode = mode == Drop
 	if s.limit <= 0 {
-		s.limit = DefaultBufferSize
+		s.limit = config.DefaultBufferSize
 	}
 	idle, maxIdle := conf.IdleTimeout, conf.MaxIdleTimeout
 	if o.IdleTimeoutSet {
@@ -239,7 +241,7 @@ func (r *Registry) start(id int, name string, conf *Configuration, o NewOptions)
 	}
 	if conf.LogFile != "" {
 		lg := &s.ext().log
-		lg.path = ExpandLogFile(conf.LogFile, name, id, env.get("HOME"), cwd)
+		lg.path = config.ExpandLogFile(conf.LogFile, name, id, env.get("HOME"), cwd)
 		f, err := os.OpenFile(lg.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
 		if err != nil {
 			lg.err = err.Error()
@@ -309,9 +311,9 @@ type AttachOptions struct {
 	// written to it; an error undoes the attach.
 	Reply           func(*Session) error
 	OutputBuffering string // "" = unchanged
-	Restore         string // "" = the configuration's (RestoreLines, ...)
+	Restore         string // "" = the configuration's (config.RestoreLines, ...)
 	// Draw writes, after Reply, what brings the client's terminal to the
-	// session's state (empty with RestoreNone), which stands for covered
+	// session's state (empty with config.RestoreNone), which stands for covered
 	// bytes of the client's stream (see Session.attach).
 	Draw func(p []byte, covered int64) error
 }

@@ -5,13 +5,15 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"linger/config"
 )
 
 // TestRegistrySessionsOrdered: Sessions lists by ID whatever order the
 // sessions finished starting in, and after removals (the registry keeps
 // them ordered rather than sorting on each ls).
 func TestRegistrySessionsOrdered(t *testing.T) {
-	r := NewRegistry(DefaultConfig(), "/tmp/test.sock", nil)
+	r := NewRegistry(config.Default(), "/tmp/test.sock", nil)
 	defer r.Shutdown()
 	const n = 16
 	var wg sync.WaitGroup
@@ -59,10 +61,10 @@ func TestRegistrySessionsOrdered(t *testing.T) {
 // TestSessionsShareTheirConfiguration: sessions keep the Config's own
 // Configuration, not a copy each (a copy is ~250 bytes per idle session).
 func TestSessionsShareTheirConfiguration(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	r := NewRegistry(cfg, "/tmp/test.sock", nil)
 	defer r.Shutdown()
-	want, err := cfg.shared("")
+	want, err := cfg.Shared("")
 	if err != nil {
 		t.Fatal(err)
 	}

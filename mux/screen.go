@@ -37,20 +37,13 @@ package mux
 // that flips (screen.flips), and the feeder answers accordingly.
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
 
+	"linger/config"
 	"linger/vt"
-)
-
-// Restore modes: what an attach draws (Configuration.Restore).
-const (
-	RestoreLines  = "lines"  // history into the terminal's scrollback, then the screen
-	RestoreScreen = "screen" // the screen only
-	RestoreNone   = "none"   // the kept output replayed as printed; the program is made to redraw (SIGWINCH)
 )
 
 // maxUnfed is how far the emulator may lag behind the program's output
@@ -379,14 +372,14 @@ const clearScreen = "\x1b[0m\x1b[H\x1b[2J"
 // drawLocked renders what brings a fresh terminal to the session's state
 // for restore mode mode. vmu is held and the emulator caught up.
 func (s *Session) drawLocked(x *sessionExtra, mode string) []byte {
-	if mode == RestoreNone {
+	if mode == config.RestoreNone {
 		return nil
 	}
 	if x == nil || x.scr.term == nil {
 		return []byte(clearScreen)
 	}
 	lines := 0
-	if mode == RestoreLines {
+	if mode == config.RestoreLines {
 		lines = s.conf.ScrollbackLines
 	}
 	var w byteWriter
@@ -451,13 +444,4 @@ func (s *Session) Capture(scrollback int, sgr bool) Capture {
 	lines := strings.Split(t.Text(n, sgr), "\n")
 	c.History, c.Screen = lines[:n], lines[n:]
 	return c
-}
-
-// ParseRestore checks a restore mode (case does not matter).
-func ParseRestore(s string) (string, error) {
-	switch l := strings.ToLower(s); l {
-	case RestoreLines, RestoreScreen, RestoreNone:
-		return l, nil
-	}
-	return "", fmt.Errorf("invalid restore mode %q (expected: %s|%s|%s)", s, RestoreLines, RestoreScreen, RestoreNone)
 }

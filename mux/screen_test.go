@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"linger/config"
+
 	"linger/shell"
 	"linger/vt"
 )
@@ -55,7 +57,7 @@ func TestLazyFeedWritesTheTailOnce(t *testing.T) {
 	if err := os.WriteFile(file, []byte(text.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := NewRegistry(DefaultConfig(), "/tmp/test.sock", nil)
+	r := NewRegistry(config.Default(), "/tmp/test.sock", nil)
 	defer r.Shutdown()
 	c := &exitClient{exited: make(chan struct{})}
 	s, err := r.New(NewOptions{
@@ -91,7 +93,7 @@ func TestLazyFeedWritesTheTailOnce(t *testing.T) {
 // unfed at most here (settleMax of output, the feed's own time and the
 // timer's lateness), 770 KB without settleMax.
 func TestSlowOutputWaitsAtMostSettleMax(t *testing.T) {
-	r := NewRegistry(DefaultConfig(), "/tmp/test.sock", nil)
+	r := NewRegistry(config.Default(), "/tmp/test.sock", nil)
 	defer r.Shutdown()
 	c := &exitClient{exited: make(chan struct{})}
 	script := `line=$(head -c 8191 /dev/zero | tr '\0' x); i=0

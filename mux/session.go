@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"linger/config"
+
 	"linger/shell"
 )
 
@@ -26,8 +28,8 @@ const (
 
 // Output buffering modes (see Configuration.OutputBuffering).
 const (
-	Block = OutputBlock
-	Drop  = OutputDrop
+	Block = config.OutputBlock
+	Drop  = config.OutputDrop
 )
 
 // Session is one program on a pty, with the clients attached to it and the
@@ -42,7 +44,7 @@ type Session struct {
 
 	reg  *Registry
 	proc *shell.Process
-	conf *Configuration // the configuration it was made from (restore, scrollback_lines); shared, read only
+	conf *config.Configuration // the configuration it was made from (restore, scrollback_lines); shared, read only
 
 	// dmu is held while output is written to clients (deliver), and by an
 	// attach or receive while it replays held output, so that replayed
@@ -539,7 +541,7 @@ func (s *Session) idleExpired() {
 	}
 	s.mu.Unlock()
 	if expired {
-		s.reg.logf("session %s (%d) idle for %s (idle_timeout): removing it", s.Name, s.ID, FormatIdleTimeout(d))
+		s.reg.logf("session %s (%d) idle for %s (idle_timeout): removing it", s.Name, s.ID, config.FormatIdleTimeout(d))
 		s.reg.Kill(s)
 	}
 }
@@ -581,7 +583,7 @@ func checkIdle(d, maxIdle time.Duration, conf string) error {
 	}
 	if maxIdle > 0 && (d == 0 || d > maxIdle) {
 		return fmt.Errorf("idle timeout %s is above the maximum %s of configuration %q (max_idle_timeout)",
-			FormatIdleTimeout(d), FormatIdleTimeout(maxIdle), conf)
+			config.FormatIdleTimeout(d), config.FormatIdleTimeout(maxIdle), conf)
 	}
 	return nil
 }
@@ -845,52 +847,4 @@ func (c Caller) inside(s *Session) bool {
 		return true
 	}
 	return c.TTY == "" && c.SessionID == s.ID
-}
-
-// CommandLine renders argv for display, quoting words that need it.
-func CommandLine(argv []string) string { return string(AppendCommandLine(nil, argv)) }
-
-// shellSpecial marks the bytes that make CommandLine quote a word: blanks
-// and the characters a POSIX shell treats specially. All are ASCII, so a
-// byte of a multi-byte UTF-8 character never matches.
-var shellSpecial = func() (t [256]bool) {
-	for _, c := range []byte(" \t\n'\"\\$`;&|<>()*?[]#~!{}") {
-		t[c] = true
-	}
-	return t
-}()
-
-// needsQuotes reports whether a holds a byte of shellSpecial. A table
-// lookup: strings.ContainsAny with this set was nearly a tenth of the
-// server's time for an `ls` of 1000 sessions.
-func needsQuotes(a string) bool {
-	for i := 0; i < len(a); i++ {
-		if shellSpecial[a[i]] {
-			return true
-		}
-	}
-	return false
-}
-
-// AppendCommandLine appends CommandLine(argv) to b.
-func AppendCommandLine(b []byte, argv []string) []byte {
-	for i, a := range argv {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		if a == "" || needsQuotes(a) {
-			b = append(b, '\'')
-			for j := 0; j < len(a); j++ {
-				if a[j] == '\'' {
-					b = append(b, `'\''`...)
-				} else {
-					b = append(b, a[j])
-				}
-			}
-			b = append(b, '\'')
-		} else {
-			b = append(b, a...)
-		}
-	}
-	return b
 }

@@ -45,6 +45,8 @@ import (
 	"syscall"
 	"time"
 
+	"linger/config"
+
 	"golang.org/x/sys/unix"
 
 	"linger/mux"
@@ -105,12 +107,12 @@ func (s *Server) openTTY(cl *client, req *socket.Request) error {
 		spec = s.opts.Config.Server.DetachKey
 	}
 	if spec != "" {
-		if key, noKey, err = mux.ParseKey(spec); err != nil {
+		if key, noKey, err = config.ParseKey(spec); err != nil {
 			f.Close()
 			return fmt.Errorf("--detach-key: %v", err)
 		}
 	} else {
-		key = mux.DefaultDetachKey
+		key = config.DefaultDetachKey
 	}
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -271,7 +273,7 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 	}
 	restore := ""
 	if req.Restore != "" {
-		if restore, err = mux.ParseRestore(req.Restore); err != nil {
+		if restore, err = config.ParseRestore(req.Restore); err != nil {
 			s.replyErr(c, err)
 			return
 		}

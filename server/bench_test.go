@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"linger/config"
+
 	"linger/mux"
 	"linger/socket"
 )
@@ -41,7 +43,7 @@ func socketPair(tb testing.TB) (*socket.Conn, *socket.Conn) {
 // the client's. It reports the handler's own time per session as µs/new;
 // ns/op also counts reading the reply.
 func BenchmarkHandleNew(b *testing.B) {
-	r := mux.NewRegistry(mux.DefaultConfig(), "/tmp/bench.sock", nil)
+	r := mux.NewRegistry(config.Default(), "/tmp/bench.sock", nil)
 	defer r.Shutdown()
 	s := &Server{reg: r}
 	env := os.Environ()
@@ -71,7 +73,7 @@ func BenchmarkList1000(b *testing.B)          { benchListSessions(b, false) }
 func BenchmarkList1000AfterTrim(b *testing.B) { benchListSessions(b, true) }
 
 func benchListSessions(b *testing.B, trimFirst bool) {
-	r := mux.NewRegistry(mux.DefaultConfig(), "/tmp/bench.sock", nil)
+	r := mux.NewRegistry(config.Default(), "/tmp/bench.sock", nil)
 	defer r.Shutdown()
 	for range 1000 {
 		if _, err := r.New(mux.NewOptions{Command: []string{"sleep", "1000"}, ClientEnv: []string{"PATH=/usr/bin:/bin"}, ClientCwd: "/"}); err != nil {

@@ -8,7 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"linger/mux"
+	"linger/config"
+
 	"linger/socket"
 )
 
@@ -232,14 +233,14 @@ func (c *cells) row(s *socket.SessionInfo, now time.Time) {
 		c.b = append(c.b, " (log failing)"...)
 	}
 	c.end()
-	c.b = mux.AppendSize(c.b, s.BufferedBytes)
+	c.b = config.AppendSize(c.b, s.BufferedBytes)
 	c.end()
-	c.b = mux.AppendSize(c.b, s.DroppedBytes)
+	c.b = config.AppendSize(c.b, s.DroppedBytes)
 	c.end()
 	c.add(idleColumn(*s, now))
 	c.b = appendAgo(c.b, now.Sub(s.Created))
 	c.end()
-	c.b = mux.AppendCommandLine(c.b, s.Command)
+	c.b = config.AppendCommandLine(c.b, s.Command)
 	c.end()
 }
 
@@ -248,10 +249,10 @@ func idleColumn(s socket.SessionInfo, now time.Time) string {
 	if s.IdleTimeoutSeconds == 0 {
 		return "none"
 	}
-	d := mux.FormatIdleTimeout(time.Duration(s.IdleTimeoutSeconds) * time.Second)
+	d := config.FormatIdleTimeout(time.Duration(s.IdleTimeoutSeconds) * time.Second)
 	if s.IdleExpiresAt != nil {
 		left := max(s.IdleExpiresAt.Sub(now), 0).Round(time.Second)
-		d += " (" + mux.FormatIdleTimeout(left) + " left)"
+		d += " (" + config.FormatIdleTimeout(left) + " left)"
 	}
 	return d
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"linger/config"
+
 	"linger/mux"
 	"linger/socket"
 )
@@ -43,7 +45,7 @@ func outputBuffering(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	return mux.ParseOutputBuffering(s)
+	return config.ParseOutputBuffering(s)
 }
 
 // idleTimeout parses an idle timeout given on the command line.
@@ -51,7 +53,7 @@ func idleTimeout(s string) (d time.Duration, set bool, err error) {
 	if s == "" {
 		return 0, false, nil
 	}
-	d, err = mux.ParseIdleTimeout(s)
+	d, err = config.ParseIdleTimeout(s)
 	return d, err == nil, err
 }
 

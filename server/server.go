@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"time"
 
+	"linger/config"
+
 	"golang.org/x/sys/unix"
 
 	"linger/mux"
@@ -36,7 +38,7 @@ import (
 // Options configure a server.
 type Options struct {
 	Socket  string
-	Config  *mux.Config
+	Config  *config.Config
 	Program string // "linger VERSION", sent in the hello
 	Log     *log.Logger
 	// Ready is called once: with nil when the socket accepts connections,
@@ -174,7 +176,7 @@ func removeLock(sock string) {
 	}
 }
 
-func configName(c *mux.Config) string {
+func configName(c *config.Config) string {
 	if c.Path == "" {
 		return "built-in defaults"
 	}

@@ -1,4 +1,4 @@
-package mux
+package config
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sizes of the output buffer of a session (buffer_size).
@@ -198,4 +200,86 @@ func ExpandLogFile(tmpl, name string, id int, home, cwd string) string {
 		return filepath.Clean(path)
 	}
 	return filepath.Join(cwd, path)
+}
+
+// checkConfigurationName says what is wrong with a configuration name, or
+// returns "".
+func checkConfigurationName(name string) string {
+	switch {
+	case name == "":
+		return "configuration name may not be empty"
+	case strings.ContainsFunc(name, unicode.IsSpace):
+		return fmt.Sprintf("configuration name %q may not contain whitespace", name)
+	case strings.Contains(name, "/"):
+		return fmt.Sprintf("configuration name %q may not contain '/'", name)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return fmt.Sprintf("configuration name %q may not contain control characters", name)
+	case utf8.RuneCountInString(name) > maxConfigurationName:
+		return fmt.Sprintf("configuration name %q is longer than %d characters", name, maxConfigurationName)
+	}
+	return ""
+}
+
+func checkDetachKey(spec string) string {
+	if _, _, err := ParseKey(spec); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+func checkCommand(args []string) string {
+	if len(args) > 0 && args[0] == "" {
+		return "program name (the first element) may not be empty"
+	}
+	for _, a := range args {
+		if strings.ContainsRune(a, 0) {
+			return fmt.Sprintf("argument %q may not contain a NUL byte", a)
+		}
+	}
+	return ""
+}
+
+func checkCwd(dir string) string {
+	if dir == "" || dir == "~" || strings.HasPrefix(dir, "~/") || filepath.IsAbs(dir) {
+		return ""
+	}
+	return fmt.Sprintf("relative directory %q (expected: an absolute path, ~ or ~/path, or \"\" for the client's directory)", dir)
+}
+
+func checkEnvName(name string) string {
+	switch {
+	case name == "":
+		return "environment variable name may not be empty"
+	case strings.ContainsAny(name, "=\x00"):
+		return fmt.Sprintf("environment variable name %q may not contain '=' or a NUL byte", name)
+	}
+	return ""
+}
+
+func decodeOutputBuffering(v any) (any, error) {
+	mode, err := ParseOutputBuffering(v.(string))
+	if err != nil { // the usual wording of an enumeration in the file
+		return nil, fmt.Errorf("invalid value %q (expected: %s|%s)", v, OutputBlock, OutputDrop)
+	}
+	return mode, nil
+}
+
+func decodeBufferSize(v any) (any, error) {
+	switch v := v.(type) {
+	case int64:
+		if err := checkBufferSize(v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case string:
+		return ParseBufferSize(v)
+	}
+	return nil, fmt.Errorf("unexpected %T", v)
+}
+
+func checkEnvValue(value string) string {
+	if strings.ContainsRune(value, 0) {
+		return "value may not contain a NUL byte"
+	}
+	return ""
 }

@@ -1,4 +1,4 @@
-package mux
+package config
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 )
 
 func TestDefaultConfig(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := Default()
 	want := ServerConfig{DefaultConfiguration: "default", DetachKey: `ctrl-\`, ExitWhenEmpty: true}
 	if cfg.Server != want {
 		t.Errorf("Server = %+v, want %+v", cfg.Server, want)
@@ -38,14 +38,14 @@ func TestDefaultConfig(t *testing.T) {
 
 func TestLoadConfigMissing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.toml")
-	cfg, err := LoadConfig(path, false)
+	cfg, err := Load(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(cfg, DefaultConfig()) {
-		t.Errorf("missing file: got %+v, want DefaultConfig()", cfg)
+	if !reflect.DeepEqual(cfg, Default()) {
+		t.Errorf("missing file: got %+v, want Default()", cfg)
 	}
-	_, err = LoadConfig(path, true)
+	_, err = Load(path, true)
 	want := `config file "` + path + `" not found (create it from config.example.toml, or drop -c and $LINGER_CONFIG)`
 	if err == nil || err.Error() != want {
 		t.Errorf("missing named file: err = %v, want %s", err, want)
@@ -54,7 +54,7 @@ func TestLoadConfigMissing(t *testing.T) {
 
 func TestLoadConfigUnreadable(t *testing.T) {
 	dir := t.TempDir()
-	_, err := LoadConfig(dir, false)
+	_, err := Load(dir, false)
 	want := `cannot read config file "` + dir + `": is a directory`
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %s", err, want)
@@ -62,7 +62,7 @@ func TestLoadConfigUnreadable(t *testing.T) {
 }
 
 func TestLoadConfigValid(t *testing.T) {
-	cfg, err := LoadConfig("testdata/valid.toml", true)
+	cfg, err := Load("testdata/valid.toml", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func withDefaults(c Configuration) *Configuration {
 }
 
 func TestLoadConfigUnits(t *testing.T) {
-	cfg, err := LoadConfig("testdata/units.toml", true)
+	cfg, err := Load("testdata/units.toml", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,10 +220,10 @@ func TestDetachKeyNone(t *testing.T) {
 // problems returns the problems of a file as strings.
 func problems(t *testing.T, path string) []string {
 	t.Helper()
-	_, err := LoadConfig(path, true)
-	var ce *ConfigError
+	_, err := Load(path, true)
+	var ce *Error
 	if !errors.As(err, &ce) {
-		t.Fatalf("LoadConfig(%s): err = %v, want a *ConfigError", path, err)
+		t.Fatalf("Load(%s): err = %v, want a *Error", path, err)
 	}
 	var out []string
 	for _, p := range ce.Problems {
@@ -314,7 +314,7 @@ func TestTypeProblems(t *testing.T) {
 }
 
 func TestConfigErrorMessage(t *testing.T) {
-	_, err := LoadConfig("testdata/problems.toml", true)
+	_, err := Load("testdata/problems.toml", true)
 	want := `testdata/problems.toml:3: server.default_configuration: no configuration named "nope" (expected: a b|default|list|multi|ok|work) (and 17 more: run 'linger config check testdata/problems.toml')`
 	if err == nil || err.Error() != want {
 		t.Errorf("err =\n%v\nwant\n%s", err, want)
@@ -340,7 +340,7 @@ func TestProblemString(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	cfg, err := LoadConfig("testdata/valid.toml", true)
+	cfg, err := Load("testdata/valid.toml", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,13 +361,13 @@ func TestLookup(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf(`Lookup("x") err = %v, want %s`, err, want)
 	}
-	if _, err := DefaultConfig().Lookup(""); err != nil {
-		t.Errorf(`DefaultConfig().Lookup("") = %v`, err)
+	if _, err := Default().Lookup(""); err != nil {
+		t.Errorf(`Default().Lookup("") = %v`, err)
 	}
 }
 
 func TestConfigurationTOML(t *testing.T) {
-	cfg, err := LoadConfig("testdata/valid.toml", true)
+	cfg, err := Load("testdata/valid.toml", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +387,7 @@ scrollback_lines = 2000
 	if got != want {
 		t.Errorf("TOML():\n%s\nwant:\n%s", got, want)
 	}
-	got = DefaultConfig().Configurations["default"].TOML()
+	got = Default().Configurations["default"].TOML()
 	want = `[configurations.default]
 command = [] # empty: $SHELL -l, else /bin/sh
 cwd = "" # empty: the client's current directory
@@ -440,9 +440,9 @@ scrollback_lines = 7
 // and comment every key it sets.
 func TestExampleConfig(t *testing.T) {
 	const path = "../config.example.toml"
-	cfg, err := LoadConfig(path, true)
+	cfg, err := Load(path, true)
 	if err != nil {
-		var ce *ConfigError
+		var ce *Error
 		if errors.As(err, &ce) {
 			for _, p := range ce.Problems {
 				t.Error(p)
@@ -451,7 +451,7 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Path = ""
-	if !reflect.DeepEqual(cfg, DefaultConfig()) {
+	if !reflect.DeepEqual(cfg, Default()) {
 		t.Errorf("example config is not the defaults: %+v", cfg)
 	}
 

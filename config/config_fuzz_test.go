@@ -1,4 +1,4 @@
-package mux
+package config
 
 import (
 	"errors"
@@ -29,7 +29,7 @@ var fzConfigSeeds = []string{
 
 // FuzzParseConfig parses arbitrary text as a configuration file. It must
 // not panic (decodeValue panics when validation let a bad value through).
-// Problems are a *ConfigError, each naming the file, a line in the file or
+// Problems are a *Error, each naming the file, a line in the file or
 // 0, and a one-line message. A valid document gives a Config whose default
 // configuration exists and whose configurations each print (TOML) as text
 // that parses back to the same configuration.
@@ -53,12 +53,12 @@ func FuzzParseConfig(f *testing.F) {
 			if cfg != nil {
 				t.Fatalf("config returned with error %v", err)
 			}
-			var ce *ConfigError
+			var ce *Error
 			if !errors.As(err, &ce) {
-				t.Fatalf("error %T %v is not a *ConfigError", err, err)
+				t.Fatalf("error %T %v is not a *Error", err, err)
 			}
 			if len(ce.Problems) == 0 {
-				t.Fatalf("*ConfigError without problems")
+				t.Fatalf("*Error without problems")
 			}
 			lines := strings.Count(text, "\n") + 1
 			for _, p := range ce.Problems {
