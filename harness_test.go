@@ -30,6 +30,8 @@ import (
 	"testing"
 	"time"
 
+	"linger/shell"
+
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -61,6 +63,10 @@ func TestMain(m *testing.M) {
 }
 
 func harnessMain(m *testing.M) int {
+	// Under nohup (or as a script's background job) this process starts
+	// with SIGHUP (SIGINT, SIGQUIT) ignored, and so would every program
+	// the tests start, which then survive the hangups the tests expect.
+	shell.UnignoreSignals()
 	if os.Getenv("LINGER_HARNESS_SELFTEST") == "1" {
 		fmt.Fprintln(os.Stderr, "harness: LINGER_HARNESS_SELFTEST=1: not building linger; tests that need it will skip")
 		return m.Run()

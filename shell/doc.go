@@ -26,8 +26,8 @@
 // nothing else waits for its children. It only waits for pids it started,
 // so children that other packages start with os/exec are left alone.
 //
-// Children inherit signals the server ignores (signal.Ignore, nohup):
-// a server that ignores SIGHUP makes Terminate's hangup a no-op for
-// programs that do not reset it, leaving only the SIGKILL. Signals the
-// server catches with signal.Notify are reset to the default in children.
+// Programs start with the default action for the job-control and
+// termination signals even when the server inherited them ignored (nohup,
+// a script's background job): see UnignoreSignals. Otherwise a server
+// started under nohup would make Terminate's hangup a no-op.
 package shell

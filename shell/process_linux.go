@@ -163,6 +163,7 @@ func Start(opts Options, onExit func(ExitStatus)) (*Process, error) {
 	}
 
 	p := &Process{ptyName: slave.Name(), fd: fd, onExit: onExit, cols: cols, rows: rows}
+	UnignoreSignals() // the program gets default dispositions (signals.go)
 	attr := &syscall.ProcAttr{
 		Dir:   opts.Dir,
 		Env:   opts.Env,
