@@ -13,14 +13,17 @@ import (
 	"time"
 )
 
-// Conn is one end of a linger connection: framed reads from a buffered
-// reader, and frame writes serialised by a mutex so that output from the
-// session and control messages from elsewhere never interleave.
+// Conn is one end of a linger connection over any Stream: framed reads
+// from a buffered reader, and frame writes serialised by a mutex so that
+// output from the session and control messages from elsewhere never
+// interleave.
 type Conn struct {
 	nc  Stream
-	fr  *fdReader // under r: keeps a passed descriptor (fd.go)
+	rc  syscall.RawConn // nc's, for writev; nil: one Write per frame
+	fr  *fdReader       // under r, on a unix socket: keeps a passed descriptor (fd.go); else nil
 	r   *bufio.Reader
 	buf []byte
+	out []byte // a frame joined for a stream without writev
 
 	wmu    sync.Mutex
 	hard   atomic.Int64 // unix nanoseconds; bounds every write from now on (0 = none)
@@ -32,7 +35,7 @@ type Conn struct {
 	readDeadline time.Time // the reader's, from SetReadDeadline
 }
 
-// NewConn wraps a connected socket, reading it through a 64 KiB buffer:
+// NewConn wraps a connected stream, reading it through a 64 KiB buffer:
 // the client's side, which reads output.
 func NewConn(nc Stream) *Conn { return NewConnSize(nc, 64<<10) }
 
@@ -41,12 +44,26 @@ func NewConn(nc Stream) *Conn { return NewConnSize(nc, 64<<10) }
 // frame is read past the buffer), and keeps a buffer per connection, so it
 // uses a small one.
 func NewConnSize(nc Stream, size int) *Conn {
-	fr := &fdReader{s: nc, oob: make([]byte, syscall.CmsgSpace(4*4))}
-	return &Conn{nc: nc, fr: fr, r: bufio.NewReaderSize(fr, size)}
+	c := &Conn{nc: nc}
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.rc, _ = sc.SyscallConn()
+	}
+	if c.rc != nil && isUnixSocket(nc) {
+		c.fr = &fdReader{rc: c.rc, oob: make([]byte, syscall.CmsgSpace(4*4))}
+		c.r = bufio.NewReaderSize(c.fr, size)
+	} else {
+		c.r = bufio.NewReaderSize(nc, size)
+	}
+	return c
 }
 
-// Stream returns the underlying socket.
+// Stream returns the underlying stream.
 func (c *Conn) Stream() Stream { return c.nc }
+
+// Unix reports whether the connection is a unix socket, the only kind that
+// carries descriptors (TakeFD, WriteFrameFD) and tells the peer's
+// credentials (PeerCred).
+func (c *Conn) Unix() bool { return c.fr != nil }
 
 // SetReadDeadline bounds the reads (of frames) from now on; zero: none.
 // Reading the server's hello (see Dial) keeps it.
@@ -57,7 +74,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 
 // Close closes the connection, and a passed descriptor nobody took.
 func (c *Conn) Close() error {
-	if f := c.fr.take(); f != nil {
+	if f := c.TakeFD(); f != nil {
 		f.Close()
 	}
 	return c.nc.Close()
@@ -94,14 +111,25 @@ func (c *Conn) writeLocked(typ uint8, payload []byte, deadline time.Time) error 
 		return err
 	}
 	Header(&c.hdr, typ, len(payload))
-	c.vec[0] = c.hdr[:]
-	c.vec[1] = payload
-	bufs := c.vec[:]
-	if len(payload) == 0 {
-		bufs = c.vec[:1]
+	var n int
+	var err error
+	if c.rc != nil {
+		c.vec[0] = c.hdr[:]
+		c.vec[1] = payload
+		bufs := c.vec[:]
+		if len(payload) == 0 {
+			bufs = c.vec[:1]
+		}
+		n, err = writev(c.rc, bufs)
+		c.vec[1] = nil
+	} else {
+		// One Write: a TLS stream makes a record of each.
+		c.out = append(append(c.out[:0], c.hdr[:]...), payload...)
+		n, err = c.nc.Write(c.out)
+		if cap(c.out) > 64<<10 {
+			c.out = nil
+		}
 	}
-	n, err := writev(c.nc, bufs)
-	c.vec[1] = nil
 	if err != nil && n > 0 {
 		c.broken = true // the peer got part of a frame
 	}

@@ -49,13 +49,22 @@ func Dial(path, program string) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("cannot connect to %s (permission denied: it is the server of uid %d, not yours)", path, uid)
 	}
-	c := NewConn(nc)
+	return Open(nc, program, path)
+}
+
+// Open starts the client's side of the protocol on a connected stream of
+// any kind (Dial's unix socket, an ssh child's pipes, a TLS connection):
+// it sends our hello, and the first request reads the server's (see
+// Dial). where names the server in errors. On failure the stream is
+// closed.
+func Open(s Stream, program, where string) (*Conn, error) {
+	c := NewConn(s)
 	if err := c.WriteFrameDeadline(MsgHello, EncodeHello(program), time.Now().Add(helloTimeout)); err != nil {
 		_, _, err = c.readHello(false, helloTimeout, err)
 		c.Close()
-		return nil, helloError(path, err)
+		return nil, helloError(where, err)
 	}
-	c.helloFrom = path
+	c.helloFrom = where
 	return c, nil
 }
 
@@ -72,7 +81,8 @@ func (c *Conn) awaitHello() error {
 	return nil
 }
 
-// helloError says why the server on path did not say hello.
+// helloError says why the server at path (or another place) did not say
+// hello.
 func helloError(path string, err error) error {
 	var ve *VersionError
 	var re *ReplyError

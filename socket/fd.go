@@ -9,6 +9,7 @@ package socket
 // at once.
 
 import (
+	"errors"
 	"io"
 	"os"
 	"sync"
@@ -20,7 +21,7 @@ import (
 // fdReader reads a unix socket with recvmsg(2), keeping the first file
 // descriptor that arrives.
 type fdReader struct {
-	s   Stream
+	rc  syscall.RawConn
 	oob []byte
 
 	mu sync.Mutex
@@ -28,13 +29,9 @@ type fdReader struct {
 }
 
 func (r *fdReader) Read(p []byte) (int, error) {
-	rc, err := r.s.SyscallConn()
-	if err != nil {
-		return r.s.Read(p)
-	}
 	var n, oobn int
 	var rerr error
-	err = rc.Read(func(fd uintptr) bool {
+	err := r.rc.Read(func(fd uintptr) bool {
 		for {
 			n, oobn, _, _, rerr = unix.Recvmsg(int(fd), p, r.oob, unix.MSG_CMSG_CLOEXEC)
 			if rerr != unix.EINTR {
@@ -90,13 +87,26 @@ func (r *fdReader) take() *os.File {
 
 // TakeFD returns the file descriptor the peer sent, if any, and forgets
 // it: the caller owns it. Frames read so far decide what has arrived: a
-// descriptor sent with a frame has arrived once that frame is read.
-func (c *Conn) TakeFD() *os.File { return c.fr.take() }
+// descriptor sent with a frame has arrived once that frame is read. Only
+// a unix socket carries descriptors: on other streams it returns nil.
+func (c *Conn) TakeFD() *os.File {
+	if c.fr == nil {
+		return nil
+	}
+	return c.fr.take()
+}
+
+// ErrNoFDPassing is WriteFrameFD's error on a stream that is not a unix
+// socket.
+var ErrNoFDPassing = errors.New("this connection cannot pass a terminal (not a unix socket)")
 
 // WriteFrameFD writes one frame with f's descriptor attached.
 func (c *Conn) WriteFrameFD(typ uint8, payload []byte, f *os.File) error {
 	if len(payload) > MaxFrame {
 		return ErrFrameTooLarge
+	}
+	if !c.Unix() {
+		return ErrNoFDPassing
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -108,14 +118,10 @@ func (c *Conn) WriteFrameFD(typ uint8, payload []byte, f *os.File) error {
 	Header(&h, typ, len(payload))
 	copy(msg, h[:])
 	copy(msg[HeaderSize:], payload)
-	rc, err := c.nc.SyscallConn()
-	if err != nil {
-		return err
-	}
 	rights := syscall.UnixRights(int(f.Fd()))
 	var n int
 	var werr error
-	err = rc.Write(func(fd uintptr) bool {
+	err := c.rc.Write(func(fd uintptr) bool {
 		for {
 			n, werr = unix.SendmsgN(int(fd), msg, rights, nil, 0)
 			if werr != unix.EINTR {
@@ -127,7 +133,7 @@ func (c *Conn) WriteFrameFD(typ uint8, payload []byte, f *os.File) error {
 		err = os.NewSyscallError("sendmsg", werr)
 	}
 	if err == nil && n < len(msg) {
-		_, err = writev(c.nc, [][]byte{msg[n:]}) // the descriptor went with the first byte
+		_, err = writev(c.rc, [][]byte{msg[n:]}) // the descriptor went with the first byte
 	}
 	if err != nil && n > 0 {
 		c.broken = true

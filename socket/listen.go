@@ -170,8 +170,9 @@ func (l *Listener) Close() error {
 	return l.f.Close()
 }
 
-// PeerCred returns the uid and pid of the process at the other end.
-func PeerCred(c Stream) (uid uint32, pid int32, err error) {
+// PeerCred returns the uid and pid of the process at the other end of a
+// unix socket.
+func PeerCred(c syscall.Conn) (uid uint32, pid int32, err error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, 0, err

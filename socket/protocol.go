@@ -3,6 +3,15 @@
 // it moves frames. Package server gives them meaning; package client speaks
 // them from the other end.
 //
+// # Transports
+//
+// The protocol runs over any reliable, ordered byte stream (Stream): the
+// local unix socket, and any other stream a dialer hands to Open. Two
+// things only a unix socket has: the peer's credentials (SO_PEERCRED, the
+// check below) and descriptor passing (direct mode, below). Over any other
+// stream an attach is relayed: the client writes the output to its
+// terminal and sends the keys.
+//
 // # Frames
 //
 // Every message is one frame:

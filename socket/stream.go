@@ -18,17 +18,43 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Stream is a connected unix stream socket: the *os.File that Dial and
-// Listener.Accept return (non-blocking, on the runtime poller, so reads and
-// writes park goroutines, not threads, and deadlines work), or anything
-// alike, e.g. a *net.UnixConn in a test.
+// Stream is any reliable, ordered byte stream a Conn can run over: a unix
+// socket (the *os.File that Dial and Listener.Accept return: non-blocking,
+// on the runtime poller, so reads and writes park goroutines, not threads,
+// and deadlines work), a pipe pair such as an ssh child's stdin and stdout,
+// a TLS connection, or a *net.UnixConn in a test.
+//
+// A stream that is a unix socket (it has SyscallConn and a unix address)
+// has two capabilities no other stream has: passing a descriptor with a
+// frame (fd.go: direct mode) and the peer's credentials (PeerCred). A
+// stream with SyscallConn is written with writev(2); others with one
+// Write per frame.
 type Stream interface {
 	Read(p []byte) (int, error)
 	Write(p []byte) (int, error)
 	Close() error
 	SetReadDeadline(t time.Time) error
 	SetWriteDeadline(t time.Time) error
-	SyscallConn() (syscall.RawConn, error)
+}
+
+// isUnixSocket reports whether s is a unix domain socket.
+func isUnixSocket(s Stream) bool {
+	sc, ok := s.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var domain int
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		domain, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
+	}); err != nil || serr != nil {
+		return false
+	}
+	return domain == unix.AF_UNIX
 }
 
 // socketFile makes fd (a socket, close-on-exec) non-blocking and returns it
@@ -64,11 +90,7 @@ func connectUnix(path string) (*os.File, error) {
 // writev writes bufs with as few writev(2) calls as the socket takes,
 // waiting on the poller (and so for the write deadline) while it is full.
 // It returns the bytes written.
-func writev(s Stream, bufs [][]byte) (int, error) {
-	rc, err := s.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
+func writev(rc syscall.RawConn, bufs [][]byte) (int, error) {
 	total := 0
 	for len(bufs) > 0 {
 		var n int
@@ -104,9 +126,17 @@ func writev(s Stream, bufs [][]byte) (int, error) {
 }
 
 // CloseWrite shuts down the sending side of s: the peer reads EOF once it
-// has read what was sent.
+// has read what was sent. A stream that is not a socket is closed instead,
+// unless it has a CloseWrite of its own (TCP, TLS).
 func CloseWrite(s Stream) error {
-	rc, err := s.SyscallConn()
+	if cw, ok := s.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	sc, ok := s.(syscall.Conn)
+	if !ok || !isUnixSocket(s) {
+		return s.Close()
+	}
+	rc, err := sc.SyscallConn()
 	if err != nil {
 		return err
 	}
