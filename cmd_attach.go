@@ -81,19 +81,13 @@ func attachAction(c *cli.Context) error {
 // runAttach attaches the terminal with req (attach, or new with attach) and
 // turns the way it ended into our exit status.
 func runAttach(c *cli.Context, conn *socket.Conn, req *socket.Request) error {
-	o := client.AttachOptions{
-		Conn: conn, Request: req, In: os.Stdin, Out: os.Stdout,
-		DetachKey: 0x1c, KeyFromServer: true, ParseKey: config.ParseKey,
-	}
 	if spec := c.String("detach-key"); spec != "" {
-		key, off, err := config.ParseKey(spec)
-		if err != nil {
-			return usagef("--detach-key: %v", err)
+		if _, _, err := config.ParseKey(spec); err != nil {
+			return usagef("--detach-key: %v", err) // the server decides the key; a typo is still a usage error
 		}
-		o.DetachKey, o.NoDetachKey, o.KeyFromServer = key, off, false
-		o.DetachKeySpec = spec
+		req.DetachKey = spec
 	}
-	res, err := client.Attach(o)
+	res, err := client.Attach(client.AttachOptions{Conn: conn, Request: req, In: os.Stdin, Out: os.Stdout})
 	if err != nil {
 		return err
 	}

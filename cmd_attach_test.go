@@ -370,3 +370,32 @@ func TestAttachRelay(t *testing.T) {
 	tm.WaitText("typed=48")
 	naDetachAndWait(t, tm, "r")
 }
+
+// TestAttachRelayDetachKey: a relaying client cuts out the key the server
+// decided (the configuration's, or --detach-key), as direct mode does.
+func TestAttachRelayDetachKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.WriteConfig("[server]\ndetach_key = \"ctrl-b\"\n")
+	if r := e.Run(append([]string{"new", "-d", "k"}, naCatSession...)...); r.Code != 0 {
+		t.Fatalf("new -d: %v", r)
+	}
+	relay := e.StartCmd(80, 24, []string{"sh", "-c", "exec " + lingerBin + " attach --restore none k | cat"}, nil)
+	naWaitLine(relay, "attached")
+	relay.Type("p\x1cq\r")
+	naWaitLine(relay, `p^\q`)
+	relay.Type("\x02")
+	naWaitLine(relay, "[detached (from session k)]")
+	if code := relay.WaitExit(); code != 0 {
+		t.Errorf("exit %d after the configuration's key, want 0", code)
+	}
+	relay = e.StartCmd(80, 24, []string{"sh", "-c", "exec " + lingerBin + " attach --restore none --detach-key ^] k | cat"}, nil)
+	naWaitLine(relay, "attached")
+	relay.Type("r\x02s\r")
+	naWaitLine(relay, "r^Bs")
+	relay.Type("\x1d")
+	naWaitLine(relay, "[detached (from session k)]")
+	if code := relay.WaitExit(); code != 0 {
+		t.Errorf("exit %d after --detach-key's key, want 0", code)
+	}
+}

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"linger/socket"
 )
 
 func TestServerAutoStartDaemon(t *testing.T) {
@@ -297,8 +299,8 @@ func TestServerBadConfig(t *testing.T) {
 func TestServerVersion(t *testing.T) {
 	e := newEnv(t)
 	r := e.Run("version")
-	if r.Code != 0 || !regexp.MustCompile(`^linger \S+ \(protocol 4, go[0-9][^)]*\)\n$`).MatchString(r.Stdout) {
-		t.Errorf("version: want \"linger VERSION (protocol 4, goX)\"\n%v", r)
+	if r.Code != 0 || !regexp.MustCompile(fmt.Sprintf(`^linger \S+ \(protocol %d, go[0-9][^)]*\)\n$`, socket.ProtocolVersion)).MatchString(r.Stdout) {
+		t.Errorf("version: want \"linger VERSION (protocol %d, goX)\"\n%v", socket.ProtocolVersion, r)
 	}
 	if fileExists(e.Sock) {
 		t.Errorf("version started a server")

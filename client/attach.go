@@ -15,7 +15,8 @@ package client
 //     SIGTERM/SIGHUP, and a panic (deferred restore, then re-panic).
 //     The terminal's title is saved (xterm's title stack).
 //  4. In relay mode two loops run: keyboard -> MsgInput frames (the detach
-//     key is cut out and becomes MsgDetach), and MsgRestore then MsgOutput
+//     key, which the server decided and named in its reply, is cut out
+//     and becomes MsgDetach), and MsgRestore then MsgOutput
 //     frames -> stdout, byte for byte: the restore draws the session's
 //     screen (and history, in its scrollback) and re-establishes the
 //     program's modes, then live output continues from exactly that state.
@@ -42,23 +43,18 @@ import (
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
+	"linger/config"
 	"linger/socket"
 )
 
 // AttachOptions describe one attach.
 type AttachOptions struct {
-	Conn      *socket.Conn
-	Request   *socket.Request // OpAttach, or OpNew with Attach set
-	DetachKey byte            // 0 with NoDetachKey: disabled
-	// KeyFromServer: use the detach key the server's configuration names
-	// (the user gave no --detach-key).
-	KeyFromServer bool
-	NoDetachKey   bool
-	ParseKey      func(string) (byte, bool, error)
-	// DetachKeySpec is the user's --detach-key as given ("" = none given),
-	// for the server to watch in direct mode.
-	DetachKeySpec string
-	In, Out       *os.File
+	Conn *socket.Conn
+	// Request is OpAttach, or OpNew with Attach set. Its DetachKey is the
+	// user's --detach-key, if any: the server decides the key from it and
+	// says which in the reply.
+	Request *socket.Request
+	In, Out *os.File
 }
 
 // Result is how an attach ended.
@@ -110,7 +106,7 @@ func Attach(o AttachOptions) (res Result, err error) {
 		if state, err = term.MakeRaw(fd); err != nil {
 			return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
 		}
-		req.TTY, req.DetachKey = true, o.DetachKeySpec
+		req.TTY = true
 		out.WriteString(pushTitle)
 	}
 	var rep *socket.Reply
@@ -127,11 +123,9 @@ func Attach(o AttachOptions) (res Result, err error) {
 		return res, err
 	}
 	res.Session = rep.Session
-	key, noKey := o.DetachKey, o.NoDetachKey
-	if o.KeyFromServer && o.ParseKey != nil && rep.DetachKey != "" {
-		if k, off, err := o.ParseKey(rep.DetachKey); err == nil {
-			key, noKey = k, off
-		}
+	key := config.Key{None: true}
+	if rep.DetachKey != nil {
+		key = config.Key{Byte: *rep.DetachKey}
 	}
 
 	// Step 3: raw mode, restored on every way out.
@@ -159,8 +153,8 @@ func Attach(o AttachOptions) (res Result, err error) {
 	signal.Notify(sigs, syscall.SIGWINCH, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 	go a.signals(sigs, in)
-	if !rep.Direct && (!req.ReadOnly || !noKey) {
-		go a.keyboard(in, key, noKey, req.ReadOnly)
+	if !rep.Direct && (!req.ReadOnly || !key.None) {
+		go a.keyboard(in, key, req.ReadOnly)
 	}
 	res.Message, res.ExitCode = a.output()
 	restore()
@@ -183,25 +177,18 @@ type attached struct {
 }
 
 // keyboard copies stdin to the session, cutting out the detach key.
-func (a *attached) keyboard(in *os.File, key byte, noKey, readOnly bool) {
+func (a *attached) keyboard(in *os.File, key config.Key, readOnly bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := in.Read(buf)
 		if n > 0 {
-			p := buf[:n]
-			i := -1
-			if !noKey {
-				i = bytes.IndexByte(p, key)
-			}
-			if i >= 0 {
-				p = p[:i]
-			}
+			p, detach := key.Cut(buf[:n])
 			if len(p) > 0 && !readOnly {
 				if a.conn.WriteFrame(socket.MsgInput, p) != nil {
 					return
 				}
 			}
-			if i >= 0 {
+			if detach {
 				a.requestDetach()
 				return
 			}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"linger/config"
 	"linger/socket"
 )
 
@@ -78,7 +79,7 @@ func fzKeyboardBody(t *testing.T, input []byte, key uint8, noKey, readOnly bool)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			a.keyboard(pr, key, noKey, readOnly)
+			a.keyboard(pr, config.Key{Byte: key, None: noKey}, readOnly)
 			pr.Close()   // unblocks the writer after a detach
 			ours.Close() // the loop leaves it open after a detach
 		}()

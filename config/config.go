@@ -265,13 +265,19 @@ func (c *Config) Names() []string {
 	return slices.Sorted(maps.Keys(c.Configurations))
 }
 
-// DetachKeyByte returns the detach key of Server.DetachKey, or disabled if
-// it is "none". A value Load did not validate that does not parse
-// gives DefaultDetachKey.
-func (c *Config) DetachKeyByte() (key byte, disabled bool) {
-	key, disabled, err := ParseKey(c.Server.DetachKey)
-	if err != nil {
-		return DefaultDetachKey, false
+// DetachKey decides the detach key of one attach: the user's spec (a
+// --detach-key), else server.detach_key, else DefaultDetachKey. Only the
+// user's spec can be invalid (Load checked the file's).
+func (c *Config) DetachKey(spec string) (Key, error) {
+	if spec == "" {
+		spec = c.Server.DetachKey
 	}
-	return key, disabled
+	if spec == "" {
+		return Key{Byte: DefaultDetachKey}, nil
+	}
+	key, none, err := ParseKey(spec)
+	if err != nil {
+		return Key{Byte: DefaultDetachKey}, err
+	}
+	return Key{Byte: key, None: none}, nil
 }

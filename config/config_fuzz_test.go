@@ -84,7 +84,9 @@ func FuzzParseConfig(f *testing.F) {
 		if _, err := cfg.Lookup(""); err != nil {
 			t.Fatalf("valid config, but its default configuration: %v", err)
 		}
-		cfg.DetachKeyByte()
+		if _, err := cfg.DetachKey(""); err != nil {
+			t.Fatalf("valid config, but its detach key: %v", err)
+		}
 		if _, _, err := ParseKey(cfg.Server.DetachKey); err != nil {
 			t.Fatalf("valid config with detach key %q: %v", cfg.Server.DetachKey, err)
 		}

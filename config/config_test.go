@@ -31,8 +31,8 @@ func TestDefaultConfig(t *testing.T) {
 		def.IdleTimeout != 0 || def.MaxIdleTimeout != 0 {
 		t.Errorf("default configuration = %+v", def)
 	}
-	if key, disabled := cfg.DetachKeyByte(); key != 0x1c || disabled {
-		t.Errorf("DetachKeyByte() = %#02x, %v", key, disabled)
+	if k, err := cfg.DetachKey(""); k.Byte != 0x1c || k.None || err != nil {
+		t.Errorf("DetachKey(\"\") = %+v, %v", k, err)
 	}
 }
 
@@ -73,8 +73,11 @@ func TestLoadConfigValid(t *testing.T) {
 	if cfg.Server != wantServer {
 		t.Errorf("Server = %+v, want %+v", cfg.Server, wantServer)
 	}
-	if key, disabled := cfg.DetachKeyByte(); key != 0x01 || disabled {
-		t.Errorf("DetachKeyByte() = %#02x, %v", key, disabled)
+	if k, err := cfg.DetachKey(""); k.Byte != 0x01 || k.None || err != nil {
+		t.Errorf("DetachKey(\"\") = %+v, %v", k, err)
+	}
+	if k, err := cfg.DetachKey("^]"); k.Byte != 0x1d || k.None || err != nil {
+		t.Errorf("DetachKey(\"^]\") = %+v, %v: the user's key comes first", k, err)
 	}
 	if got := cfg.Names(); !slices.Equal(got, []string{"bare", "default", "with.dot", "work"}) {
 		t.Errorf("Names() = %q", got)
@@ -208,12 +211,11 @@ func TestDetachKeyNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, disabled := cfg.DetachKeyByte(); !disabled {
+	if k, _ := cfg.DetachKey(""); !k.None {
 		t.Error("detach_key = \"None\" is not disabled")
 	}
-	cfg.Server.DetachKey = "bogus" // not validated: falls back to the default
-	if key, disabled := cfg.DetachKeyByte(); key != DefaultDetachKey || disabled {
-		t.Errorf("DetachKeyByte() with a bad key = %#02x, %v", key, disabled)
+	if k, err := cfg.DetachKey("bogus"); err == nil || k.Byte != DefaultDetachKey || k.None {
+		t.Errorf("DetachKey(\"bogus\") = %+v, %v; want an error", k, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -61,4 +62,25 @@ func KeyName(key byte) string {
 		return "ctrl-" + string(ctrlSymbols[key-0x1b])
 	}
 	return fmt.Sprintf("%#02x", key)
+}
+
+// Key is a detach key as decided for one attach: the byte that detaches,
+// or None.
+type Key struct {
+	Byte byte
+	None bool
+}
+
+// Cut looks for the key in input typed at an attached terminal. It
+// returns what precedes the key, which goes to the program, and whether
+// the key was there (then the client detaches; what follows it is
+// dropped). The relay client and the server's direct mode both use it.
+func (k Key) Cut(input []byte) (keys []byte, detach bool) {
+	if k.None {
+		return input, false
+	}
+	if i := bytes.IndexByte(input, k.Byte); i >= 0 {
+		return input[:i], true
+	}
+	return input, false
 }

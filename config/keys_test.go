@@ -82,3 +82,24 @@ func TestKeyNameRoundTrip(t *testing.T) {
 		t.Errorf("KeyName(DefaultDetachKey) = %q", KeyName(DefaultDetachKey))
 	}
 }
+
+func TestKeyCut(t *testing.T) {
+	for _, c := range []struct {
+		key    Key
+		in     string
+		keys   string
+		detach bool
+	}{
+		{Key{Byte: 0x1c}, "ls\r", "ls\r", false},
+		{Key{Byte: 0x1c}, "ab\x1ccd", "ab", true},
+		{Key{Byte: 0x1c}, "\x1c", "", true},
+		{Key{Byte: 0x01}, "x\x1c", "x\x1c", false},
+		{Key{None: true}, "ab\x1ccd\x00", "ab\x1ccd\x00", false},
+		{Key{Byte: 0x00}, "ab\x00", "ab", true}, // ctrl-@ is a key too
+	} {
+		keys, detach := c.key.Cut([]byte(c.in))
+		if string(keys) != c.keys || detach != c.detach {
+			t.Errorf("%+v.Cut(%q) = %q, %v; want %q, %v", c.key, c.in, keys, detach, c.keys, c.detach)
+		}
+	}
+}

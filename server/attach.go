@@ -14,7 +14,8 @@ package server
 //  2. mux attaches the client: a busy session is refused unless Steal (the
 //     old client gets MsgDetached) or ReadOnly; the session takes the new
 //     owner's size, and the program is made to redraw (SIGWINCH).
-//  3. We reply with the session's info and the detach key. Output from the
+//  3. We reply with the session's info and the detach key, decided here
+//     once for both modes (newClient). Output from the
 //     session's pump waits on cl.ready until that reply is written, so the
 //     reply is always the first frame. Then MsgRestore frames draw the
 //     session's screen (mux/screen.go) as the restore mode says: history
@@ -35,7 +36,6 @@ package server
 //     lost client: the session is detached and keeps running.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,12 +71,23 @@ type client struct {
 	tmu      sync.Mutex // guards started and released
 	started  bool
 	released bool
-	key      byte // the detach key readTTY watches for
-	noKey    bool
+	key      config.Key // the detach key: readTTY cuts it out; the reply tells a relaying client
 }
 
-func newClient(c *socket.Conn, tty string, readOnly bool) *client {
-	return &client{conn: c, info: mux.ClientInfo{TTY: tty, ReadOnly: readOnly, Since: time.Now()}, ready: make(chan struct{})}
+// newClient makes the client of an attach request (attach, or new with
+// attach). This is where the detach key is decided, once for both modes:
+// the user's --detach-key, else the configuration's, else Ctrl-\. The
+// reply tells it to a relaying client; in direct mode readTTY watches for
+// it. With a terminal passed for direct mode, it opens it (openTTY).
+func (s *Server) newClient(c *socket.Conn, req *socket.Request, readOnly bool) (*client, error) {
+	key, err := s.opts.Config.DetachKey(req.DetachKey)
+	if err != nil {
+		return nil, fmt.Errorf("--detach-key: %v", err)
+	}
+	cl := &client{conn: c, info: mux.ClientInfo{TTY: req.Caller.TTY, ReadOnly: readOnly, Since: time.Now()},
+		ready: make(chan struct{}), key: key}
+	s.openTTY(cl, req)
+	return cl, nil
 }
 
 // openTTY takes the terminal the client passed with its request, if any,
@@ -84,45 +95,31 @@ func newClient(c *socket.Conn, tty string, readOnly bool) *client {
 // the runtime poller, without making it our controlling terminal) so that
 // nothing we do changes the client's file. The passed descriptor is
 // closed. Without one, or if it is not a terminal, the client relays.
-func (s *Server) openTTY(cl *client, req *socket.Request) error {
+func (s *Server) openTTY(cl *client, req *socket.Request) {
 	passed := cl.conn.TakeFD()
 	if passed == nil || !req.TTY {
 		if passed != nil {
 			passed.Close()
 		}
-		return nil
+		return
 	}
 	defer passed.Close()
 	if _, err := unix.IoctlGetTermios(int(passed.Fd()), unix.TCGETS); err != nil {
-		return nil // not a terminal: relay
+		return // not a terminal: relay
 	}
 	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", passed.Fd()), os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		s.limitedf("tty", "cannot open the client's terminal %s (%v): relaying through the client", ttyOr(cl.info.TTY), err)
-		return nil
-	}
-	key, noKey := byte(0), false
-	spec := req.DetachKey
-	if spec == "" {
-		spec = s.opts.Config.Server.DetachKey
-	}
-	if spec != "" {
-		if key, noKey, err = config.ParseKey(spec); err != nil {
-			f.Close()
-			return fmt.Errorf("--detach-key: %v", err)
-		}
-	} else {
-		key = config.DefaultDetachKey
+		return
 	}
 	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()
-		return nil // cannot happen for an open file: relay
+		return // cannot happen for an open file: relay
 	}
-	cl.tty, cl.ttyRC, cl.key, cl.noKey = f, rc, key, noKey
+	cl.tty, cl.ttyRC = f, rc
 	cl.w = newTTYWriter(f)
 	cl.info.WriterAcks = true
-	return nil
 }
 
 // Output writes program output. It is called from the session's pump. In
@@ -278,8 +275,8 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 			return
 		}
 	}
-	cl := newClient(c, req.Caller.TTY, req.ReadOnly)
-	if err := s.openTTY(cl, req); err != nil {
+	cl, err := s.newClient(c, req, req.ReadOnly)
+	if err != nil {
 		s.replyErr(c, err)
 		return
 	}
@@ -308,9 +305,11 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 // writeReply sends the attach reply and opens the gate for output.
 func (s *Server) writeReply(cl *client, sess *mux.Session, req *socket.Request) error {
 	rep := socket.Reply{
-		Session:   ptr(sessionInfo(sess.Info(caller(req)))),
-		DetachKey: s.opts.Config.Server.DetachKey,
-		Direct:    cl.tty != nil,
+		Session: ptr(sessionInfo(sess.Info(caller(req)))),
+		Direct:  cl.tty != nil,
+	}
+	if !cl.key.None {
+		rep.DetachKey = &cl.key.Byte
 	}
 	cl.sess = sess
 	err := cl.conn.WriteJSON(socket.MsgReply, rep)
@@ -389,20 +388,13 @@ func (s *Server) readTTY(cl *client, sess *mux.Session) {
 	for {
 		n, err := readNow(cl.ttyRC, buf)
 		if n > 0 {
-			p := buf[:n]
-			i := -1
-			if !cl.noKey {
-				i = bytes.IndexByte(p, cl.key)
-			}
-			if i >= 0 {
-				p = p[:i]
-			}
+			p, detach := cl.key.Cut(buf[:n])
 			if len(p) > 0 && !cl.info.ReadOnly {
 				if err := sess.Input(cl, p); err != nil {
 					s.limitedf("input", "session %s: writing input: %v", sess.Name, err)
 				}
 			}
-			if i >= 0 {
+			if detach {
 				if s.reg.Detach(sess, cl, false) {
 					cl.Detached(sess.Name, socket.ReasonDetached)
 				}

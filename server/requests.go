@@ -96,8 +96,8 @@ func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
 	}
 	// Attach before the program starts, so not a byte of its output is
 	// missed; the client's Output waits until the reply is on the wire.
-	cl := newClient(c, req.Caller.TTY, false)
-	if err := s.openTTY(cl, req); err != nil {
+	cl, err := s.newClient(c, req, false)
+	if err != nil {
 		s.replyErr(c, err)
 		return
 	}

@@ -40,8 +40,9 @@ type Request struct {
 
 	// OpAttach, OpNew with Attach: TTY says this frame carries the
 	// client's terminal (SCM_RIGHTS), already in raw mode, for the server
-	// to use directly; DetachKey is the key the server then watches for
-	// (a ParseKey spec; "" = the configuration's).
+	// to use directly. DetachKey is the user's --detach-key (a
+	// config.ParseKey spec; "" = the configuration's): the server decides
+	// the key from it and says which in the reply.
 	TTY       bool   `json:"tty,omitempty"`
 	DetachKey string `json:"detach_key,omitempty"`
 
@@ -88,7 +89,7 @@ type Reply struct {
 
 	Session   *SessionInfo `json:"session,omitempty"`    // OpNew, OpAttach
 	Count     int          `json:"count,omitempty"`      // OpDetach, OpKill, OpStop; OpList: sessions listed
-	DetachKey string       `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: from the configuration
+	DetachKey *byte        `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: the byte that detaches; absent: none
 	Direct    bool         `json:"direct,omitempty"`     // OpAttach, OpNew+attach: the server uses the passed terminal
 	Dropped   int64        `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
 	Exits     []Exited     `json:"exits,omitempty"`      // OpWait: one per session, in the order asked

@@ -83,7 +83,11 @@ import (
 
 // ProtocolVersion is the version of everything in this file. Bump it when a
 // frame layout, a message number or a JSON field changes meaning.
-const ProtocolVersion = 4
+//
+//	5: the attach reply's detach_key is the byte the server decided for
+//	   this attach (absent: none), for both modes; it was the
+//	   configuration's spec, which the client parsed again.
+const ProtocolVersion = 5
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

@@ -93,7 +93,7 @@ func TestVersionMismatch(t *testing.T) {
 	// The request goes out before the server's hello is read; the
 	// mismatch is what it returns.
 	_, err = c.Request(&Request{Op: OpList})
-	want := "protocol version mismatch (client 4, server 99): run 'linger server stop' and retry"
+	want := fmt.Sprintf("protocol version mismatch (client %d, server 99): run 'linger server stop' and retry", ProtocolVersion)
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
