@@ -62,37 +62,37 @@ func attachAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if !client.IsTerminal(os.Stdin) {
-		return client.ErrNotATerminal
-	}
-	conn, err := connect(c, false)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
 	req := &socket.Request{
 		OutputBuffering: mode, Restore: restore,
 		Op: socket.OpAttach, Caller: caller(), Target: c.Args().First(),
 		Steal: c.Bool("steal"), ReadOnly: c.Bool("read-only"),
 	}
-	return runAttach(c, conn, req)
-}
-
-// runAttach attaches the terminal with req (attach, or new with attach) and
-// turns the way it ended into our exit status.
-func runAttach(c *cli.Context, conn *socket.Conn, req *socket.Request) error {
-	if spec := c.String("detach-key"); spec != "" {
-		if _, _, err := config.ParseKey(spec); err != nil {
-			return usagef("--detach-key: %v", err) // the server decides the key; a typo is still a usage error
-		}
-		req.DetachKey = spec
+	if err := detachKeyFrom(c, req); err != nil {
+		return err
 	}
-	res, err := client.Attach(client.AttachOptions{Conn: conn, Request: req, In: os.Stdin, Out: os.Stdout})
+	e, err := endpoint(c)
 	if err != nil {
 		return err
 	}
-	if res.ExitCode != 0 {
-		return exitStatus(res.ExitCode)
+	return attachStatus(e.Attach(req, os.Stdin, os.Stdout))
+}
+
+// detachKeyFrom puts --detach-key in req. The server decides the key; a
+// typo is still a usage error, said here.
+func detachKeyFrom(c *cli.Context, req *socket.Request) error {
+	if spec := c.String("detach-key"); spec != "" {
+		if _, _, err := config.ParseKey(spec); err != nil {
+			return usagef("--detach-key: %v", err)
+		}
+		req.DetachKey = spec
 	}
 	return nil
+}
+
+// attachStatus turns the way an attach ended into our exit status.
+func attachStatus(res client.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	return exitWith(res.ExitCode, nil)
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -39,29 +37,16 @@ func captureAction(c *cli.Context) error {
 	if n := c.Int("scrollback"); n < 0 {
 		return usagef("--scrollback: invalid number of lines %d (expected: 0 or more)", n)
 	}
-	conn, err := connect(c, false)
+	e, err := endpoint(c)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if _, err := conn.Request(&socket.Request{
+	req := &socket.Request{
 		Op: socket.OpCapture, Caller: caller(), Target: c.Args().First(),
-		Scrollback: c.Int("scrollback"), Escapes: c.Bool("escapes"), JSON: c.Bool("json"),
-	}); err != nil {
-		return err
+		Scrollback: c.Int("scrollback"), Escapes: c.Bool("escapes"),
 	}
-	for {
-		typ, p, err := conn.ReadFrame()
-		if err != nil {
-			return errors.New("lost connection to the server")
-		}
-		switch typ {
-		case socket.MsgOutput:
-			if _, err := os.Stdout.Write(p); err != nil {
-				return fmt.Errorf("writing output: %v", err)
-			}
-		case socket.MsgEnd:
-			return nil
-		}
+	if c.Bool("json") {
+		req.Format = socket.FormatJSON
 	}
+	return e.Capture(req, os.Stdout)
 }

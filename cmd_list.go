@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -44,31 +43,13 @@ func listAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("ls takes no arguments")
 	}
-	// The server renders the listing (see server/list.go): we copy it.
-	conn, err := connect(c, false)
-	if err != nil {
-		if isNoServer(err) && c.Bool("json") {
-			fmt.Println("[]")
-			return nil
-		}
-		return err
-	}
-	defer conn.Close()
-	rep, err := conn.Request(&socket.Request{Op: socket.OpList, JSON: c.Bool("json"), Caller: caller()})
+	e, err := endpoint(c)
 	if err != nil {
 		return err
 	}
-	// All of it before writing: a slow reader of our stdout (a pager) must
-	// not keep the server sending. Sized from the count: growing a buffer
-	// to 6 MB (10000 sessions in JSON) by doubling took a third of the time.
-	perSession := 160
+	req := &socket.Request{Op: socket.OpList, Caller: caller()}
 	if c.Bool("json") {
-		perSession = 700
+		req.Format = socket.FormatJSON
 	}
-	out, err := conn.ReadOutput((rep.Count + 1) * perSession)
-	if err != nil {
-		return fmt.Errorf("lost connection to the server (%w)", err)
-	}
-	_, err = os.Stdout.Write(out)
-	return err
+	return e.List(req, os.Stdout) // the server renders it (server/list.go)
 }

@@ -90,30 +90,20 @@ func newAction(c *cli.Context) error {
 	if req.AttachIfExist && name == "" {
 		return usagef("-A needs a session NAME")
 	}
-	for attempt := 0; ; attempt++ {
-		conn, err := connect(c, true)
-		if err != nil {
-			return err
-		}
-		if !detach {
-			err = runAttach(c, conn, req)
-			conn.Close()
-		} else {
-			var rep *socket.Reply
-			rep, err = conn.Request(req)
-			conn.Close()
-			if err == nil {
-				fmt.Println(rep.Session.Name)
-			}
-		}
-		// A server that was just exiting (its last session ended) refuses
-		// new sessions, or closes us before its hello: start a fresh one.
-		re, refused := err.(*socket.ReplyError)
-		if (refused && re.Code == socket.ErrExiting || isNoServer(err)) && attempt < 3 {
-			continue
-		}
+	e, err := endpoint(c)
+	if err != nil {
 		return err
 	}
+	if !detach {
+		if err := detachKeyFrom(c, req); err != nil {
+			return err
+		}
+	}
+	res, err := e.New(req, os.Stdin, os.Stdout)
+	if err == nil && detach {
+		fmt.Println(res.Session.Name)
+	}
+	return attachStatus(res, err)
 }
 
 // newArgs splits [NAME] [-- COMMAND...]. urfave/cli drops a leading "--",

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -44,53 +41,12 @@ func receiveAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	conn, err := connect(c, false)
+	e, err := endpoint(c)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	rep, err := conn.Request(&socket.Request{
+	return exitWith(e.Receive(&socket.Request{
 		Op: socket.OpReceive, Caller: caller(), Target: c.Args().First(),
-		Follow: c.Bool("follow"), All: c.Bool("all"), OutputBuffering: mode,
-	})
-	if err != nil {
-		return err
-	}
-	if rep.Dropped > 0 {
-		fmt.Fprintf(os.Stderr, "linger: %d bytes dropped (output_buffering = drop)\n", rep.Dropped)
-	}
-	// Output counts as received once acknowledged: after what was read is
-	// written, and at the end (MsgEnd), with MsgDetach to say we are done.
-	var written int64
-	ended := false
-	for {
-		typ, p, err := conn.ReadFrame()
-		if err != nil {
-			if ended {
-				return nil // the command still runs: nothing more to say
-			}
-			return errors.New("lost connection to the server")
-		}
-		switch typ {
-		case socket.MsgOutput:
-			if _, err := os.Stdout.Write(p); err != nil {
-				return fmt.Errorf("writing output: %v", err)
-			}
-			written += int64(len(p))
-			if !conn.Buffered() {
-				conn.WriteFrame(socket.MsgAck, socket.EncodeAck(written))
-			}
-		case socket.MsgEnd:
-			ended = true
-			conn.WriteFrame(socket.MsgAck, socket.EncodeAck(written))
-			conn.WriteFrame(socket.MsgDetach, nil)
-		case socket.MsgExited:
-			var e socket.Exited
-			json.Unmarshal(p, &e)
-			if e.ShellCode != 0 {
-				return exitStatus(e.ShellCode)
-			}
-			return nil
-		}
-	}
+		Follow: c.Bool("follow"), AllHeld: c.Bool("all"), OutputBuffering: mode,
+	}, os.Stdout, os.Stderr))
 }

@@ -2,16 +2,9 @@ package main
 
 import (
 	"fmt"
-	"log"
-	"os"
-	"path/filepath"
-
-	"linger/config"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
-	"linger/client"
 	"linger/server"
 	"linger/socket"
 )
@@ -69,70 +62,9 @@ func serverAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// A daemon started by a client inherits the start lock as fd 3 and
-	// reports readiness on fd 4; by hand, we take the lock ourselves.
-	var lock, readyPipe *os.File
-	if c.Bool("daemon") {
-		lock, readyPipe = os.NewFile(3, "lock"), os.NewFile(4, "ready")
-	} else if lock, err = client.Flock(sock); err != nil {
-		return err
-	}
-	reported := false
-	ready := func(err error) {
-		if reported {
-			return
-		}
-		reported = true
-		if readyPipe != nil {
-			if err != nil {
-				fmt.Fprintf(readyPipe, "%v\n", err)
-			} else {
-				fmt.Fprintln(readyPipe, "ok")
-			}
-			readyPipe.Close()
-		}
-		lock.Close()
-	}
-	if c.Bool("daemon") {
-		if err := redirectLog(c.String("log")); err != nil {
-			ready(err)
-			return err
-		}
-	}
 	path, explicit := configPath(c)
-	cfg, err := config.Load(path, explicit)
-	if err != nil {
-		ready(err)
-		return err
-	}
-	err = server.Run(server.Options{
-		Socket:  sock,
-		Config:  cfg,
-		Program: program(),
-		Log:     log.New(os.Stderr, "", log.LstdFlags),
-		Ready:   ready,
+	return server.Main(server.MainOptions{
+		Socket: sock, ConfigPath: path, ConfigMustExist: explicit,
+		Daemon: c.Bool("daemon"), LogFile: c.String("log"), Program: program(),
 	})
-	ready(err)
-	return err
-}
-
-// redirectLog points stdout and stderr at the log file.
-func redirectLog(path string) error {
-	if path == "" {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("cannot create log directory %s (%v)", filepath.Dir(path), err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("cannot open log %s (%v)", path, err)
-	}
-	defer f.Close()
-	for _, fd := range []int{1, 2} {
-		if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
-			return fmt.Errorf("cannot redirect output to %s (%v)", path, err)
-		}
-	}
-	return nil
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -28,9 +25,6 @@ With --timeout, gives up after DURATION and exits 124, like timeout(1).`,
 	}
 }
 
-// exitTimeout is wait's exit status on timeout, as timeout(1).
-const exitTimeout = 124
-
 func waitAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("wait needs one or more session NAMEs or IDs")
@@ -43,26 +37,9 @@ func waitAction(c *cli.Context) error {
 		}
 		timeout = d
 	}
-	conn, err := connect(c, false)
+	e, err := endpoint(c)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if timeout > 0 {
-		conn.SetReadDeadline(time.Now().Add(timeout))
-	}
-	rep, err := conn.Request(&socket.Request{Op: socket.OpWait, Caller: caller(), Targets: c.Args().Slice()})
-	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			fmt.Fprintf(os.Stderr, "linger: wait: timed out after %s\n", timeout)
-			return exitStatus(exitTimeout)
-		}
-		return err
-	}
-	for _, e := range rep.Exits {
-		if e.ShellCode != 0 {
-			return exitStatus(e.ShellCode)
-		}
-	}
-	return nil
+	return exitWith(e.Wait(&socket.Request{Op: socket.OpWait, Caller: caller(), Targets: c.Args().Slice()}, timeout))
 }

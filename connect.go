@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,28 +39,28 @@ func logPath(sock string) string {
 	return filepath.Join(dir, "linger", strings.TrimSuffix(filepath.Base(sock), ".sock")+".log")
 }
 
-// connect dials the server; autoStart starts one when none runs.
-func connect(c *cli.Context, autoStart bool) (*socket.Conn, error) {
+// endpoint says how to reach the server the global options name.
+func endpoint(c *cli.Context) (client.Endpoint, error) {
 	sock, err := socketPath(c)
 	if err != nil {
-		return nil, err
+		return client.Endpoint{}, err
 	}
-	o := client.Options{Socket: sock, Program: program(), AutoStart: autoStart, LogFile: logPath(sock)}
+	e := client.Endpoint{Socket: sock, Program: program(), LogFile: logPath(sock)}
 	if p, explicit := configPath(c); explicit {
-		o.Config, _ = filepath.Abs(p)
+		e.Config, _ = filepath.Abs(p)
 	}
-	return client.Connect(o)
+	return e, nil
 }
 
-// request sends one request to a running server and returns its reply.
+// request sends one request, from here (caller), to a running server and
+// returns its reply.
 func request(c *cli.Context, req *socket.Request) (*socket.Reply, error) {
-	conn, err := connect(c, false)
+	e, err := endpoint(c)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
 	req.Caller = caller()
-	return conn.Request(req)
+	return e.Request(req)
 }
 
 // caller describes where this command runs, so the server can answer
@@ -79,9 +78,6 @@ func checkNesting(c *cli.Context) error {
 	}
 	return nil
 }
-
-// isNoServer reports whether err says no server is running.
-func isNoServer(err error) bool { return errors.Is(err, socket.ErrNoServer) }
 
 func nestFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "nest", Usage: "allow attaching from inside a linger session"}

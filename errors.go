@@ -32,6 +32,17 @@ type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// exitWith is the error that leaves with status (nil for 0), or err.
+func exitWith(status int, err error) error {
+	if err != nil {
+		return err
+	}
+	if status != 0 {
+		return exitStatus(status)
+	}
+	return nil
+}
+
 // onUsageError turns urfave/cli's flag parsing errors into our one-line form.
 func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 	msg := err.Error()

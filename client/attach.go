@@ -47,16 +47,6 @@ import (
 	"linger/socket"
 )
 
-// AttachOptions describe one attach.
-type AttachOptions struct {
-	Conn *socket.Conn
-	// Request is OpAttach, or OpNew with Attach set. Its DetachKey is the
-	// user's --detach-key, if any: the server decides the key from it and
-	// says which in the reply.
-	Request *socket.Request
-	In, Out *os.File
-}
-
 // Result is how an attach ended.
 type Result struct {
 	Message  string // the bracketed line, without brackets
@@ -85,14 +75,57 @@ func TermSize(f *os.File) (cols, rows int) {
 	return cols, rows
 }
 
-// Attach runs steps 1-5 and returns how the attach ended.
-func Attach(o AttachOptions) (res Result, err error) {
-	in, out := o.In, o.Out
+// Attach attaches the terminal in, out to a session (req: OpAttach) and
+// returns how the attach ended. req.DetachKey is the user's --detach-key,
+// if any: the server decides the key from it and says which in the reply.
+func (e Endpoint) Attach(req *socket.Request, in, out *os.File) (Result, error) {
+	if !term.IsTerminal(int(in.Fd())) {
+		return Result{}, ErrNotATerminal // before connecting: say it first
+	}
+	conn, err := e.Connect(false)
+	if err != nil {
+		return Result{}, err
+	}
+	defer conn.Close()
+	return attach(conn, req, in, out)
+}
+
+// New creates a session (req: OpNew). With req.Attach it attaches the
+// terminal in, out to it, as Attach does, and returns how that ended;
+// otherwise the result names the session. It starts a server when none
+// runs, and a fresh one when the server was just exiting (its last
+// session ended): that one refuses new sessions or closes us before its
+// hello.
+func (e Endpoint) New(req *socket.Request, in, out *os.File) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		conn, err := e.Connect(true)
+		if err != nil {
+			return Result{}, err
+		}
+		var res Result
+		if req.Attach {
+			res, err = attach(conn, req, in, out)
+		} else {
+			var rep *socket.Reply
+			if rep, err = conn.Request(req); err == nil {
+				res.Session = rep.Session
+			}
+		}
+		conn.Close()
+		re, refused := err.(*socket.ReplyError)
+		if (refused && re.Code == socket.ErrExiting || IsNoServer(err)) && attempt < 3 {
+			continue
+		}
+		return res, err
+	}
+}
+
+// attach runs steps 1-5 on conn and returns how the attach ended.
+func attach(conn *socket.Conn, req *socket.Request, in, out *os.File) (res Result, err error) {
 	fd := int(in.Fd())
 	if !term.IsTerminal(fd) {
 		return res, ErrNotATerminal
 	}
-	req := o.Request
 	if cols, rows := TermSize(in); cols > 0 {
 		req.Cols, req.Rows = cols, rows
 	}
@@ -111,9 +144,9 @@ func Attach(o AttachOptions) (res Result, err error) {
 	}
 	var rep *socket.Reply
 	if direct {
-		rep, err = o.Conn.RequestFD(req, in)
+		rep, err = conn.RequestFD(req, in)
 	} else {
-		rep, err = o.Conn.Request(req)
+		rep, err = conn.Request(req)
 	}
 	if err != nil {
 		if state != nil {
@@ -134,7 +167,7 @@ func Attach(o AttachOptions) (res Result, err error) {
 			return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
 		}
 	}
-	a := &attached{conn: o.Conn, out: out, name: rep.Session.Name}
+	a := &attached{conn: conn, out: out, name: rep.Session.Name}
 	if !direct {
 		out.WriteString(pushTitle)
 	}

@@ -46,7 +46,7 @@ func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
 	// every Info held at once, 10000 sessions took 3 MB more per ls, grown
 	// by doubling, and an ls after an idle spell (which returns that memory)
 	// paid page faults and collections for all of it.
-	if req.JSON {
+	if req.Format == socket.FormatJSON {
 		for i, sess := range sessions {
 			info := sessionInfo(sess.Info(cl))
 			w.buf = w.spill(appendJSONItem(w.buf, i, &info))

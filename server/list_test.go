@@ -239,9 +239,11 @@ func TestListStreamed(t *testing.T) {
 			server.WriteFrame(socket.MsgEnd, nil)
 		}
 	}()
-	got, err := client.ReadOutput(0)
+	var gotb bytes.Buffer
+	_, err := client.CopyOutput(&gotb, false)
+	got := gotb.Bytes()
 	if err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("ReadOutput: %v, %d bytes, want the %d bytes sent", err, len(got), len(want))
+		t.Fatalf("CopyOutput: %v, %d bytes, want the %d bytes sent", err, len(got), len(want))
 	}
 }
 

@@ -64,7 +64,7 @@ func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
 	r := &receiver{conn: c, end: make(chan struct{})}
 	info := sessionInfo(sess.Info(caller(req)))
 	replied := false
-	base, _, err := sess.Receive(r, req.All, req.Follow, mode, func(dropped int64) error {
+	base, _, err := sess.Receive(r, req.AllHeld, req.Follow, mode, func(dropped int64) error {
 		replied = true
 		return c.WriteJSON(socket.MsgReply, socket.Reply{Session: &info, Dropped: dropped})
 	})

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"linger/config"
+	"linger/daemon"
 
 	"golang.org/x/sys/unix"
 
@@ -60,6 +61,41 @@ type Server struct {
 
 	limMu   sync.Mutex
 	limited map[string]*limitEntry
+}
+
+// MainOptions are `linger server`'s.
+type MainOptions struct {
+	Socket          string
+	ConfigPath      string
+	ConfigMustExist bool   // the user named the file
+	Daemon          bool   // spawned by a client (package daemon): report readiness on fd 4
+	LogFile         string // with Daemon: where stdout and stderr go
+	Program         string // "linger VERSION"
+}
+
+// Main is `linger server`: it takes over the start from the client that
+// spawned it, or takes the start lock itself (package daemon), loads the
+// configuration and serves (Run) until the server stops. A failure before
+// it listens is reported to that client too.
+func Main(o MainOptions) error {
+	h, err := daemon.Begin(o.Daemon, o.Socket, o.LogFile, func(dir string) error { return socket.CheckDir(dir, true) })
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(o.ConfigPath, o.ConfigMustExist)
+	if err != nil {
+		h.Ready(err)
+		return err
+	}
+	err = Run(Options{
+		Socket:  o.Socket,
+		Config:  cfg,
+		Program: o.Program,
+		Log:     log.New(os.Stderr, "", log.LstdFlags),
+		Ready:   h.Ready,
+	})
+	h.Ready(err)
+	return err
 }
 
 // Run serves until `linger server stop`, SIGTERM/SIGINT, or (with
@@ -107,7 +143,7 @@ func Run(o Options) error {
 				signal.Stop(sigs)
 				s.drain()
 				prof.finish()
-				removeLock(o.Socket)
+				daemon.RemoveLock(o.Socket)
 				return nil
 			default:
 			}
@@ -151,29 +187,6 @@ func logFileLimit(l *log.Logger) {
 		return
 	}
 	l.Printf("open file limit %d (hard %d)", lim.Cur, lim.Max)
-}
-
-// removeLock removes the start lock file beside the socket on exit, unless
-// someone holds it (a client starting a server) or another server now
-// listens on the socket path.
-func removeLock(sock string) {
-	path := sock + ".lock"
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	fd := int(f.Fd())
-	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
-		return
-	}
-	if _, err := os.Lstat(sock); err == nil {
-		return // a new server's socket: leave its lock alone
-	}
-	var held, named unix.Stat_t
-	if unix.Fstat(fd, &held) == nil && unix.Stat(path, &named) == nil && held.Dev == named.Dev && held.Ino == named.Ino {
-		os.Remove(path)
-	}
 }
 
 func configName(c *config.Config) string {

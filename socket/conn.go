@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -190,32 +189,44 @@ func (c *Conn) ReadJSON(want uint8, v any) error {
 	return nil
 }
 
-// ReadOutput reads MsgOutput frames up to MsgEnd and returns their
-// payloads joined (a list request's listing), read straight into the
-// result, which starts with room for sizeHint bytes.
-func (c *Conn) ReadOutput(sizeHint int) ([]byte, error) {
-	out := make([]byte, 0, min(max(sizeHint, 0), 64<<20))
+// CopyOutput writes the MsgOutput frames of a reply's stream to w until
+// MsgEnd: the one loop behind receive, capture and ls on the client's
+// side. With ack it acknowledges what it has written whenever it has
+// consumed all it read (output counts as received only once
+// acknowledged), and all of it at MsgEnd. It returns the bytes written.
+// An error writing w is returned as a *WriteError; an error reading the
+// connection, or another message than output, as it is.
+func (c *Conn) CopyOutput(w io.Writer, ack bool) (written int64, err error) {
 	for {
-		typ, n, err := ReadHeader(c.r)
+		typ, p, err := c.ReadFrame()
 		if err != nil {
-			return out, err
+			return written, err
 		}
-		if typ != MsgOutput && typ != MsgEnd {
-			return out, fmt.Errorf("unexpected message 0x%02x (wanted output)", typ)
-		}
-		out = slices.Grow(out, n)
-		if _, err := io.ReadFull(c.r, out[len(out):len(out)+n]); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
+		switch typ {
+		case MsgOutput:
+			if _, err := w.Write(p); err != nil {
+				return written, &WriteError{err}
 			}
-			return out, err
+			written += int64(len(p))
+			if ack && !c.Buffered() {
+				c.WriteFrame(MsgAck, EncodeAck(written))
+			}
+		case MsgEnd:
+			if ack {
+				c.WriteFrame(MsgAck, EncodeAck(written))
+			}
+			return written, nil
+		default:
+			return written, fmt.Errorf("unexpected message 0x%02x (wanted output)", typ)
 		}
-		if typ == MsgEnd {
-			return out, nil // its payload is empty; if not, ignored
-		}
-		out = out[:len(out)+n]
 	}
 }
+
+// WriteError is CopyOutput's error writing its output.
+type WriteError struct{ Err error }
+
+func (e *WriteError) Error() string { return fmt.Sprintf("writing output: %v", e.Err) }
+func (e *WriteError) Unwrap() error { return e.Err }
 
 // VersionError is a protocol version mismatch.
 type VersionError struct{ Client, Server uint32 }

@@ -27,12 +27,15 @@ type Request struct {
 	Steal    bool   `json:"steal,omitempty"`
 	ReadOnly bool   `json:"read_only,omitempty"`
 
-	// OpDetach, OpKill, OpWait (OpReceive: Target)
+	// OpDetach, OpKill, OpWait (OpReceive: Target); All: every session
+	// (OpDetach, OpKill)
 	Targets []string `json:"targets,omitempty"`
-	All     bool     `json:"all,omitempty"` // OpReceive: everything held, received or not
+	All     bool     `json:"all,omitempty"`
 
-	// OpReceive
-	Follow bool `json:"follow,omitempty"`
+	// OpReceive: keep sending until the command ends; AllHeld: everything
+	// still held, received or not
+	Follow  bool `json:"follow,omitempty"`
+	AllHeld bool `json:"all_held,omitempty"`
 
 	// OpAttach, OpNew with AttachIfExist: "lines", "screen" or "none";
 	// "" = the session's configuration's
@@ -46,12 +49,13 @@ type Request struct {
 	TTY       bool   `json:"tty,omitempty"`
 	DetachKey string `json:"detach_key,omitempty"`
 
-	// OpCapture (Target): history lines to include, SGR escapes, JSON
+	// OpCapture (Target): history lines to include, SGR escapes
 	Scrollback int  `json:"scrollback,omitempty"`
 	Escapes    bool `json:"escapes,omitempty"`
-	// OpCapture: JSON; OpList: the listing as `ls --json` prints it, not
-	// the table
-	JSON bool `json:"json,omitempty"`
+	// OpCapture, OpList: the form of the text sent back: "" for what a
+	// person reads (the screen's lines, the ls table), FormatJSON for
+	// scripts (capture --json, ls --json)
+	Format string `json:"format,omitempty"`
 
 	// OpNew, OpDetach, OpAttach, OpReceive: "" = unchanged / the
 	// configuration's; "block" or "drop"
@@ -59,6 +63,9 @@ type Request struct {
 	// OpNew, OpDetach: a duration ("2h", "none"); "" = the configuration's
 	IdleTimeout string `json:"idle_timeout,omitempty"`
 }
+
+// FormatJSON is Request.Format for JSON.
+const FormatJSON = "json"
 
 // Request operations.
 const (

@@ -58,7 +58,7 @@
 // which a session whose command has ended and whose output is all received
 // is collected and the server sends MsgExited. A list request gets the
 // listing rendered as `linger ls` prints it (the table, or JSON with
-// Request.JSON) the same way, as MsgOutput frames followed by MsgEnd, with
+// Request.Format) the same way, as MsgOutput frames followed by MsgEnd, with
 // no acknowledgements.
 //
 // Acknowledgements: a client sends MsgAck with the number of MsgOutput
@@ -87,7 +87,9 @@ import (
 //	5: the attach reply's detach_key is the byte the server decided for
 //	   this attach (absent: none), for both modes; it was the
 //	   configuration's spec, which the client parsed again.
-const ProtocolVersion = 5
+//	6: a request's "all" means every session only (detach, kill); receive
+//	   says "all_held"; "json" became "format": "json" (capture, list).
+const ProtocolVersion = 6
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

@@ -91,7 +91,9 @@ func TestProtocolOverPipes(t *testing.T) {
 	if rep.Count != 4 {
 		t.Fatalf("reply count %d, want 4", rep.Count)
 	}
-	got, err := c.ReadOutput(0)
+	var gotb bytes.Buffer
+	_, err = c.CopyOutput(&gotb, false)
+	got := gotb.Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,9 @@ func TestWritevOnAPipe(t *testing.T) {
 		wc.WriteFrame(MsgOutput, payload[100<<10:])
 		wc.WriteFrame(MsgEnd, nil)
 	}()
-	got, err := rc.ReadOutput(len(payload))
+	var gotb bytes.Buffer
+	_, err = rc.CopyOutput(&gotb, false)
+	got := gotb.Bytes()
 	if err != nil || !bytes.Equal(got, payload) {
 		t.Fatalf("read %d bytes (%v), want %d", len(got), err, len(payload))
 	}
