@@ -159,9 +159,35 @@ func (r *Registry) pickName(id int) string {
 	}
 }
 
-// start resolves the command, directory and environment and spawns the
-// program.
-func (r *Registry) start(id int, name string, conf *config.Configuration, o NewOptions) (*Session, error) {
+// settings are what a new session will be, worked out from the request
+// and its configuration (sessionSettings) before anything is started.
+type settings struct {
+	argv, env  []string
+	cwd        string
+	cols, rows int
+	dropMode   bool
+	limit      int64         // buffer_size
+	idle       time.Duration // idle timeout; 0: none
+	maxIdle    time.Duration
+	logPath    string // "" = no log_file
+}
+
+// sessionSettings resolves the command, directory, environment, size,
+// buffering, idle timeout and log file of session id called name. It is
+// pure: it reads no file and starts nothing (start checks the directory).
+//
+//   - environment: the client's, then the configuration's env, then
+//     -e KEY=VALUE, then TERM (the client's, else xterm-256color) and
+//     LINGER_SESSION, LINGER_SESSION_ID, LINGER_SOCKET;
+//   - command: the request's, else the configuration's, else $SHELL -l
+//     (of that environment), else /bin/sh;
+//   - directory: the request's, else the configuration's (~ is $HOME),
+//     else the client's, else /;
+//   - size: the request's, else 80x24;
+//   - idle timeout: the request's, else the configuration's, which is
+//     raised to max_idle_timeout where it would be "never"; above the
+//     maximum is an error.
+func sessionSettings(id int, name, socket string, conf *config.Configuration, o NewOptions) (settings, error) {
 	env := newEnv(o.ClientEnv)
 	for k, v := range conf.Env {
 		env.set(k, v)
@@ -177,17 +203,19 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 	env.set("TERM", term)
 	env.set("LINGER_SESSION", name)
 	env.set("LINGER_SESSION_ID", strconv.Itoa(id))
-	env.set("LINGER_SOCKET", r.socket)
+	env.set("LINGER_SOCKET", socket)
+	home := env.get("HOME")
+	st := settings{cols: o.Cols, rows: o.Rows, limit: conf.BufferSize}
 
-	argv := o.Command
-	if len(argv) == 0 {
-		argv = conf.Command
+	st.argv = o.Command
+	if len(st.argv) == 0 {
+		st.argv = conf.Command
 	}
-	if len(argv) == 0 {
+	if len(st.argv) == 0 {
 		if sh := env.get("SHELL"); sh != "" {
-			argv = []string{sh, "-l"}
+			st.argv = []string{sh, "-l"}
 		} else {
-			argv = []string{"/bin/sh"}
+			st.argv = []string{"/bin/sh"}
 		}
 	}
 
@@ -196,7 +224,7 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 		cwd = conf.Cwd
 	}
 	if cwd == "~" || strings.HasPrefix(cwd, "~/") {
-		cwd = filepath.Join(env.get("HOME"), cwd[1:])
+		cwd = filepath.Join(home, cwd[1:])
 	}
 	if cwd == "" {
 		cwd = o.ClientCwd
@@ -204,44 +232,57 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 	if cwd == "" {
 		cwd = "/"
 	}
-	if fi, err := os.Stat(cwd); err != nil || !fi.IsDir() {
-		if err == nil {
-			return nil, fmt.Errorf("working directory %q is not a directory", cwd)
-		}
-		return nil, fmt.Errorf("working directory %q: %v", cwd, errors.Unwrap(err))
-	}
+	st.cwd = cwd
 
-	cols, rows := o.Cols, o.Rows
-	if cols <= 0 || rows <= 0 {
-		cols, rows = 80, 24
-	}
-	s := &Session{
-		ID: id, Name: name, Configuration: conf.Name, Command: argv, Cwd: cwd,
-		Created: time.Now(), reg: r, conf: conf, limit: conf.BufferSize,
+	if st.cols <= 0 || st.rows <= 0 {
+		st.cols, st.rows = 80, 24
 	}
 	mode := conf.OutputBuffering
 	if o.OutputBuffering != "" {
 		mode = o.OutputBuffering
 	}
-	s.dropMode = mode == Drop
-	if s.limit <= 0 {
-		s.limit = config.DefaultBufferSize
+	st.dropMode = mode == Drop
+	if st.limit <= 0 {
+		st.limit = config.DefaultBufferSize
 	}
-	idle, maxIdle := conf.IdleTimeout, conf.MaxIdleTimeout
+	st.idle, st.maxIdle = conf.IdleTimeout, conf.MaxIdleTimeout
 	if o.IdleTimeoutSet {
-		idle = o.IdleTimeout
-	} else if idle == 0 && maxIdle > 0 {
-		idle = maxIdle // "never" would exceed the cap
+		st.idle = o.IdleTimeout
+	} else if st.idle == 0 && st.maxIdle > 0 {
+		st.idle = st.maxIdle // "never" would exceed the cap
 	}
-	if err := checkIdle(idle, maxIdle, conf.Name); err != nil {
-		return nil, err
-	}
-	if idle > 0 || maxIdle > 0 {
-		s.ext().idleTimeout, s.x.maxIdle = idle, maxIdle
+	if err := checkIdle(st.idle, st.maxIdle, conf.Name); err != nil {
+		return settings{}, err
 	}
 	if conf.LogFile != "" {
+		st.logPath = config.ExpandLogFile(conf.LogFile, name, id, home, cwd)
+	}
+	st.env = env.list()
+	return st, nil
+}
+
+// start spawns session id's program with its settings (sessionSettings).
+func (r *Registry) start(id int, name string, conf *config.Configuration, o NewOptions) (*Session, error) {
+	st, err := sessionSettings(id, name, r.socket, conf, o)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(st.cwd); err != nil || !fi.IsDir() {
+		if err == nil {
+			return nil, fmt.Errorf("working directory %q is not a directory", st.cwd)
+		}
+		return nil, fmt.Errorf("working directory %q: %v", st.cwd, errors.Unwrap(err))
+	}
+	s := &Session{
+		ID: id, Name: name, Configuration: conf.Name, Command: st.argv, Cwd: st.cwd,
+		Created: time.Now(), reg: r, conf: conf, limit: st.limit, dropMode: st.dropMode,
+	}
+	if st.idle > 0 || st.maxIdle > 0 {
+		s.ext().idleTimeout, s.x.maxIdle = st.idle, st.maxIdle
+	}
+	if st.logPath != "" {
 		lg := &s.ext().log
-		lg.path = config.ExpandLogFile(conf.LogFile, name, id, env.get("HOME"), cwd)
+		lg.path = st.logPath
 		f, err := os.OpenFile(lg.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
 		if err != nil {
 			lg.err = err.Error()
@@ -250,7 +291,7 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 			lg.file = f
 		}
 	}
-	proc, err := shell.Start(shell.Options{Argv: argv, Env: env.list(), Dir: cwd, Cols: cols, Rows: rows}, s.processExited)
+	proc, err := shell.Start(shell.Options{Argv: st.argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
 	if err != nil {
 		if s.x != nil && s.x.log.file != nil {
 			s.x.log.file.Close()

@@ -754,7 +754,7 @@ func (s *Session) resizeForAttachLocked(x *sessionExtra, cols, rows int, redraw 
 var ErrCollected = errors.New("session already collected")
 
 // Info describes the session relative to caller.
-func (s *Session) Info(caller Caller) Info {
+func (s *Session) Info(caller Viewer) Info {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cols, rows := s.proc.Size()
@@ -833,8 +833,9 @@ type Info struct {
 	LogError        string
 }
 
-// Caller identifies who asks, for State and Availability.
-type Caller struct {
+// Viewer is who asks about a session (socket.Caller, as the server passes
+// it on): State and Availability are relative to it.
+type Viewer struct {
 	TTY       string // the caller's terminal
 	SessionID int    // $LINGER_SESSION_ID of the caller, 0 if none
 }
@@ -842,7 +843,7 @@ type Caller struct {
 // inside reports whether the caller runs inside session s: on its pty, or
 // (without a terminal, e.g. a script in the session) with its ID in the
 // environment.
-func (c Caller) inside(s *Session) bool {
+func (c Viewer) inside(s *Session) bool {
 	if c.TTY != "" && c.TTY == s.proc.PtyName() {
 		return true
 	}

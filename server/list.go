@@ -122,16 +122,6 @@ func (w *lister) flush() {
 // listColumns is the table's header. COMMAND comes last and is not padded.
 var listColumns = [...]string{"ID", "NAME", "STATE", "AVAILABILITY", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "IDLE", "CREATED", "COMMAND"}
 
-// appendListTable appends the `ls` table of list (see cells.appendTable).
-// c is scratch space (its contents are replaced).
-func appendListTable(b []byte, list []socket.SessionInfo, now time.Time, spill func([]byte) []byte, c *cells) []byte {
-	c.start(len(list))
-	for i := range list {
-		c.row(&list[i], now)
-	}
-	return c.appendTable(b, spill)
-}
-
 // cells collects the table's cells in one buffer: the header's, then each
 // row's as it is added, and the widest cell of each column.
 type cells struct {
@@ -268,20 +258,6 @@ func appendAgo(b []byte, d time.Duration) []byte {
 		return append(strconv.AppendInt(b, int64(d/time.Hour), 10), "h ago"...)
 	}
 	return append(strconv.AppendInt(b, int64(d/(24*time.Hour)), 10), "d ago"...)
-}
-
-// appendListJSON appends list as `ls --json` prints it: what
-// json.Encoder with SetIndent("", "  ") makes of []socket.SessionInfo,
-// byte for byte (a test compares them), without reflection. spill (if not
-// nil) is called after each session as in appendListTable.
-func appendListJSON(b []byte, list []socket.SessionInfo, spill func([]byte) []byte) []byte {
-	for i := range list {
-		b = appendJSONItem(b, i, &list[i])
-		if spill != nil {
-			b = spill(b)
-		}
-	}
-	return appendJSONEnd(b, len(list))
 }
 
 // appendJSONItem appends session i (counting from 0) of a JSON listing.

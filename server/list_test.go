@@ -275,3 +275,30 @@ func BenchmarkListTable1000(b *testing.B) {
 		return appendListTable(buf, list, listNow, spill, &c)
 	})
 }
+
+// The whole-list forms of the renderers, which handleList runs one
+// session at a time.
+
+// appendListTable appends the `ls` table of list (see cells.appendTable).
+// c is scratch space (its contents are replaced).
+func appendListTable(b []byte, list []socket.SessionInfo, now time.Time, spill func([]byte) []byte, c *cells) []byte {
+	c.start(len(list))
+	for i := range list {
+		c.row(&list[i], now)
+	}
+	return c.appendTable(b, spill)
+}
+
+// appendListJSON appends list as `ls --json` prints it: what
+// json.Encoder with SetIndent("", "  ") makes of []socket.SessionInfo,
+// byte for byte (a test compares them), without reflection. spill (if not
+// nil) is called after each session as in appendListTable.
+func appendListJSON(b []byte, list []socket.SessionInfo, spill func([]byte) []byte) []byte {
+	for i := range list {
+		b = appendJSONItem(b, i, &list[i])
+		if spill != nil {
+			b = spill(b)
+		}
+	}
+	return appendJSONEnd(b, len(list))
+}

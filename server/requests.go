@@ -11,8 +11,8 @@ import (
 	"linger/socket"
 )
 
-func caller(req *socket.Request) mux.Caller {
-	return mux.Caller{TTY: req.Caller.TTY, SessionID: req.Caller.SessionID}
+func caller(req *socket.Request) mux.Viewer {
+	return mux.Viewer{TTY: req.Caller.TTY, SessionID: req.Caller.SessionID}
 }
 
 // sessionInfo converts a mux snapshot to the wire (and `ls --json`) form.

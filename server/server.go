@@ -1,10 +1,24 @@
 // Package server is linger's background server. It listens on the unix
 // socket, serves only its own user (SO_PEERCRED), and answers each
-// connection's one request against the mux registry: new, attach, list,
-// detach, kill, stop. One file per kind of work: server.go (listening,
-// handshake, dispatch), requests.go (the short requests), list.go (`ls`,
-// rendered here), attach.go (the attached stream; the terminal side is
-// package client), receive.go, threads.go, profile.go (LINGER_PPROF).
+// connection's one request against the mux registry. Main is `linger
+// server` (with the start on demand of package daemon); Run serves.
+//
+// The operations it serves, and where:
+//
+//	new       requests.go (handleNew); with attach, then attach.go
+//	attach    attach.go (the attached stream; the terminal side is package client)
+//	list      list.go (`ls`, rendered here, table or JSON)
+//	detach    requests.go
+//	kill      requests.go
+//	stop      requests.go
+//	receive   receive.go (output not yet received, acknowledged by the client)
+//	wait      receive.go (until commands end; collects their sessions)
+//	capture   capture.go (the screen from the session's emulator)
+//
+// The other files: server.go (listening, handshake, dispatch), tty.go
+// (direct mode's writer to the client's terminal), memory.go (giving
+// memory back after a burst), threads.go (spare OS threads), profile.go
+// (LINGER_PPROF).
 //
 // It must not die or stall because of one client: every connection is
 // served in its own goroutine with deadlines on the handshake and request,

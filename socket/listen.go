@@ -154,9 +154,6 @@ func (l *Listener) Accept() (*os.File, error) {
 	return os.NewFile(uintptr(nfd), l.path), nil
 }
 
-// Path is the socket's path.
-func (l *Listener) Path() string { return l.path }
-
 // Close stops listening (an Accept in progress returns) and removes the
 // socket if it is still ours.
 func (l *Listener) Close() error {

@@ -85,7 +85,7 @@ func TestVersionMismatch(t *testing.T) {
 		c.ReadFrame()
 		nc.Close()
 	}()
-	c, err := Dial(l.Path(), "test")
+	c, err := Dial(l.path, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestRequestAfterHello(t *testing.T) {
 			nc.Close()
 		}
 	}()
-	c, err := Dial(l.Path(), "test")
+	c, err := Dial(l.path, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestRequestAfterHello(t *testing.T) {
 	}
 	// The server closes at once: Dial finds out if that happens before
 	// our hello is written, else the request does.
-	c, err = Dial(l.Path(), "test")
+	c, err = Dial(l.path, "test")
 	if err == nil {
 		defer c.Close()
 		_, err = c.Request(&Request{Op: OpList})
@@ -183,7 +183,7 @@ func TestListenRefusesUnsafeDirs(t *testing.T) {
 	if fi.Mode().Perm() != 0o700 {
 		t.Fatalf("created dir mode %o", fi.Mode().Perm())
 	}
-	si, _ := os.Stat(l.Path())
+	si, _ := os.Stat(l.path)
 	if si.Mode().Perm() != 0o600 {
 		t.Fatalf("socket mode %o", si.Mode().Perm())
 	}
@@ -240,7 +240,7 @@ func TestConnWritesWholeFrames(t *testing.T) {
 			}
 		}
 	}()
-	nc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: l.Path(), Net: "unix"})
+	nc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: l.path, Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestStreamFullSocket(t *testing.T) {
 		}
 		accepted <- NewConn(nc)
 	}()
-	client, err := connectUnix(l.Path())
+	client, err := connectUnix(l.path)
 	if err != nil {
 		t.Fatal(err)
 	}
