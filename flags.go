@@ -40,12 +40,18 @@ func configPath(c *cli.Context) (path string, explicit bool) {
 	if p := lookupString(c, "config"); p != "" {
 		return p, true
 	}
+	return defaultConfigPath(), false
+}
+
+// defaultConfigPath is $XDG_CONFIG_HOME/linger/config.toml, else
+// ~/.config/linger/config.toml.
+func defaultConfigPath() string {
 	dir := os.Getenv("XDG_CONFIG_HOME")
 	if dir == "" {
 		home, _ := os.UserHomeDir()
 		dir = filepath.Join(home, ".config")
 	}
-	return filepath.Join(dir, "linger", "config.toml"), false
+	return filepath.Join(dir, "linger", "config.toml")
 }
 
 // lookupString finds a string flag set on this command or any parent

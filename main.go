@@ -24,8 +24,10 @@ var rawArgs []string
 // stores parse state and added help in them.
 func commands() []*cli.Command {
 	return []*cli.Command{
+		completeCommand(), // hidden: what the completion scripts call
 		attachCommand(),
 		captureCommand(),
+		completionCommand(),
 		configCommand(),
 		detachCommand(),
 		killCommand(),

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 
@@ -63,4 +64,27 @@ func (e Endpoint) Capture(req *socket.Request, w io.Writer) error {
 	}
 	_, err = copyOutput(conn, w, false)
 	return err
+}
+
+// SessionNames returns the names of the sessions of a running server, for
+// shell completion: it never starts one, and no server means no names.
+func (e Endpoint) SessionNames() ([]string, error) {
+	var out bytes.Buffer
+	if err := e.List(&socket.Request{Op: socket.OpList, Format: socket.FormatJSON}, &out); err != nil {
+		if IsNoServer(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var list []struct {
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &list); err != nil {
+		return nil, err
+	}
+	names := make([]string, len(list))
+	for i, s := range list {
+		names[i] = s.Name
+	}
+	return names, nil
 }
