@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,11 +21,13 @@ func TestMain(m *testing.M) {
 }
 
 // TestQuick runs the whole harness in -quick mode against linger (built
-// from this checkout) and raw only. It checks that every figure was
-// measured and that output produced while detached came back byte-exact;
-// it asserts nothing about timings.
+// from this checkout), a second build of it given with -base (so the
+// linger-base path is exercised in every test) and raw only. It checks that
+// every figure was measured for both and that output produced while
+// detached came back byte-exact; it asserts nothing about timings.
 func TestQuick(t *testing.T) {
-	o, err := parseFlags([]string{"-quick", "-tools", "linger"}, io.Discard)
+	base := buildLinger(t)
+	o, err := parseFlags([]string{"-quick", "-tools", "linger", "-base", base}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +67,22 @@ func TestQuick(t *testing.T) {
 			t.Errorf("report has no %q section", heading)
 		}
 	}
-	// Every summary figure has a value for linger (raw has none for the
-	// server-only figures).
+	// Both builds are named in the header, each with its origin.
+	if !strings.Contains(report, "- linger: built from ") || !strings.Contains(report, "- linger-base: -base "+base) {
+		t.Errorf("the header does not say which binary linger and linger-base are")
+	}
+	cols := summaryRow(report, "| figure |")
+	lingerCols := map[string]int{}
+	for i, c := range cols {
+		if isLinger(c) {
+			lingerCols[c] = i
+		}
+	}
+	if len(lingerCols) != 2 {
+		t.Fatalf("summary columns %q: want linger and linger-base", cols)
+	}
+	// Every summary figure has a value for both lingers (raw has none for
+	// the server-only figures).
 	for _, prefix := range []string{
 		"| 1. throughput attached", "| 1. MB that reached", "| 2. keystroke echo p50", "| 2. keystroke echo p99",
 		"| 3. start detached: command returns", "| 3. start detached: listed", "| 3. start detached: % listed by the first", "| 4. attach until",
@@ -75,8 +93,10 @@ func TestQuick(t *testing.T) {
 			t.Errorf("summary has no row %q", prefix)
 			continue
 		}
-		if len(row) < 3 || row[2] == "—" || row[2] == "error" {
-			t.Errorf("summary row %q has no linger figure: %q", prefix, row)
+		for name, i := range lingerCols {
+			if len(row) <= i || row[i] == "—" || row[i] == "error" {
+				t.Errorf("summary row %q has no %s figure: %q", prefix, name, row)
+			}
 		}
 	}
 	if strings.Contains(report, "error: ") {
@@ -84,8 +104,10 @@ func TestQuick(t *testing.T) {
 	}
 	// linger registers a session before `new -d` returns: the first ls
 	// after it names the session, every time.
-	if st := res.start["linger"]; st == nil || st.created == 0 || st.firstList != st.created {
-		t.Errorf("a session was not listed by the first ls after new -d returned: %+v", st)
+	for _, name := range []string{"linger", baseName} {
+		if st := res.start[name]; st == nil || st.created == 0 || st.firstList != st.created {
+			t.Errorf("%s: a session was not listed by the first ls after new -d returned: %+v", name, st)
+		}
 	}
 	// The floors are built (go is here; CI has gcc) and measured.
 	if len(res.hello) == 0 {
@@ -101,13 +123,15 @@ func TestQuick(t *testing.T) {
 	// (where the kernel reports Pss_File, read here without memOf): part
 	// of the PSS, never all.
 	if rollup, err := os.ReadFile("/proc/self/smaps_rollup"); err == nil && strings.Contains(string(rollup), "\nPss_File:") {
-		sc := res.scale["linger"]
-		if sc == nil || len(sc.steps) == 0 {
-			t.Errorf("no scale steps for linger")
-		} else {
+		for _, name := range []string{"linger", baseName} {
+			sc := res.scale[name]
+			if sc == nil || len(sc.steps) == 0 {
+				t.Errorf("no scale steps for %s", name)
+				continue
+			}
 			for _, s := range sc.steps {
 				if s.procs > 0 && (s.fileKiB <= 0 || s.fileKiB >= s.pssKiB) {
-					t.Errorf("%d sessions: file-backed PSS %d KiB of %d KiB", s.n, s.fileKiB, s.pssKiB)
+					t.Errorf("%s, %d sessions: file-backed PSS %d KiB of %d KiB", name, s.n, s.fileKiB, s.pssKiB)
 				}
 			}
 		}
@@ -115,14 +139,17 @@ func TestQuick(t *testing.T) {
 			t.Errorf("section 5 has no file-backed column")
 		}
 	}
-	d := res.detached["linger"]
-	if d == nil || !d.hashOK {
-		t.Errorf("output produced while detached did not come back byte-exact: %+v", d)
-	}
-	for _, r := range [][]float64{res.throughput["raw"].mbps, res.throughput["linger"].mbps, res.echo["linger"].us} {
-		if len(r) == 0 {
-			t.Errorf("missing samples")
+	for _, name := range []string{"linger", baseName} {
+		d := res.detached[name]
+		if d == nil || !d.hashOK {
+			t.Errorf("%s: output produced while detached did not come back byte-exact: %+v", name, d)
 		}
+		if res.throughput[name] == nil || len(res.throughput[name].mbps) == 0 || res.echo[name] == nil || len(res.echo[name].us) == 0 {
+			t.Errorf("%s: missing throughput or echo samples", name)
+		}
+	}
+	if len(res.throughput["raw"].mbps) == 0 {
+		t.Errorf("raw: missing throughput samples")
 	}
 
 	h.cleanup()
@@ -131,6 +158,47 @@ func TestQuick(t *testing.T) {
 			t.Errorf("process left running after cleanup: %d %s", p.pid, p.comm)
 		}
 	}
+}
+
+// TestBaseFlags checks that -base adds linger-base to the tools and that
+// -tools names it only when -base gives its binary.
+func TestBaseFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-tools", "linger,tmux", "-base", "/x/linger-before"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.tools, []string{"linger", "tmux", baseName}) || o.baseBin != "/x/linger-before" {
+		t.Errorf("-base: tools %q, base %q", o.tools, o.baseBin)
+	}
+	if _, err := parseFlags([]string{"-tools", "linger," + baseName}, io.Discard); err == nil {
+		t.Errorf("-tools %s without -base was accepted", baseName)
+	}
+	if o, err := parseFlags(nil, io.Discard); err != nil {
+		t.Error(err)
+	} else if o.tools != nil || o.baseBin != "" {
+		t.Errorf("no flags: tools %q, base %q", o.tools, o.baseBin)
+	}
+}
+
+// buildLinger builds linger from this checkout into a test directory, as
+// the harness builds its own: a second binary for -base.
+func buildLinger(t *testing.T) string {
+	t.Helper()
+	root := moduleRoot()
+	if root == "" {
+		t.Skip("not inside the linger module")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = "/usr/local/go/bin/go"
+	}
+	out := filepath.Join(t.TempDir(), "linger-before")
+	cmd := exec.Command(gobin, "build", "-tags", "urfave_cli_no_docs", "-o", out, ".")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building linger for -base: %v\n%s", err, b)
+	}
+	return out
 }
 
 // summaryRow returns the cells of the first summary table row starting

@@ -47,6 +47,7 @@ type options struct {
 	detachedMB  int
 	budget      time.Duration // per tool, creating sessions in the scale sweep
 	lingerBin   string
+	baseBin     string // -base: a second linger measured as linger-base ("": none)
 	keep        bool
 	trace       string
 	args        []string // as given, for the report
@@ -57,7 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	o := &options{args: args}
 	tests := fs.String("tests", "all", "comma list of tests: "+strings.Join(allTests, ","))
-	tools := fs.String("tools", "", "comma list of tools (default: linger and every peer found on PATH); raw always runs")
+	tools := fs.String("tools", "", "comma list of tools (default: linger and every peer found on PATH); raw always runs, and linger-base whenever -base is given")
 	fs.BoolVar(&o.quick, "quick", false, "small sizes and few repetitions: seconds, for CI")
 	fs.IntVar(&o.mb, "mb", 50, "throughput: MB printed per run")
 	fs.IntVar(&o.reps, "reps", 3, "throughput: timed rounds per tool")
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.detachedMB, "detached-mb", 50, "detached: MB printed while nobody is attached")
 	fs.DurationVar(&o.budget, "scale-budget", 40*time.Second, "scale/list: time allowed per tool for creating sessions")
 	fs.StringVar(&o.lingerBin, "linger", "", "linger binary to measure (default: build this checkout into the run directory)")
+	fs.StringVar(&o.baseBin, "base", "", "also measure linger `BIN` (e.g. the build before a change) as tool linger-base, beside linger in the same rounds")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run directory")
 	fs.StringVar(&o.trace, "trace", "", "write every byte each outer terminal received to a file in `DIR` (debugging)")
 	fs.Usage = func() {
@@ -115,8 +117,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, err
 	}
 	if *tools != "" {
-		if o.tools, err = names(*tools, append([]string{"linger"}, peerNames...), "tool"); err != nil {
+		if o.baseBin == "" && strings.Contains(*tools, baseName) {
+			return nil, fmt.Errorf("-tools %s: give the binary with -base BIN", baseName)
+		}
+		if o.tools, err = names(*tools, toolNames(o.baseBin != ""), "tool"); err != nil {
 			return nil, err
+		}
+		// -base is itself the request to measure linger-base.
+		if o.baseBin != "" && !slices.Contains(o.tools, baseName) {
+			o.tools = append(o.tools, baseName)
 		}
 	}
 	for _, p := range []struct {
@@ -232,22 +241,28 @@ func newHarness(o *options, log io.Writer) (*harness, error) {
 	raw.version = "plain pty, the harness is the terminal"
 	h.tools = []*tool{raw}
 
+	known := toolNames(o.baseBin != "")
 	want := o.tools
 	if want == nil {
-		want = append([]string{"linger"}, peerNames...)
+		want = known
 	}
-	for _, name := range append([]string{"linger"}, peerNames...) {
+	h.res.lingerFrom = map[string]string{}
+	for _, name := range known {
 		requested := slices.Contains(want, name)
 		var bin, from string
-		if name == "linger" {
+		if isLinger(name) {
 			if !requested {
 				continue
 			}
-			bin, from, err = h.findLinger()
+			if name == baseName {
+				bin, from, err = h.findBase()
+			} else {
+				bin, from, err = h.findLinger()
+			}
 			if err != nil {
 				return h, err
 			}
-			h.res.lingerFrom = from
+			h.res.lingerFrom[name] = from
 		} else {
 			p, err := exec.LookPath(name)
 			if err != nil {
@@ -291,8 +306,12 @@ func newHarness(o *options, log io.Writer) (*harness, error) {
 	for _, n := range h.floors.note {
 		h.logf("%s", n)
 	}
-	if lt := h.tool("linger"); lt != nil {
-		// capture is being added to linger: use it where this binary has it.
+	for _, lt := range h.peers() {
+		if !isLinger(lt.name) {
+			continue
+		}
+		// capture is being added to linger: use it where this binary has
+		// it (one of two builds may have it and the other not).
 		if _, out, err := runCmd(h.pt, []string{lt.bin, "capture", "--help"}, lt.env, lt.dir, 10*time.Second); err == nil && strings.Contains(string(out), "capture") {
 			sock := filepath.Join(lt.dir, "s.sock")
 			lt.capture = func(n string) ([]byte, error) {
@@ -350,6 +369,37 @@ func (h *harness) findLinger() (bin, from string, err error) {
 	return p, "found on PATH (" + p + ")", nil
 }
 
+// findBase returns the -base binary. Tools' processes are told apart by
+// their executable (memory, per-session servers), so when it is the same
+// file as linger's (a run that measures the noise between two identical
+// builds) it is copied into the run directory under a name of its own.
+func (h *harness) findBase() (bin, from string, err error) {
+	from = "-base " + h.o.baseBin
+	st, err := os.Stat(h.o.baseBin)
+	if err != nil {
+		return "", "", fmt.Errorf("-base %s: %v", h.o.baseBin, err)
+	}
+	lt := h.tool("linger")
+	if lt == nil {
+		return h.o.baseBin, from, nil
+	}
+	if lst, err := os.Stat(lt.bin); err != nil || !os.SameFile(st, lst) {
+		return h.o.baseBin, from, nil
+	}
+	b, err := os.ReadFile(h.o.baseBin)
+	if err != nil {
+		return "", "", fmt.Errorf("-base %s: %v", h.o.baseBin, err)
+	}
+	out := filepath.Join(h.dir, "bin", baseName)
+	if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(out, b, 0o700); err != nil {
+		return "", "", err
+	}
+	return out, from + " (the same file as linger's, copied)", nil
+}
+
 // moduleRoot walks up from the working directory to the go.mod of module
 // linger.
 func moduleRoot() string {
@@ -384,7 +434,11 @@ func firstLine(s string) string {
 
 func toolVersion(pt *procTable, t *tool) string {
 	var argv []string
-	switch t.name {
+	kind := t.name
+	if isLinger(kind) {
+		kind = "linger"
+	}
+	switch kind {
 	case "linger":
 		argv = []string{t.bin, "version"}
 	case "tmux":

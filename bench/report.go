@@ -108,7 +108,7 @@ type results struct {
 	loadEnd           string
 	tools             []*tool
 	found, missing    []string
-	lingerFrom        string
+	lingerFrom        map[string]string // per linger tool (linger, linger-base): where its binary came from
 	lingerCapture     bool
 
 	throughputBytes int64
@@ -246,7 +246,13 @@ func (r *results) markdown() string {
 	m.p("- date: %s (run took %.0f s)", r.started.UTC().Format("2006-01-02 15:04:05 UTC"), r.finished.Sub(r.started).Seconds())
 	m.p("- machine: %s; load average %s at the start, %s at the end", r.host, r.loadStart, r.loadEnd)
 	m.p("- command: `%s`", commandLine(o.args))
-	m.p("- linger: %s", r.lingerFrom)
+	// Each linger binary with its origin and version, so that a -base run
+	// says which build is "before" and which "after".
+	for _, t := range r.tools {
+		if isLinger(t.name) {
+			m.p("- %s: %s; `%s`", t.name, r.lingerFrom[t.name], t.version)
+		}
+	}
 	found := "none"
 	if len(r.found) > 0 {
 		found = strings.Join(r.found, ", ")
@@ -685,7 +691,7 @@ func (r *results) sectionDetached(m *md) {
 			}
 			return fmt.Sprintf("%d (L%d–L%d)", n, a, b)
 		}
-		if t.name == "linger" {
+		if isLinger(t.name) {
 			held := "all (program finished)"
 			if x.stalled {
 				held = fmt.Sprintf("%.1f MB, then held (block)", float64(x.stalledAt)/mb)

@@ -783,7 +783,7 @@ func (h *harness) testDetached() error {
 		r := &detRes{}
 		h.res.detached = setRes(h.res.detached, t.name, r)
 		var err error
-		if t.name == "linger" {
+		if isLinger(t.name) {
 			err = h.detachedLinger(t, file, exp, r)
 		} else {
 			err = h.detachedPeer(t, file, r)

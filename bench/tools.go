@@ -23,6 +23,25 @@ import (
 // peerNames are the tools measured beside linger when installed.
 var peerNames = []string{"tmux", "screen", "dtach", "abduco"}
 
+// baseName is the tool -base adds: a second linger binary, typically the
+// build before a change, measured in the same rounds as linger so that
+// before and after come from one run on one machine state.
+const baseName = "linger-base"
+
+// isLinger reports whether tool name is a linger binary (linger or
+// linger-base): both are driven, checked and reported the same way.
+func isLinger(name string) bool { return name == "linger" || name == baseName }
+
+// toolNames are the tools a run can measure, in report order: linger, the
+// -base build when one is given, then the peers.
+func toolNames(base bool) []string {
+	n := []string{"linger"}
+	if base {
+		n = append(n, baseName)
+	}
+	return append(n, peerNames...)
+}
+
 type tool struct {
 	name    string
 	raw     bool   // the plain-pty baseline: no multiplexer
@@ -64,7 +83,11 @@ func defineTool(name, bin, dir string) (*tool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	switch name {
+	kind := name
+	if isLinger(name) {
+		kind = "linger" // linger-base is another build of the same program
+	}
+	switch kind {
 	case "raw":
 		t.raw = true
 		t.note = "the workload on a plain pty, no multiplexer"
@@ -166,7 +189,7 @@ func defineTool(name, bin, dir string) (*tool, error) {
 		t.sessionPid = func(n string) (int, bool) { return pidWithArg(bin, n) }
 		t.note = "one server process per session, no screen state"
 	default:
-		return nil, fmt.Errorf("unknown tool %q (known: linger, %s)", name, strings.Join(peerNames, ", "))
+		return nil, fmt.Errorf("unknown tool %q (known: %s)", name, strings.Join(toolNames(true), ", "))
 	}
 	return t, nil
 }
