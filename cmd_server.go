@@ -17,13 +17,16 @@ func serverCommand() *cli.Command {
 debugging). Any command that creates a session starts a server on demand, as
 a daemon logging to $XDG_STATE_HOME/linger/NAME.log (else
 ~/.local/state/linger/NAME.log). The server exits when its last session is
-gone (exit_when_empty), on 'linger server stop', and on SIGTERM or SIGINT;
-each ends every session's programs.`,
+gone (exit_when_empty; --exit-when-empty=false overrides it, for a
+service), on 'linger server stop', and on SIGTERM or SIGINT; each ends every
+session's programs. contrib/systemd/linger.service runs it as a systemd
+user service.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "socket", Aliases: []string{"S"}, Usage: "listen on `PATH` (default: see linger --help)"},
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read configurations from `FILE`"},
 			&cli.StringFlag{Name: "log", Usage: "with --daemon, append the log to `FILE`", Hidden: true},
 			&cli.BoolFlag{Name: "daemon", Usage: "run as a daemon started by a client", Hidden: true},
+			&cli.BoolFlag{Name: "exit-when-empty", Value: true, Usage: "exit when the last session is gone; --exit-when-empty=false keeps serving (a service), whatever the configuration says"},
 		},
 		Action: serverAction,
 		Subcommands: []*cli.Command{
@@ -63,8 +66,13 @@ func serverAction(c *cli.Context) error {
 		return err
 	}
 	path, explicit := configPath(c)
-	return server.Main(server.MainOptions{
+	o := server.MainOptions{
 		Socket: sock, ConfigPath: path, ConfigMustExist: explicit,
 		Daemon: c.Bool("daemon"), LogFile: c.String("log"), Program: program(),
-	})
+	}
+	if c.IsSet("exit-when-empty") {
+		v := c.Bool("exit-when-empty")
+		o.ExitWhenEmpty = &v
+	}
+	return server.Main(o)
 }

@@ -145,6 +145,41 @@ func TestServerStaysWhenNotExitWhenEmpty(t *testing.T) {
 	}
 }
 
+// TestServerExitWhenEmptyFlag: --exit-when-empty=false keeps a server
+// (the systemd unit's) serving after its last session, whatever the
+// configuration says.
+func TestServerExitWhenEmptyFlag(t *testing.T) {
+	e := newEnv(t)
+	e.WriteConfig("[server]\nexit_when_empty = true\n")
+	c, stderr, done := foregroundServer(t, e, "--exit-when-empty=false")
+	poll(t, "the foreground server to listen", harnessWait, func() bool {
+		return strings.Contains(stderr.String(), "listening on") // not ls: with no server it prints [] too
+	})
+	newDetached(t, e, "a", "sleep", "100")
+	pid := sessionPid(t, e, "a")
+	if r := e.Run("kill", "a"); r.Code != 0 {
+		t.Fatalf("kill a\n%v", r)
+	}
+	waitGone(t, pid, harnessWait, "the killed session's process")
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			t.Fatalf("server exited although --exit-when-empty=false\n%s", stderr.String())
+		default:
+		}
+		time.Sleep(harnessPollEvery)
+	}
+	if err := c.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(harnessWait):
+		t.Fatalf("server did not exit on SIGTERM\n%s", stderr.String())
+	}
+}
+
 func TestServerStop(t *testing.T) {
 	e := newEnv(t)
 	newDetached(t, e, "a", "sleep", "100")
@@ -417,5 +452,39 @@ func TestServerPprofOff(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); err == nil {
 		t.Errorf("%s was made by a build without pprof", dir)
+	}
+}
+
+// TestSystemdUnit runs the command line of contrib/systemd/linger.service
+// (with this build for %h/go/bin/linger): it must serve, in the
+// foreground, and keep serving with no session.
+func TestSystemdUnit(t *testing.T) {
+	e := newEnv(t)
+	unit := readFileString("contrib/systemd/linger.service")
+	var argv []string
+	for _, line := range strings.Split(unit, "\n") {
+		if cmd, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			argv = strings.Fields(cmd)
+		}
+	}
+	if len(argv) < 2 || argv[0] != "%h/go/bin/linger" || argv[1] != "server" {
+		t.Fatalf("ExecStart %q: want %%h/go/bin/linger server ...", argv)
+	}
+	argv[0] = lingerBin
+	_, stderr, done := startServerCmd(t, e, argv)
+	poll(t, "the unit's server to listen", harnessWait, func() bool {
+		return strings.Contains(stderr.String(), "listening on") // not ls: with no server it prints [] too
+	})
+	newDetached(t, e, "a", "sleep", "100")
+	if r := e.Run("kill", "a"); r.Code != 0 {
+		t.Fatalf("kill a\n%v", r)
+	}
+	if r := e.Run("new", "-d", "b", "--", "sleep", "100"); r.Code != 0 {
+		t.Fatalf("new -d after the last session ended: %v", r)
+	}
+	select {
+	case <-done:
+		t.Fatalf("the unit's server exited\n%s", stderr.String())
+	default:
 	}
 }

@@ -85,6 +85,7 @@ type MainOptions struct {
 	Daemon          bool   // spawned by a client (package daemon): report readiness on fd 4
 	LogFile         string // with Daemon: where stdout and stderr go
 	Program         string // "linger VERSION"
+	ExitWhenEmpty   *bool  // overrides server.exit_when_empty (nil: the file's)
 }
 
 // Main is `linger server`: it takes over the start from the client that
@@ -100,6 +101,9 @@ func Main(o MainOptions) error {
 	if err != nil {
 		h.Ready(err)
 		return err
+	}
+	if o.ExitWhenEmpty != nil {
+		cfg.Server.ExitWhenEmpty = *o.ExitWhenEmpty
 	}
 	err = Run(Options{
 		Socket:  o.Socket,
