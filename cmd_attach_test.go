@@ -25,10 +25,16 @@ var naBusyRE = regexp.MustCompile(`(?m)^linger: session "x" is busy: attached si
 // with exit status 0 and the detach line for session name.
 func naDetachAndWait(t *testing.T, tm *term, name string) {
 	t.Helper()
-	tm.Type("\x1c")
+	naDetachWith(t, tm, "\x1c", name)
+}
+
+// naDetachWith is naDetachAndWait with another detach key.
+func naDetachWith(t *testing.T, tm *term, key, name string) {
+	t.Helper()
+	tm.Type(key)
 	naWaitLine(tm, "[detached (from session "+name+")]")
 	if code := tm.WaitExit(); code != 0 {
-		t.Errorf("exit %d after detaching, want 0", code)
+		t.Errorf("exit %d after detaching with %q, want 0", code, key)
 	}
 }
 
@@ -387,20 +393,12 @@ func TestAttachRelayDetachKey(t *testing.T) {
 	naWaitLine(relay, "attached")
 	relay.Type("p\x1cq\r")
 	naWaitLine(relay, `p^\q`)
-	relay.Type("\x02")
-	naWaitLine(relay, "[detached (from session k)]")
-	if code := relay.WaitExit(); code != 0 {
-		t.Errorf("exit %d after the configuration's key, want 0", code)
-	}
+	naDetachWith(t, relay, "\x02", "k") // the configuration's key
 	relay = e.StartCmd(80, 24, []string{"sh", "-c", "exec " + lingerBin + " attach --restore none --detach-key ^] k | cat"}, nil)
 	naWaitLine(relay, "attached")
 	relay.Type("r\x02s\r")
 	naWaitLine(relay, "r^Bs")
-	relay.Type("\x1d")
-	naWaitLine(relay, "[detached (from session k)]")
-	if code := relay.WaitExit(); code != 0 {
-		t.Errorf("exit %d after --detach-key's key, want 0", code)
-	}
+	naDetachWith(t, relay, "\x1d", "k") // --detach-key's
 }
 
 // TestAttachServerStopped: the attached client learns that the server ended,

@@ -126,15 +126,8 @@ func TestServerStaysWhenNotExitWhenEmpty(t *testing.T) {
 		t.Fatalf("kill a\n%v", r)
 	}
 	waitGone(t, pid, harnessWait, "the killed session's process")
-	// The server would decide to exit right after reaping the process; give
-	// it a bounded window in which it must stay up.
-	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
-		if !procAlive(srv) || !fileExists(e.Sock) {
-			t.Fatalf("server exited although exit_when_empty = false\n%s", readFileString(serverLog(e)))
-		}
-		time.Sleep(harnessPollEvery)
-	}
+	stayUp(t, "exit_when_empty = false", func() bool { return procAlive(srv) && fileExists(e.Sock) },
+		func() string { return readFileString(serverLog(e)) })
 	r := e.Run("ls")
 	if r.Code != 0 || len(tableRows(r.Stdout)) != 1 {
 		t.Errorf("ls on the empty server: want just the header\n%v", r)
@@ -142,6 +135,20 @@ func TestServerStaysWhenNotExitWhenEmpty(t *testing.T) {
 	newDetached(t, e, "b", "sleep", "100")
 	if p := theServer(t, e); p != srv {
 		t.Errorf("a new server %d started, want the old one %d to serve", p, srv)
+	}
+}
+
+// stayUp checks, after a server's last session ended, that it stays up
+// (alive) for a bounded window: it would decide to exit right after
+// reaping the last process. log says what the server logged.
+func stayUp(t *testing.T, why string, alive func() bool, log func() string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if !alive() {
+			t.Fatalf("server exited although %s\n%s", why, log())
+		}
+		time.Sleep(harnessPollEvery)
 	}
 }
 
@@ -161,15 +168,14 @@ func TestServerExitWhenEmptyFlag(t *testing.T) {
 		t.Fatalf("kill a\n%v", r)
 	}
 	waitGone(t, pid, harnessWait, "the killed session's process")
-	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
+	stayUp(t, "--exit-when-empty=false", func() bool {
 		select {
 		case <-done:
-			t.Fatalf("server exited although --exit-when-empty=false\n%s", stderr.String())
+			return false
 		default:
+			return true
 		}
-		time.Sleep(harnessPollEvery)
-	}
+	}, stderr.String)
 	if err := c.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
