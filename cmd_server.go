@@ -56,7 +56,7 @@ func plural(n int, one, many string) string {
 
 func serverAction(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return usagef("unknown server command %q (expected: stop)", c.Args().First())
+		return usagef("unknown server command %q (see 'linger server --help')", c.Args().First())
 	}
 	sock, err := socketPath(c)
 	if err != nil {
