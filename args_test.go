@@ -143,3 +143,48 @@ func exitCodeQuiet(err error) int {
 	}
 	return exitError
 }
+
+// FuzzReorderArgs: reordering only moves arguments (none lost, none added),
+// never touches "--" and what follows it, and is idempotent.
+func FuzzReorderArgs(f *testing.F) {
+	for _, s := range []string{"new|-d|x|--size|1x1|--|ls|-l", "kill|a|--all", "ls|-L|x|--json",
+		"config|list|-c|f", "server|stop|-S", "-L||ls", "new|--|--", "help|config|list|-L|x", "-|--|-", "x|-x=|--=|-"} {
+		f.Add(s)
+	}
+	globals, cmds := appFlags(), commands()
+	f.Fuzz(func(t *testing.T, s string) {
+		in := append([]string{"linger"}, strings.Split(s, "|")...)
+		out, err := reorderArgs(in, globals, cmds)
+		if err != nil {
+			if exitCodeQuiet(err) != exitUsage || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("%q: %v is not a one-line usage error", in, err)
+			}
+			return
+		}
+		if len(out) != len(in) || out[0] != in[0] {
+			t.Fatalf("%q -> %q: arguments added or lost", in, out)
+		}
+		count := map[string]int{}
+		for i := range in {
+			count[in[i]]++
+			count[out[i]]--
+		}
+		for a, n := range count {
+			if n != 0 {
+				t.Fatalf("%q -> %q: %q added or lost", in, out, a)
+			}
+		}
+		for i, a := range in {
+			if a == "--" {
+				if strings.Join(out[i:], "\x00") != strings.Join(in[i:], "\x00") {
+					t.Fatalf("%q -> %q: changed what follows --", in, out)
+				}
+				break
+			}
+		}
+		again, err := reorderArgs(out, globals, cmds)
+		if err != nil || strings.Join(again, "\x00") != strings.Join(out, "\x00") {
+			t.Fatalf("%q -> %q -> %q %v: not idempotent", in, out, again, err)
+		}
+	})
+}

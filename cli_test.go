@@ -123,6 +123,7 @@ func TestCLIUsageErrorsExit2(t *testing.T) {
 		{[]string{"bogus"}, []string{`unknown command "bogus"`, "'linger --help'"}},
 		{[]string{"config", "bogus"}, []string{`unknown config command "bogus"`, "'linger config --help'"}},
 		{[]string{"server", "bogus"}, []string{`unknown server command "bogus"`, "'linger server --help'"}},
+		{[]string{"server", "stop", "bogus"}, []string{"server stop takes no arguments"}},
 		{[]string{"detach"}, []string{"detach needs a session NAME or ID, or --all"}},
 		// refused by the server (started on demand), still exit 2
 		{[]string{"new", "-d", "a b"}, []string{"may not contain whitespace"}},

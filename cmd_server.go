@@ -31,6 +31,9 @@ each ends every session's programs.`,
 				Name:  "stop",
 				Usage: "end the server and every session",
 				Action: func(c *cli.Context) error {
+					if c.NArg() > 0 {
+						return usagef("server stop takes no arguments (see 'linger server stop --help')")
+					}
 					sock, err := socketPath(c)
 					if err != nil {
 						return err
