@@ -516,10 +516,10 @@ func TestNewErrors(t *testing.T) {
 		want []string
 	}{
 		{[]string{"new", "x"}, 1, []string{"attaching needs a terminal"}},
-		{[]string{"new", "-d", "123"}, 1, []string{`"123"`, "all digits"}},
-		{[]string{"new", "-d", "a b"}, 1, []string{`"a b"`, "whitespace"}},
-		{[]string{"new", "-d", "a/b"}, 1, []string{`"a/b"`, "'/'"}},
-		{[]string{"new", "-d", long}, 1, []string{"too long", "65"}},
+		{[]string{"new", "-d", "123"}, 2, []string{`"123"`, "all digits"}},
+		{[]string{"new", "-d", "a b"}, 2, []string{`"a b"`, "whitespace"}},
+		{[]string{"new", "-d", "a/b"}, 2, []string{`"a/b"`, "'/'"}},
+		{[]string{"new", "-d", long}, 2, []string{"too long", "65"}},
 		{[]string{"new", "-d", "keep"}, 1, []string{`session "keep" already exists`}},
 		{[]string{"new", "-d", "-e", "FOO", "x"}, 2, []string{`-e "FOO": expected KEY=VALUE`}},
 		{[]string{"new", "-d", "-e", "=v", "x"}, 2, []string{"expected KEY=VALUE"}},

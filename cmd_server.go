@@ -34,6 +34,9 @@ user service.`,
 				Name:  "stop",
 				Usage: "end the server and every session",
 				Action: func(c *cli.Context) error {
+					if c.NArg() > 0 {
+						return usagef("server stop takes no arguments (see 'linger server stop --help')")
+					}
 					sock, err := socketPath(c)
 					if err != nil {
 						return err
@@ -59,7 +62,7 @@ func plural(n int, one, many string) string {
 
 func serverAction(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return usagef("unknown server command %q (expected: stop)", c.Args().First())
+		return usagef("unknown server command %q (see 'linger server --help')", c.Args().First())
 	}
 	sock, err := socketPath(c)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -18,6 +19,9 @@ func program() string { return "linger " + version }
 // socketPath is the server socket in effect: -S/$LINGER_SOCKET, else the
 // socket of the -L server.
 func socketPath(c *cli.Context) (string, error) {
+	if err := checkGlobalFlags(c); err != nil {
+		return "", err
+	}
 	if p := lookupString(c, "socket"); p != "" {
 		return filepath.Abs(p)
 	}
@@ -26,6 +30,28 @@ func socketPath(c *cli.Context) (string, error) {
 		name = "default"
 	}
 	return socket.DefaultPath(name)
+}
+
+// urlScheme matches a socket given as a URL ("tcp://host:1").
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// checkGlobalFlags refuses -L and -S values that cannot name a server: an
+// empty -L (it is not "default"), and a -S URL (only unix socket paths
+// exist so far; a URL would become a directory named "tcp:").
+func checkGlobalFlags(c *cli.Context) error {
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet("server") && ctx.String("server") == "" {
+			return usagef("-L: empty server name (give a NAME, or leave -L out for the server \"default\")")
+		}
+		if p := ctx.String("socket"); urlScheme.MatchString(p) {
+			from := "-S"
+			if os.Getenv("LINGER_SOCKET") == p {
+				from = "LINGER_SOCKET"
+			}
+			return usagef("%s %q: TCP and other URLs are not supported yet: give the path of a unix socket (e.g. -S /tmp/linger.sock)", from, p)
+		}
+	}
+	return nil
 }
 
 // logPath is where a server on sock writes its log:

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"linger/socket"
 )
 
 // Exit codes shared by every command.
@@ -45,11 +48,36 @@ func exitWith(status int, err error) error {
 
 // onUsageError turns urfave/cli's flag parsing errors into our one-line form.
 func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
-	msg := err.Error()
+	msg := asWritten(err.Error(), rawArgs)
 	if c.Command != nil && c.Command.Name != "" && c.Command.Name != "linger" {
 		return usagef("%s (see '%s --help')", msg, c.Command.HelpName)
 	}
 	return usagef("%s (see 'linger --help')", msg)
+}
+
+// flagInError finds the flag in Go's flag package errors ("flag provided
+// but not defined: -bogus", "invalid value "x" for flag -size: ...").
+var flagInError = regexp.MustCompile(`(: |flag |for )-([^\s:=]+)`)
+
+// asWritten names the flag in a flag error as the user wrote it: Go's flag
+// package says "-bogus" for "--bogus".
+func asWritten(msg string, args []string) string {
+	m := flagInError.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return msg
+	}
+	name := msg[m[4]:m[5]]
+	written := "-" + name
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if n, _, ok := flagName(a); ok && n == name {
+			written = a[:len(a)-len(strings.TrimLeft(a, "-"))] + name
+			break
+		}
+	}
+	return msg[:m[4]-1] + written + msg[m[5]:]
 }
 
 // exitCode prints err as "linger: ..." on stderr and returns the exit code.
@@ -62,8 +90,9 @@ func exitCode(err error) int {
 		return int(st)
 	}
 	var ue usageError
+	var re *socket.ReplyError
 	code := exitError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || errors.As(err, &re) && re.Code == socket.ErrUsage {
 		code = exitUsage
 	}
 	var ec cli.ExitCoder

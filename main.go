@@ -7,8 +7,8 @@
 package main
 
 import (
-	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -30,6 +30,7 @@ func commands() []*cli.Command {
 		completionCommand(),
 		configCommand(),
 		detachCommand(),
+		helpCommand(),
 		killCommand(),
 		listCommand(),
 		newCommand(),
@@ -47,7 +48,12 @@ func main() {
 // run executes the app and returns the process exit code.
 func run(args []string) int {
 	rawArgs = args
-	return exitCode(newApp().Run(args))
+	app := newApp()
+	args, err := reorderArgs(args, app.Flags, app.Commands)
+	if err != nil {
+		return exitCode(err)
+	}
+	return exitCode(app.Run(args))
 }
 
 func newApp() *cli.App {
@@ -56,10 +62,11 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:                 "linger",
 		Usage:                "keep shells and commands alive after you walk away",
-		UsageText:            "linger [global options] command [command options] [arguments...]",
+		UsageText:            usageText,
 		Description:          description,
 		Version:              version,
-		Flags:                globalFlags(),
+		Flags:                append(globalFlags(), cli.HelpFlag), // not added by urfave/cli with our help command
+		Before:               checkGlobalFlags,
 		Commands:             cmds,
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
@@ -71,6 +78,9 @@ func newApp() *cli.App {
 	}
 }
 
+// usageText is the synopsis of --help and the man page.
+const usageText = "linger [global options] COMMAND [command options] [arguments...]"
+
 const description = `linger runs shells and commands on pseudo-terminals inside a background
 server, so they keep running when you detach, close the terminal or lose the
 connection. Attach again later from any terminal, list sessions from any shell,
@@ -78,6 +88,10 @@ start commands detached and remove them when done.
 
 The server starts on demand and exits when its last session is gone. The
 detach key is Ctrl-\ unless the configuration or --detach-key says otherwise.
+
+Options may follow a command's arguments ('linger kill web --all' is
+'linger kill --all web'), and the global options (-L, -S, -c) may follow
+the command name. Nothing after -- is read as an option.
 
 Exit status: 0 on success, 1 on error, 2 on a usage error; an attached client
 whose session's command ends exits with that command's status.`
@@ -92,6 +106,16 @@ func setUsageErrors(cmds []*cli.Command) {
 }
 
 func commandNotFound(c *cli.Context, name string) {
-	fmt.Fprintf(os.Stderr, "linger: unknown command %q (try 'linger --help')\n", name)
-	os.Exit(exitUsage)
+	at := "linger"
+	if c.Command != nil && c.Command.HelpName != "" && c.Command.HelpName != "linger" {
+		at = c.Command.HelpName
+	}
+	os.Exit(exitCode(unknownCommand(at, name)))
+}
+
+// unknownCommand is the usage error for `AT NAME` where AT ("linger",
+// "linger config") has no command NAME.
+func unknownCommand(at, name string) error {
+	what := strings.TrimSpace(strings.TrimPrefix(at, "linger") + " command")
+	return usagef("unknown %s %q (see '%s --help')", what, name, at)
 }

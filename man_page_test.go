@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -18,6 +19,13 @@ func manPage() (string, error) {
 		return "", err
 	}
 	s = strings.Replace(s, ".TH linger 8", ".TH linger 1", 1)
+	// urfave/cli's synopsis is the bare name and the global flags; ours is
+	// the usage line of --help
+	start, end := strings.Index(s, ".SH SYNOPSIS\n"), strings.Index(s, ".SH DESCRIPTION")
+	if start < 0 || end < start {
+		return "", fmt.Errorf("man page: no SYNOPSIS before DESCRIPTION in urfave/cli's page")
+	}
+	s = s[:start] + ".SH SYNOPSIS\n" + roff(usageText) + "\n\n" + s[end:]
 	var b strings.Builder
 	b.WriteString(s)
 	b.WriteString("\n.SH COMMAND DETAILS\n")
@@ -45,7 +53,29 @@ func manPage() (string, error) {
 	}
 	walk("", app.Commands)
 	b.WriteString(manFiles)
+	b.WriteString(".SH ENVIRONMENT\n")
+	for _, v := range manEnvironment {
+		b.WriteString(".TP\n.B " + v.names + "\n" + roff(v.text) + "\n")
+	}
 	return b.String(), nil
+}
+
+// manEnvironment is every environment variable linger reads, one entry
+// each (TestManPageEnvironment checks against the source).
+var manEnvironment = []struct{ names, text string }{
+	{"LINGER_SOCKET", "Same as -S. Set inside a session to its server's socket, so linger commands there talk to that server."},
+	{"LINGER_CONFIG", "Same as -c."},
+	{"LINGER_IDLE_TIMEOUT", "The idle timeout of new sessions when new has no --idle-timeout (e.g. 90s, 2h, none); else the configuration's."},
+	{"LINGER_OUTPUT_BUFFERING", "The output buffering of new sessions when new has no --output-buffering (block or drop); else the configuration's."},
+	{"LINGER_SESSION, LINGER_SESSION_ID", "Set inside a session to its name and ID. new and attach refuse to nest inside a session unless --nest; detach without a name detaches that session."},
+	{"XDG_RUNTIME_DIR", "Server sockets live in $XDG_RUNTIME_DIR/linger, else in /tmp/linger-UID."},
+	{"XDG_CONFIG_HOME", "The configuration file is $XDG_CONFIG_HOME/linger/config.toml, else ~/.config/linger/config.toml."},
+	{"XDG_STATE_HOME", "A server started on demand logs to $XDG_STATE_HOME/linger/NAME.log, else ~/.local/state/linger/NAME.log."},
+	{"HOME", "The base of the default paths above, and what ~ means in a configuration's cwd."},
+	{"SHELL", "Passed from the client to the session; a session whose command and configuration name no command runs $SHELL -l, else /bin/sh."},
+	{"TERM", "Passed from the client to the session, else xterm-256color."},
+	{"LINGER_PPROF", "In a server's environment: a directory to write pprof profiles into (CPU from start; on each SIGUSR2 and at exit a numbered snapshot of CPU, heap, allocs, goroutines and threads). Only in a build with -tags linger_pprof; other builds log how to make one."},
+	{"GOGC", "In a server's environment: the Go garbage collector's setting, instead of linger's 50."},
 }
 
 // roff escapes text for a man page.
@@ -71,17 +101,4 @@ Session configurations (TOML); see config.example.toml for every key and its def
 .TP
 .B $XDG_STATE_HOME/linger/NAME.log, else ~/.local/state/linger/NAME.log
 The log of a server started on demand.
-.SH ENVIRONMENT
-.TP
-.B LINGER_SOCKET, LINGER_CONFIG
-Same as -S and -c.
-.TP
-.B LINGER_SESSION, LINGER_SESSION_ID
-Set inside a session to its name and ID (with LINGER_SOCKET). new and attach refuse to nest inside a session unless --nest.
-.TP
-.B TERM
-Passed from the client to the session, else xterm-256color.
-.TP
-.B LINGER_PPROF
-In a server's environment: a directory to write pprof profiles into (CPU from start; on each SIGUSR2 and at exit a numbered snapshot of CPU, heap, allocs, goroutines and threads). Only in a build with -tags linger_pprof; other builds log how to make one.
 `

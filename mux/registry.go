@@ -91,7 +91,7 @@ func (r *Registry) New(o NewOptions) (*Session, error) {
 	}
 	for _, kv := range o.SetEnv {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
-			return nil, fmt.Errorf("invalid environment variable %q (expected KEY=VALUE)", kv)
+			return nil, Invalidf("invalid environment variable %q (expected KEY=VALUE)", kv)
 		}
 	}
 	if o.Name != "" {

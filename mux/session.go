@@ -2,7 +2,6 @@ package mux
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"slices"
 	"sync"
@@ -579,10 +578,10 @@ func (s *Session) checkIdleLocked(d time.Duration) error {
 
 func checkIdle(d, maxIdle time.Duration, conf string) error {
 	if d < 0 {
-		return fmt.Errorf("invalid idle timeout %s (must not be negative)", d)
+		return Invalidf("invalid idle timeout %s (must not be negative)", d)
 	}
 	if maxIdle > 0 && (d == 0 || d > maxIdle) {
-		return fmt.Errorf("idle timeout %s is above the maximum %s of configuration %q (max_idle_timeout)",
+		return Invalidf("idle timeout %s is above the maximum %s of configuration %q (max_idle_timeout)",
 			config.FormatIdleTimeout(d), config.FormatIdleTimeout(maxIdle), conf)
 	}
 	return nil

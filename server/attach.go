@@ -82,7 +82,7 @@ type client struct {
 func (s *Server) newClient(c *socket.Conn, req *socket.Request, readOnly bool) (*client, error) {
 	key, err := s.opts.Config.DetachKey(req.DetachKey)
 	if err != nil {
-		return nil, fmt.Errorf("--detach-key: %v", err)
+		return nil, mux.Invalidf("--detach-key: %v", err)
 	}
 	cl := &client{conn: c, info: mux.ClientInfo{TTY: req.Caller.TTY, ReadOnly: readOnly, Since: time.Now()},
 		ready: make(chan struct{}), key: key}

@@ -2,8 +2,8 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
 
+	"linger/mux"
 	"linger/socket"
 )
 
@@ -28,7 +28,7 @@ type captureCursor struct {
 func (s *Server) handleCapture(c *socket.Conn, req *socket.Request) {
 	defer c.Close()
 	if req.Scrollback < 0 {
-		s.replyErr(c, fmt.Errorf("invalid --scrollback %d (expected: a number of lines, 0 or more)", req.Scrollback))
+		s.replyErr(c, mux.Invalidf("invalid --scrollback %d (expected: a number of lines, 0 or more)", req.Scrollback))
 		return
 	}
 	sess, err := s.reg.Lookup(req.Target)

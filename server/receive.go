@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"sync/atomic"
 	"time"
 
@@ -169,7 +168,7 @@ func readAcks(c *socket.Conn, stop <-chan struct{}) <-chan int64 {
 func (s *Server) handleWait(c *socket.Conn, req *socket.Request) {
 	defer c.Close()
 	if len(req.Targets) == 0 {
-		s.replyErr(c, errors.New("name the sessions to wait for"))
+		s.replyErr(c, mux.Invalidf("name the sessions to wait for"))
 		return
 	}
 	var list []*mux.Session

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"strconv"
 	"time"
 
@@ -123,7 +122,7 @@ func (s *Server) targets(req *socket.Request) ([]*mux.Session, error) {
 		req.Targets = []string{strconv.Itoa(req.Caller.SessionID)}
 	}
 	if len(req.Targets) == 0 {
-		return nil, errors.New("name a session, or use --all")
+		return nil, mux.Invalidf("name a session, or use --all")
 	}
 	var list []*mux.Session
 	seen := map[*mux.Session]bool{}

@@ -315,6 +315,8 @@ func errorReply(err error) socket.Reply {
 		rep.Code = socket.ErrExists
 	case errors.Is(err, mux.ErrExiting):
 		rep.Code = socket.ErrExiting
+	case errors.Is(err, mux.ErrInvalid):
+		rep.Code = socket.ErrUsage
 	}
 	if why := outOfResources(err); why != "" {
 		rep.Error = startPrefix(rep.Error) + why

@@ -107,8 +107,9 @@ const (
 	ErrNoSession = "no-session"
 	ErrBusy      = "busy"
 	ErrExists    = "exists"
-	ErrExiting   = "exiting" // the server is shutting down: dial again
-	ErrBadInput  = "bad-input"
+	ErrExiting   = "exiting"   // the server is shutting down: dial again
+	ErrBadInput  = "bad-input" // any other error (despite the name)
+	ErrUsage     = "usage"     // the request was wrong: a bad name, value or combination (the client exits 2)
 	ErrVersion   = "version"
 )
 

@@ -89,7 +89,9 @@ import (
 //	   configuration's spec, which the client parsed again.
 //	6: a request's "all" means every session only (detach, kill); receive
 //	   says "all_held"; "json" became "format": "json" (capture, list).
-const ProtocolVersion = 6
+//	7: a reply's code "usage" marks a request the user got wrong (bad
+//	   session name, value or combination): the client exits 2.
+const ProtocolVersion = 7
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
