@@ -19,7 +19,8 @@ package main
 // everything after it are never touched: for new that is the command to run.
 // Flags reorderArgs does not know are moved like bool flags, and urfave/cli
 // reports them; a command's flag written before the command name is refused
-// with an error that says where it goes.
+// with an error that says where it goes. A command that parses no flags
+// (__complete) keeps its arguments as written.
 
 import (
 	"strings"
@@ -112,6 +113,10 @@ func reorderArgs(args []string, globals []cli.Flag, cmds []*cli.Command) ([]stri
 			if len(positional) == 0 {
 				if c := findCommand(cur.subs, arg); c != nil {
 					levels = append(levels, &argLevel{name: arg, cmd: c, flags: c.Flags, subs: c.Subcommands})
+					if c.SkipFlagParsing {
+						i++ // its arguments are its own (__complete's words): leave them as they are
+						break
+					}
 					continue
 				}
 			}

@@ -14,6 +14,9 @@ func TestReorderArgs(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		// nothing to move
 		{"linger", "linger"},
+		// a command that parses no flags keeps its words (the completion's)
+		{"linger __complete -c ''", "linger __complete -c ''"},
+		{"linger -L x __complete attach --restore ''", "linger -L x __complete attach --restore ''"},
 		{"linger ls", "linger ls"},
 		{"linger -L x ls", "linger -L x ls"},
 		{"linger new -d x -- ls -l", "linger new -d x -- ls -l"},

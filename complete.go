@@ -165,29 +165,6 @@ func printLines(w io.Writer, lines []string) {
 	}
 }
 
-func findFlag(flags []cli.Flag, name string) cli.Flag {
-	for _, f := range flags {
-		if slices.Contains(f.Names(), name) {
-			return f
-		}
-	}
-	return nil
-}
-
-func findCommand(cmds []*cli.Command, name string) *cli.Command {
-	for _, c := range cmds {
-		if c.Name == name || slices.Contains(c.Aliases, name) {
-			return c
-		}
-	}
-	return nil
-}
-
-func takesValue(f cli.Flag) bool {
-	df, ok := f.(cli.DocGenerationFlag)
-	return ok && df.TakesValue()
-}
-
 func isHidden(f cli.Flag) bool {
 	vf, ok := f.(cli.VisibleFlag)
 	return ok && !vf.IsVisible()

@@ -85,6 +85,9 @@ _linger; printf '%s\n' "${COMPREPLY[@]}"`
 	if got := run("linger kill alpha b", 3); !slices.Equal(got, []string{"beta"}) {
 		t.Errorf("linger kill alpha b<Tab>: %q, want beta", got)
 	}
+	if got := run("linger attach --restore s", 3); !slices.Equal(got, []string{"screen"}) {
+		t.Errorf("linger attach --restore s<Tab>: %q, want screen (the binary must not reorder the words)", got)
+	}
 	if got := run("linger att", 1); !slices.Equal(got, []string{"attach"}) {
 		t.Errorf("linger att<Tab>: %q, want attach", got)
 	}
