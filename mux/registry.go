@@ -281,15 +281,12 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 		s.ext().idleTimeout, s.x.maxIdle = st.idle, st.maxIdle
 	}
 	if st.logPath != "" {
-		lg := &s.ext().log
-		lg.path = st.logPath
-		f, err := os.OpenFile(lg.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
+		f, err := os.OpenFile(st.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
 		if err != nil {
-			lg.err = err.Error()
-			r.logf("session %s (%d): cannot open log: %v (the session runs without it)", name, id, err)
-		} else {
-			lg.file = f
+			return nil, logFileError(st.logPath, conf.Name, err)
 		}
+		lg := &s.ext().log
+		lg.path, lg.file = st.logPath, f
 	}
 	proc, err := shell.Start(shell.Options{Argv: st.argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
 	if err != nil {
@@ -300,6 +297,25 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 	}
 	s.proc = proc
 	return s, nil
+}
+
+// logFileError says why a session's log_file cannot be opened, and what
+// to do: no session is made without the log its configuration asks for.
+func logFileError(path, conf string, err error) error {
+	dir := filepath.Dir(path)
+	why := errors.Unwrap(err)
+	if why == nil {
+		why = err
+	}
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		if _, serr := os.Stat(dir); serr != nil {
+			return fmt.Errorf("log_file %q of configuration %q: directory %s does not exist (create it, or change log_file)", path, conf, dir)
+		}
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("log_file %q of configuration %q: cannot write there (%v; make %s writable, or change log_file)", path, conf, why, dir)
+	}
+	return fmt.Errorf("log_file %q of configuration %q: %v (change log_file)", path, conf, why)
 }
 
 // Lookup finds a session by name or ID.
