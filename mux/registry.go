@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -32,7 +33,7 @@ var (
 
 // Registry holds every session of a server.
 type Registry struct {
-	cfg    *config.Config
+	cfg    atomic.Pointer[config.Config] // new sessions' (SetConfig swaps it)
 	socket string
 	logf   func(format string, args ...any)
 
@@ -55,15 +56,22 @@ func NewRegistry(cfg *config.Config, socket string, logf func(string, ...any)) *
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Registry{
-		cfg: cfg, socket: socket, logf: logf,
+	r := &Registry{
+		socket: socket, logf: logf,
 		byName: map[string]*Session{}, reserved: map[string]bool{},
 		nextID: 1,
 	}
+	r.cfg.Store(cfg)
+	return r
 }
 
-// Config is the configuration the registry was made with.
-func (r *Registry) Config() *config.Config { return r.cfg }
+// Config is the configuration new sessions are made from.
+func (r *Registry) Config() *config.Config { return r.cfg.Load() }
+
+// SetConfig makes new sessions use cfg (a reload). Sessions already made
+// keep the Configuration they were made from; exit_when_empty applies
+// from the next time the last session is gone.
+func (r *Registry) SetConfig(cfg *config.Config) { r.cfg.Store(cfg) }
 
 // NewOptions describe a session to create.
 type NewOptions struct {
@@ -85,7 +93,7 @@ type NewOptions struct {
 
 // New creates and starts a session. It is listed before New returns.
 func (r *Registry) New(o NewOptions) (*Session, error) {
-	conf, err := r.cfg.Shared(o.Configuration) // read only: sessions share it
+	conf, err := r.Config().Shared(o.Configuration) // read only: sessions share it
 	if err != nil {
 		return nil, err
 	}
@@ -480,7 +488,7 @@ func (r *Registry) processDone() {
 func (r *Registry) checkEmpty() {
 	r.mu.Lock()
 	empty := len(r.ordered) == 0 && r.procs == 0 && len(r.reserved) == 0 && !r.closing
-	if empty && r.cfg.Server.ExitWhenEmpty && r.OnEmpty != nil {
+	if empty && r.Config().Server.ExitWhenEmpty && r.OnEmpty != nil {
 		r.closing = true
 	} else {
 		empty = false

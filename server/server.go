@@ -14,6 +14,8 @@
 //	receive   receive.go (output not yet received, acknowledged by the client)
 //	wait      receive.go (until commands end; collects their sessions)
 //	capture   capture.go (the screen from the session's emulator)
+//	reload    config.go (read the configuration file again; also SIGHUP)
+//	config    config.go (the configuration loaded: `config list`, -c checks)
 //
 // The other files: server.go (listening, handshake, dispatch), tty.go
 // (direct mode's writer to the client's terminal), memory.go (giving
@@ -38,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,13 +55,17 @@ import (
 
 // Options configure a server.
 type Options struct {
-	Socket  string
+	Socket string
+	// Config is the configuration to start with (a reload reads
+	// Config.Path again; "" = built-in defaults, then the default file).
 	Config  *config.Config
 	Program string // "linger VERSION", sent in the hello
 	Log     *log.Logger
 	// Ready is called once: with nil when the socket accepts connections,
 	// or with the error that stopped the server from starting.
 	Ready func(error)
+
+	loaded *loaded // Main's: Config with what is known of its file
 }
 
 // Server is a running server.
@@ -67,6 +74,9 @@ type Server struct {
 	reg  *mux.Registry
 	ln   *socket.Listener
 	log  *log.Logger
+
+	loaded   atomic.Pointer[loaded] // the configuration in use (config.go)
+	reloadMu sync.Mutex             // one reload at a time
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -96,14 +106,15 @@ func Main(o MainOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(o.ConfigPath, o.ConfigMustExist)
+	l, err := loadConfig(o.ConfigPath, o.ConfigMustExist)
 	if err != nil {
 		h.Ready(err)
 		return err
 	}
 	err = Run(Options{
 		Socket:  o.Socket,
-		Config:  cfg,
+		Config:  l.cfg,
+		loaded:  l,
 		Program: o.Program,
 		Log:     log.New(os.Stderr, "", log.LstdFlags),
 		Ready:   h.Ready,
@@ -130,6 +141,10 @@ func Run(o Options) error {
 	}
 	go reserveThreads(spareThreads) // in the background: ~0.6ms
 	s := &Server{opts: o, ln: ln, log: o.Log, done: make(chan struct{}), limited: map[string]*limitEntry{}}
+	if o.loaded == nil {
+		o.loaded = &loaded{cfg: o.Config, path: o.Config.Path, at: time.Now()}
+	}
+	s.loaded.Store(o.loaded)
 	s.reg = mux.NewRegistry(o.Config, o.Socket, s.log.Printf)
 	s.reg.OnEmpty = func() { s.stop("last session ended (exit_when_empty)") }
 	prof := startProfiler(s.log.Printf) // LINGER_PPROF (profile.go)
@@ -139,7 +154,9 @@ func Run(o Options) error {
 	go func() {
 		for sig := range sigs {
 			if sig == syscall.SIGHUP {
-				continue // no controlling terminal to lose; ignore stray hangups
+				// no controlling terminal to lose: a hangup asks for a reload
+				s.reload("", "SIGHUP")
+				continue
 			}
 			s.log.Printf("%v: ending %d sessions", sig, s.reg.Shutdown())
 			s.stop("signal " + sig.String())
@@ -278,6 +295,10 @@ func (s *Server) serve(nc *os.File) {
 		s.handleWait(c, &req)
 	case socket.OpCapture:
 		s.handleCapture(c, &req)
+	case socket.OpReload:
+		s.handleReload(c, &req)
+	case socket.OpConfig:
+		s.handleConfig(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

@@ -89,7 +89,9 @@ import (
 //	   configuration's spec, which the client parsed again.
 //	6: a request's "all" means every session only (detach, kill); receive
 //	   says "all_held"; "json" became "format": "json" (capture, list).
-const ProtocolVersion = 6
+//	7: ops "reload" (request config_path; reply config or problems) and
+//	   "config" (reply config: the loaded file and its configurations).
+const ProtocolVersion = 7
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
