@@ -3,9 +3,10 @@
 // sends a command's request and turns what comes back into what the user
 // sees: the attach loop at the user's terminal (attach.go), received
 // output and exit statuses (receive.go), listings and captures
-// (output.go), waits (wait.go). The server's side of each conversation is
-// in package server; what happens on attach is in attach.go and
-// server/attach.go.
+// (output.go), waits (wait.go), stopping and reloading the server and
+// asking which configuration it has loaded (server.go). The server's side
+// of each conversation is in package server; what happens on attach is in
+// attach.go and server/attach.go.
 //
 // It must not know how sessions are kept: it only speaks package socket's
 // protocol.

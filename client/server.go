@@ -13,14 +13,16 @@ import (
 	"linger/socket"
 )
 
-// StopTimeout bounds how long Stop waits for the server process to exit
-// after it said it stops: its sessions get mux.KillGrace, its connections
-// a few seconds more.
+// StopTimeout bounds how long Stop waits for the server to be gone after
+// it said it stops: its sessions had mux.KillGrace before the reply, its
+// other connections get a few seconds more.
 const StopTimeout = 10 * time.Second
 
 // Stop ends the server and every session (OpStop) and returns once the
-// server process has exited, so that a command run right after finds no
-// server. It returns how many sessions were ended.
+// server is gone, so that a command run right after finds no server: the
+// server keeps the connection open until it has finished, and then its
+// process (the peer, from SO_PEERCRED) is given a moment to exit. It
+// returns how many sessions were ended.
 func (e Endpoint) Stop(req *socket.Request) (int, error) {
 	conn, err := e.Connect(false)
 	if err != nil {
@@ -33,20 +35,21 @@ func (e Endpoint) Stop(req *socket.Request) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	conn.Close()
-	if pid <= 0 || start == "" {
-		return rep.Count, nil // not known: the reply is all we have
+	conn.SetReadDeadline(time.Now().Add(StopTimeout))
+	var more socket.Reply
+	if err := conn.ReadJSON(socket.MsgReply, &more); errors.Is(err, os.ErrDeadlineExceeded) {
+		return rep.Count, fmt.Errorf("the server said it stops but has not finished after %v (see %s)", StopTimeout, e.LogFile)
 	}
-	deadline := time.Now().Add(StopTimeout)
-	for {
+	// Gone from the conversation; its process exits right after (unless
+	// the server runs inside another program): a short wait, not an error.
+	deadline := time.Now().Add(time.Second)
+	for start != "" && time.Now().Before(deadline) {
 		if st, alive := procStart(pid); !alive || st != start {
-			return rep.Count, nil
+			break
 		}
-		if time.Now().After(deadline) {
-			return rep.Count, fmt.Errorf("the server (pid %d) said it stops but has not exited after %v (see %s)", pid, StopTimeout, e.LogFile)
-		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
 	}
+	return rep.Count, nil
 }
 
 // serverPid is the pid of the process at the other end of conn; 0 if not

@@ -13,7 +13,8 @@
 //	  fd 3 = the lock, fd 4 = a pipe  --->  Begin: takes fd 3 and fd 4,
 //	                                         log to --log FILE
 //	                                         ... listens on the socket ...
-//	read one line from the pipe       <---  Ready(nil): "ok\n" (or the error),
+//	read one line from the pipe       <---  Ready(nil): "ok\n" (or the error,
+//	                                         after removing the lock file),
 //	                                         then closes fd 3: the lock is free
 //	dial
 //

@@ -78,10 +78,12 @@ type Server struct {
 	loaded   atomic.Pointer[loaded] // the configuration in use (config.go)
 	reloadMu sync.Mutex             // one reload at a time
 
-	stopOnce sync.Once
-	done     chan struct{}
-	conns    sync.WaitGroup // connections being served
-	trim     trimmer        // returns memory after a burst of requests (memory.go)
+	stopOnce  sync.Once
+	done      chan struct{}
+	stopMu    sync.Mutex
+	stopConns []*socket.Conn // `server stop` clients: closed when Run returns
+	conns     sync.WaitGroup // connections being served
+	trim      trimmer        // returns memory after a burst of requests (memory.go)
 
 	limMu   sync.Mutex
 	limited map[string]*limitEntry
@@ -175,6 +177,11 @@ func Run(o Options) error {
 				s.drain()
 				prof.finish()
 				daemon.RemoveLock(o.Socket)
+				s.stopMu.Lock()
+				for _, c := range s.stopConns {
+					c.Close() // the server is gone: server stop returns
+				}
+				s.stopMu.Unlock()
 				return nil
 			default:
 			}
