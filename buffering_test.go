@@ -250,34 +250,6 @@ func TestLogFileBlockMode(t *testing.T) {
 	rxSame(t, "log file after a second session of the same name (appended)", log2, append(append([]byte{}, want...), "second\r\n"...))
 }
 
-// A log that cannot be written does not stop the session.
-func TestLogFileUnwritable(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	notDir := filepath.Join(e.Dir, "afile")
-	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.WriteConfig("[configurations.default]\nlog_file = \"" + notDir + "/x-{name}.log\"\n" +
-		"[configurations.proc]\nlog_file = \"/proc/nonexistent/x.log\"\n")
-	newDetached(t, e, "a", "sh", "-c", `echo "hello a"; exec sleep 100`)
-	if r := e.Run("new", "-d", "-C", "proc", "b", "--", "sh", "-c", `echo "hello b"; exec sleep 100`); r.Code != 0 {
-		t.Fatalf("new -C proc: %v", r)
-	}
-	for _, n := range []string{"a", "b"} {
-		s := naWaitSession(t, e, n, "holding its output", func(s *socket.SessionInfo) bool { return s.BufferedBytes > 0 })
-		if s.State != "Disconnected" || s.LogError == "" || s.LogFile == "" || !procAlive(s.Pid) {
-			t.Errorf("session %s with an unwritable log: want it running with log_file and log_error set: %+v", n, s)
-		}
-		if r := e.Run("receive", n); r.Code != 0 || r.Stdout != "hello "+n+"\r\n" {
-			t.Errorf("receive %s: %v", n, r)
-		}
-	}
-	if r := e.Run("ls"); !strings.Contains(r.Stdout, "log failing") {
-		t.Errorf("ls should say the log is failing\n%v", r)
-	}
-}
-
 // ---------------------------------------------------------------------------
 // Broken, Busy
 

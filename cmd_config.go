@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,12 +9,16 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"linger/client"
 	"linger/config"
+	"linger/server"
+	"linger/socket"
 
 	"github.com/urfave/cli/v2"
 )
 
-// configCommand() reads the configuration file locally; it needs no server.
+// configCommand() reads the configuration file locally, except `config
+// list`, which shows what a running server has loaded.
 func configCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "config",
@@ -42,11 +47,22 @@ the default file does not exist, 1 otherwise.`,
 
 func configListCommand() *cli.Command {
 	return &cli.Command{
-		Name:        "list",
-		Aliases:     []string{"ls"},
-		Usage:       "list the session configurations",
-		Description: `The default configuration is marked with '*'.`,
-		Action:      configListAction,
+		Name:    "list",
+		Aliases: []string{"ls"},
+		Usage:   "list the session configurations",
+		Description: `The default configuration is marked with '*'. When a server runs, it lists
+what that server has loaded (which file, modified when), and says when the
+file on disk has changed since or is another one than -c/$LINGER_CONFIG
+names ('linger server reload' reads it again); with no server, it reads
+the file.
+
+--json prints an array of objects with these fields, always present: name,
+default (true for the default configuration), command (array; [] = $SHELL
+-l), cwd ("" = the client's directory), env (object), output_buffering,
+buffer_size (bytes), log_file ("" = none), idle_timeout_seconds (0 =
+none), max_idle_timeout_seconds (0 = no cap), restore, scrollback_lines.`,
+		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print a JSON array"}},
+		Action: configListAction,
 	}
 }
 
@@ -72,39 +88,99 @@ func configListAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("config list takes no arguments (see 'linger config list --help')")
 	}
-	cfg, err := loadConfigInEffect(c)
+	e, err := endpoint(c)
 	if err != nil {
+		return err
+	}
+	var confs []socket.ConfigurationInfo
+	info, err := e.LoadedConfig() // a running server's, else the file's
+	switch {
+	case err == nil:
+		confs = info.Configurations
+	case client.IsNoServer(err):
+		cfg, err := loadConfigInEffect(c)
+		if err != nil {
+			return err
+		}
+		confs = server.ConfigurationInfos(cfg)
+	default:
+		return err
+	}
+	if info != nil && e.Config != "" && !client.SameFile(info.Path, e.Config) {
+		fmt.Fprintf(c.App.ErrWriter, "linger: %s\n", client.ConfigMismatch(e.Socket, info, e.Config))
+	}
+	if c.Bool("json") {
+		b, err := json.MarshalIndent(confs, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(c.App.Writer, "%s\n", b)
 		return err
 	}
 	w := tabwriter.NewWriter(c.App.Writer, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tCOMMAND\tCWD")
-	for _, name := range cfg.Names() {
-		conf := cfg.Configurations[name]
-		if name == cfg.Server.DefaultConfiguration {
+	for _, conf := range confs {
+		name := conf.Name
+		if conf.Default {
 			name += " *" // names have no whitespace: unambiguous
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", name, configCommandLine(conf), configCwd(conf))
+		fmt.Fprintf(w, "%s\t%s\t%s\n", name, configCommandLine(conf.Command), configCwd(conf.Cwd))
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if info != nil {
+		path, _ := configPath(c)
+		for _, line := range loadedLines(e.Socket, info, path) {
+			fmt.Fprintln(c.App.Writer, line)
+		}
+	}
+	return nil
+}
+
+// loadedLines say, under `config list`, which file the server on sock
+// has loaded and whether the file on disk (path, the one this client
+// would read) has changed since.
+func loadedLines(sock string, info *socket.ConfigInfo, path string) []string {
+	if info.Path == "" {
+		lines := []string{"", fmt.Sprintf("server on %s: built-in defaults (no configuration file when it last read one, %s)", sock, info.LoadedAt.Local().Format(timeFormat))}
+		if configFileExists(path) {
+			lines = append(lines, fmt.Sprintf("%s exists now: run 'linger server reload' to use it", path))
+		}
+		return lines
+	}
+	modified := "?"
+	if info.ModTime != nil {
+		modified = info.ModTime.Local().Format(timeFormat)
+	}
+	lines := []string{"", fmt.Sprintf("server on %s: %s (modified %s, read %s)", sock, info.Path, modified, info.LoadedAt.Local().Format(timeFormat))}
+	fi, err := os.Stat(info.Path)
+	switch {
+	case err != nil:
+		lines = append(lines, fmt.Sprintf("%s is gone since (%v): the server keeps what it read", info.Path, errors.Unwrap(err)))
+	case info.ModTime == nil || !fi.ModTime().Equal(*info.ModTime) || fi.Size() != info.Size:
+		lines = append(lines, fmt.Sprintf("%s has changed since (modified %s): run 'linger server reload' to use it", info.Path, fi.ModTime().Local().Format(timeFormat)))
+	}
+	return lines
 }
 
 // configCommandLine is what a configuration runs, for display.
-func configCommandLine(conf *config.Configuration) string {
-	if len(conf.Command) == 0 {
+func configCommandLine(argv []string) string {
+	if len(argv) == 0 {
 		return "$SHELL -l"
 	}
-	return controlEscaper.Replace(config.CommandLine(conf.Command))
+	return controlEscaper.Replace(config.CommandLine(argv))
 }
 
 // controlEscaper keeps a table row on one line and its columns aligned.
 var controlEscaper = strings.NewReplacer("\n", `\n`, "\t", `\t`, "\r", `\r`)
 
 // configCwd is where a configuration starts, for display.
-func configCwd(conf *config.Configuration) string {
-	if conf.Cwd == "" {
+func configCwd(cwd string) string {
+	if cwd == "" {
 		return "$PWD" // the client's current directory
 	}
-	return controlEscaper.Replace(conf.Cwd)
+	return controlEscaper.Replace(cwd)
 }
 
 func configShowAction(c *cli.Context) error {

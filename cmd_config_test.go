@@ -39,6 +39,7 @@ func configEnv(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("LINGER_SOCKET", filepath.Join(dir, "none.sock")) // no server: the file is read
 	t.Setenv("LINGER_CONFIG", "")
 	os.Unsetenv("LINGER_CONFIG")
 	return filepath.Join(dir, "linger", "config.toml")

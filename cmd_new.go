@@ -94,10 +94,8 @@ func newAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if !detach {
-		if err := detachKeyFrom(c, req); err != nil {
-			return err
-		}
+	if err := detachKeyFrom(c, req); err != nil { // checked with -d too: a typo is a typo
+		return err
 	}
 	res, err := e.New(req, os.Stdin, os.Stdout)
 	if err == nil && detach {

@@ -164,6 +164,9 @@ func TestServerExitWhenEmptyFlag(t *testing.T) {
 	})
 	newDetached(t, e, "a", "sleep", "100")
 	pid := sessionPid(t, e, "a")
+	if r := e.Run("server", "reload"); r.Code != 0 { // the flag outlasts a reload of the file
+		t.Fatalf("server reload\n%v", r)
+	}
 	if r := e.Run("kill", "a"); r.Code != 0 {
 		t.Fatalf("kill a\n%v", r)
 	}

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
 	"linger/client"
+	"linger/config"
 	"linger/socket"
 )
 
@@ -65,17 +70,30 @@ func logPath(sock string) string {
 	return filepath.Join(dir, "linger", strings.TrimSuffix(filepath.Base(sock), ".sock")+".log")
 }
 
-// endpoint says how to reach the server the global options name.
+// endpoint says how to reach the server the global options name. A
+// configuration file named with -c or $LINGER_CONFIG must exist, whether
+// or not this command starts a server; when a running server has loaded
+// another one, the command says so once (warnConfig).
 func endpoint(c *cli.Context) (client.Endpoint, error) {
 	sock, err := socketPath(c)
 	if err != nil {
 		return client.Endpoint{}, err
 	}
-	e := client.Endpoint{Socket: sock, Program: program(), LogFile: logPath(sock)}
+	e := client.Endpoint{Socket: sock, Program: program(), LogFile: logPath(sock), Warn: warnConfig}
 	if p, explicit := configPath(c); explicit {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return client.Endpoint{}, config.NotFoundError(p)
+		}
 		e.Config, _ = filepath.Abs(p)
 	}
 	return e, nil
+}
+
+var configWarned sync.Once
+
+// warnConfig says msg on stderr, once per command.
+func warnConfig(msg string) {
+	configWarned.Do(func() { fmt.Fprintf(os.Stderr, "linger: %s\n", msg) })
 }
 
 // request sends one request, from here (caller), to a running server and

@@ -3,9 +3,10 @@
 // sends a command's request and turns what comes back into what the user
 // sees: the attach loop at the user's terminal (attach.go), received
 // output and exit statuses (receive.go), listings and captures
-// (output.go), waits (wait.go). The server's side of each conversation is
-// in package server; what happens on attach is in attach.go and
-// server/attach.go.
+// (output.go), waits (wait.go), stopping and reloading the server and
+// asking which configuration it has loaded (server.go). The server's side
+// of each conversation is in package server; what happens on attach is in
+// attach.go and server/attach.go.
 //
 // It must not know how sessions are kept: it only speaks package socket's
 // protocol.
@@ -26,6 +27,9 @@ type Endpoint struct {
 	Config  string // configuration file to pass to a started server ("" = its default)
 	Program string // "linger VERSION" for the hello
 	LogFile string // where a started server writes its log
+	// Warn, with Config, is told when a running server has loaded another
+	// configuration file than Config (one line; the caller says it once).
+	Warn func(msg string)
 }
 
 // Connect dials the server, starting one first if autoStart is set (only
@@ -35,6 +39,9 @@ type Endpoint struct {
 // before starting anything.
 func (e Endpoint) Connect(autoStart bool) (*socket.Conn, error) {
 	c, err := socket.Dial(e.Socket, e.Program)
+	if err == nil {
+		e.checkConfig()
+	}
 	if err == nil || !autoStart || !errors.Is(err, socket.ErrNoServer) {
 		return c, err
 	}
@@ -48,9 +55,13 @@ func (e Endpoint) Connect(autoStart bool) (*socket.Conn, error) {
 	defer lock.Close()
 	// Someone may have started the server while we waited for the lock.
 	if c, err := socket.Dial(e.Socket, e.Program); err == nil || !errors.Is(err, socket.ErrNoServer) {
+		if err == nil {
+			e.checkConfig()
+		}
 		return c, err
 	}
 	if err := daemon.Spawn(daemon.Spawned{Socket: e.Socket, Config: e.Config, LogFile: e.LogFile}, lock); err != nil {
+		daemon.Unlock(lock, e.Socket) // a failed start leaves no lock file
 		return nil, err
 	}
 	return socket.Dial(e.Socket, e.Program)

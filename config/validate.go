@@ -21,7 +21,7 @@ func Load(path string, mustExist bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if path == "" || errors.Is(err, fs.ErrNotExist) {
 		if mustExist {
-			return nil, fmt.Errorf("config file %q not found (create it from config.example.toml, or drop -c and $LINGER_CONFIG)", path)
+			return nil, NotFoundError(path)
 		}
 		return Default(), nil
 	}
@@ -38,6 +38,12 @@ func Load(path string, mustExist bool) (*Config, error) {
 	}
 	cfg.Path = path
 	return cfg, nil
+}
+
+// NotFoundError is the error for a configuration file the user named
+// (-c, $LINGER_CONFIG) that does not exist.
+func NotFoundError(path string) error {
+	return fmt.Errorf("config file %q not found (create it from config.example.toml, or drop -c and $LINGER_CONFIG)", path)
 }
 
 // parseConfig validates and decodes the TOML document text; file names it

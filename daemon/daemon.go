@@ -13,7 +13,8 @@
 //	  fd 3 = the lock, fd 4 = a pipe  --->  Begin: takes fd 3 and fd 4,
 //	                                         log to --log FILE
 //	                                         ... listens on the socket ...
-//	read one line from the pipe       <---  Ready(nil): "ok\n" (or the error),
+//	read one line from the pipe       <---  Ready(nil): "ok\n" (or the error,
+//	                                         after removing the lock file),
 //	                                         then closes fd 3: the lock is free
 //	dial
 //
@@ -98,6 +99,20 @@ func RemoveLock(socketPath string) {
 	}
 }
 
+// Unlock removes the start lock file beside the socket and releases the
+// lock, which the caller holds (lock, from Lock or handed over): a start
+// that failed leaves no lock file behind. Removing it while holding it is
+// safe: whoever waits for it finds, once it is theirs, that the file is no
+// longer at the path, and takes the new one (see Lock).
+func Unlock(lock *os.File, socketPath string) {
+	path := socketPath + ".lock"
+	var held, named unix.Stat_t
+	if unix.Fstat(int(lock.Fd()), &held) == nil && unix.Stat(path, &named) == nil && held.Dev == named.Dev && held.Ino == named.Ino {
+		os.Remove(path)
+	}
+	lock.Close()
+}
+
 // flockTimeout takes an exclusive lock, polling so a stuck holder cannot
 // block us forever.
 func flockTimeout(f *os.File, timeout time.Duration) error {
@@ -178,6 +193,7 @@ func Spawn(o Spawned, lock *os.File) error {
 // listens, and, when a client spawned it, the pipe to report on.
 type Handover struct {
 	lock, pipe *os.File
+	socket     string
 	reported   bool
 }
 
@@ -187,7 +203,7 @@ type Handover struct {
 // socket's directory with checkDir first.
 func Begin(daemon bool, socketPath, logFile string, checkDir func(dir string) error) (*Handover, error) {
 	if daemon {
-		h := &Handover{lock: os.NewFile(3, "lock"), pipe: os.NewFile(4, "ready")}
+		h := &Handover{lock: os.NewFile(3, "lock"), pipe: os.NewFile(4, "ready"), socket: socketPath}
 		if err := redirectOutput(logFile); err != nil {
 			h.Ready(err)
 			return nil, err
@@ -201,16 +217,22 @@ func Begin(daemon bool, socketPath, logFile string, checkDir func(dir string) er
 	if err != nil {
 		return nil, err
 	}
-	return &Handover{lock: lock}, nil
+	return &Handover{lock: lock, socket: socketPath}, nil
 }
 
 // Ready reports, once: nil when the server listens, else why it could not
-// start. It releases the lock.
+// start. It releases the lock; after a failure it also removes the lock
+// file (the server that listens removes it when it exits: RemoveLock).
 func (h *Handover) Ready(err error) {
 	if h.reported {
 		return
 	}
 	h.reported = true
+	if err != nil {
+		// before the client hears of it: it holds the same lock (one open
+		// file, handed over), and is waiting for the line below
+		Unlock(h.lock, h.socket)
+	}
 	if h.pipe != nil {
 		if err != nil {
 			fmt.Fprintf(h.pipe, "%v\n", err)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -32,7 +33,7 @@ var (
 
 // Registry holds every session of a server.
 type Registry struct {
-	cfg    *config.Config
+	cfg    atomic.Pointer[config.Config] // new sessions' (SetConfig swaps it)
 	socket string
 	logf   func(format string, args ...any)
 
@@ -55,15 +56,22 @@ func NewRegistry(cfg *config.Config, socket string, logf func(string, ...any)) *
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Registry{
-		cfg: cfg, socket: socket, logf: logf,
+	r := &Registry{
+		socket: socket, logf: logf,
 		byName: map[string]*Session{}, reserved: map[string]bool{},
 		nextID: 1,
 	}
+	r.cfg.Store(cfg)
+	return r
 }
 
-// Config is the configuration the registry was made with.
-func (r *Registry) Config() *config.Config { return r.cfg }
+// Config is the configuration new sessions are made from.
+func (r *Registry) Config() *config.Config { return r.cfg.Load() }
+
+// SetConfig makes new sessions use cfg (a reload). Sessions already made
+// keep the Configuration they were made from; exit_when_empty applies
+// from the next time the last session is gone.
+func (r *Registry) SetConfig(cfg *config.Config) { r.cfg.Store(cfg) }
 
 // NewOptions describe a session to create.
 type NewOptions struct {
@@ -85,7 +93,7 @@ type NewOptions struct {
 
 // New creates and starts a session. It is listed before New returns.
 func (r *Registry) New(o NewOptions) (*Session, error) {
-	conf, err := r.cfg.Shared(o.Configuration) // read only: sessions share it
+	conf, err := r.Config().Shared(o.Configuration) // read only: sessions share it
 	if err != nil {
 		return nil, err
 	}
@@ -281,15 +289,12 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 		s.ext().idleTimeout, s.x.maxIdle = st.idle, st.maxIdle
 	}
 	if st.logPath != "" {
-		lg := &s.ext().log
-		lg.path = st.logPath
-		f, err := os.OpenFile(lg.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
+		f, err := os.OpenFile(st.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
 		if err != nil {
-			lg.err = err.Error()
-			r.logf("session %s (%d): cannot open log: %v (the session runs without it)", name, id, err)
-		} else {
-			lg.file = f
+			return nil, logFileError(st.logPath, conf.Name, err)
 		}
+		lg := &s.ext().log
+		lg.path, lg.file = st.logPath, f
 	}
 	proc, err := shell.Start(shell.Options{Argv: st.argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
 	if err != nil {
@@ -300,6 +305,25 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 	}
 	s.proc = proc
 	return s, nil
+}
+
+// logFileError says why a session's log_file cannot be opened, and what
+// to do: no session is made without the log its configuration asks for.
+func logFileError(path, conf string, err error) error {
+	dir := filepath.Dir(path)
+	why := errors.Unwrap(err)
+	if why == nil {
+		why = err
+	}
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		if _, serr := os.Stat(dir); serr != nil {
+			return fmt.Errorf("log_file %q of configuration %q: directory %s does not exist (create it, or change log_file)", path, conf, dir)
+		}
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("log_file %q of configuration %q: cannot write there (%v; make %s writable, or change log_file)", path, conf, why, dir)
+	}
+	return fmt.Errorf("log_file %q of configuration %q: %v (change log_file)", path, conf, why)
 }
 
 // Lookup finds a session by name or ID.
@@ -464,7 +488,7 @@ func (r *Registry) processDone() {
 func (r *Registry) checkEmpty() {
 	r.mu.Lock()
 	empty := len(r.ordered) == 0 && r.procs == 0 && len(r.reserved) == 0 && !r.closing
-	if empty && r.cfg.Server.ExitWhenEmpty && r.OnEmpty != nil {
+	if empty && r.Config().Server.ExitWhenEmpty && r.OnEmpty != nil {
 		r.closing = true
 	} else {
 		empty = false

@@ -80,7 +80,7 @@ type client struct {
 // reply tells it to a relaying client; in direct mode readTTY watches for
 // it. With a terminal passed for direct mode, it opens it (openTTY).
 func (s *Server) newClient(c *socket.Conn, req *socket.Request, readOnly bool) (*client, error) {
-	key, err := s.opts.Config.DetachKey(req.DetachKey)
+	key, err := s.config().DetachKey(req.DetachKey)
 	if err != nil {
 		return nil, mux.Invalidf("--detach-key: %v", err)
 	}

@@ -188,8 +188,13 @@ func (s *Server) handleKill(c *socket.Conn, req *socket.Request) {
 	s.reply(c, socket.Reply{Count: len(list)})
 }
 
+// The connection stays open until Run returns (or the process exits), so
+// the client can tell when the server is gone.
 func (s *Server) handleStop(c *socket.Conn, req *socket.Request) {
 	n := s.reg.Shutdown()
-	s.reply(c, socket.Reply{Count: n})
+	c.WriteJSON(socket.MsgReply, socket.Reply{Count: n})
+	s.stopMu.Lock()
+	s.stopConns = append(s.stopConns, c)
+	s.stopMu.Unlock()
 	s.stop("linger server stop")
 }

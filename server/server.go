@@ -14,6 +14,8 @@
 //	receive   receive.go (output not yet received, acknowledged by the client)
 //	wait      receive.go (until commands end; collects their sessions)
 //	capture   capture.go (the screen from the session's emulator)
+//	reload    config.go (read the configuration file again; also SIGHUP)
+//	config    config.go (the configuration loaded: `config list`, -c checks)
 //
 // The other files: server.go (listening, handshake, dispatch), tty.go
 // (direct mode's writer to the client's terminal), memory.go (giving
@@ -38,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,13 +55,21 @@ import (
 
 // Options configure a server.
 type Options struct {
-	Socket  string
+	Socket string
+	// Config is the configuration to start with (a reload reads
+	// Config.Path again; "" = built-in defaults, then the default file).
 	Config  *config.Config
 	Program string // "linger VERSION", sent in the hello
 	Log     *log.Logger
 	// Ready is called once: with nil when the socket accepts connections,
 	// or with the error that stopped the server from starting.
 	Ready func(error)
+
+	// ExitWhenEmpty, if set, overrides server.exit_when_empty of every
+	// configuration loaded, reloads included (--exit-when-empty).
+	ExitWhenEmpty *bool
+
+	loaded *loaded // Main's: Config with what is known of its file
 }
 
 // Server is a running server.
@@ -68,10 +79,15 @@ type Server struct {
 	ln   *socket.Listener
 	log  *log.Logger
 
-	stopOnce sync.Once
-	done     chan struct{}
-	conns    sync.WaitGroup // connections being served
-	trim     trimmer        // returns memory after a burst of requests (memory.go)
+	loaded   atomic.Pointer[loaded] // the configuration in use (config.go)
+	reloadMu sync.Mutex             // one reload at a time
+
+	stopOnce  sync.Once
+	done      chan struct{}
+	stopMu    sync.Mutex
+	stopConns []*socket.Conn // `server stop` clients: closed when Run returns
+	conns     sync.WaitGroup // connections being served
+	trim      trimmer        // returns memory after a burst of requests (memory.go)
 
 	limMu   sync.Mutex
 	limited map[string]*limitEntry
@@ -97,20 +113,22 @@ func Main(o MainOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(o.ConfigPath, o.ConfigMustExist)
+	l, err := loadConfig(o.ConfigPath, o.ConfigMustExist)
 	if err != nil {
 		h.Ready(err)
 		return err
 	}
 	if o.ExitWhenEmpty != nil {
-		cfg.Server.ExitWhenEmpty = *o.ExitWhenEmpty
+		l.cfg.Server.ExitWhenEmpty = *o.ExitWhenEmpty
 	}
 	err = Run(Options{
-		Socket:  o.Socket,
-		Config:  cfg,
-		Program: o.Program,
-		Log:     log.New(os.Stderr, "", log.LstdFlags),
-		Ready:   h.Ready,
+		Socket:        o.Socket,
+		Config:        l.cfg,
+		loaded:        l,
+		ExitWhenEmpty: o.ExitWhenEmpty,
+		Program:       o.Program,
+		Log:           log.New(os.Stderr, "", log.LstdFlags),
+		Ready:         h.Ready,
 	})
 	h.Ready(err)
 	return err
@@ -134,6 +152,10 @@ func Run(o Options) error {
 	}
 	go reserveThreads(spareThreads) // in the background: ~0.6ms
 	s := &Server{opts: o, ln: ln, log: o.Log, done: make(chan struct{}), limited: map[string]*limitEntry{}}
+	if o.loaded == nil {
+		o.loaded = &loaded{cfg: o.Config, path: o.Config.Path, at: time.Now()}
+	}
+	s.loaded.Store(o.loaded)
 	s.reg = mux.NewRegistry(o.Config, o.Socket, s.log.Printf)
 	s.reg.OnEmpty = func() { s.stop("last session ended (exit_when_empty)") }
 	prof := startProfiler(s.log.Printf) // LINGER_PPROF (profile.go)
@@ -143,7 +165,9 @@ func Run(o Options) error {
 	go func() {
 		for sig := range sigs {
 			if sig == syscall.SIGHUP {
-				continue // no controlling terminal to lose; ignore stray hangups
+				// no controlling terminal to lose: a hangup asks for a reload
+				s.reload("", "SIGHUP")
+				continue
 			}
 			s.log.Printf("%v: ending %d sessions", sig, s.reg.Shutdown())
 			s.stop("signal " + sig.String())
@@ -162,6 +186,11 @@ func Run(o Options) error {
 				s.drain()
 				prof.finish()
 				daemon.RemoveLock(o.Socket)
+				s.stopMu.Lock()
+				for _, c := range s.stopConns {
+					c.Close() // the server is gone: server stop returns
+				}
+				s.stopMu.Unlock()
 				return nil
 			default:
 			}
@@ -282,6 +311,10 @@ func (s *Server) serve(nc *os.File) {
 		s.handleWait(c, &req)
 	case socket.OpCapture:
 		s.handleCapture(c, &req)
+	case socket.OpReload:
+		s.handleReload(c, &req)
+	case socket.OpConfig:
+		s.handleConfig(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

@@ -62,6 +62,10 @@ type Request struct {
 	OutputBuffering string `json:"output_buffering,omitempty"`
 	// OpNew, OpDetach: a duration ("2h", "none"); "" = the configuration's
 	IdleTimeout string `json:"idle_timeout,omitempty"`
+
+	// OpReload: the configuration file to read from now on (the client's
+	// -c or $LINGER_CONFIG, absolute); "" = the one the server has loaded
+	ConfigPath string `json:"config_path,omitempty"`
 }
 
 // FormatJSON is Request.Format for JSON.
@@ -78,6 +82,8 @@ const (
 	OpReceive = "receive"
 	OpWait    = "wait"
 	OpCapture = "capture"
+	OpReload  = "reload" // read the configuration file again (Request.ConfigPath)
+	OpConfig  = "config" // what configuration the server has loaded (Reply.Config)
 )
 
 // Caller says where a request comes from, so the server can answer
@@ -100,6 +106,46 @@ type Reply struct {
 	Direct    bool         `json:"direct,omitempty"`     // OpAttach, OpNew+attach: the server uses the passed terminal
 	Dropped   int64        `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
 	Exits     []Exited     `json:"exits,omitempty"`      // OpWait: one per session, in the order asked
+
+	// OpConfig, OpReload: the configuration the server has loaded (after
+	// a reload: the new one, or with Problems, the one it keeps)
+	Config *ConfigInfo `json:"config,omitempty"`
+	// OpReload refused: every problem of the file, as `linger config
+	// check` prints them (FILE:LINE: KEY: MESSAGE); Error is the first
+	Problems []string `json:"problems,omitempty"`
+}
+
+// ConfigInfo is the configuration a server has loaded.
+type ConfigInfo struct {
+	Path     string     `json:"path"`      // "" = none: the built-in defaults
+	ModTime  *time.Time `json:"mtime"`     // the file's when it was read; null without a file
+	Size     int64      `json:"size"`      // the file's size when it was read
+	LoadedAt time.Time  `json:"loaded_at"` // when the server read it
+	Sessions int        `json:"sessions"`  // OpReload: running sessions, which keep their configurations
+
+	DefaultConfiguration string `json:"default_configuration"`
+	DetachKey            string `json:"detach_key"`
+	ExitWhenEmpty        bool   `json:"exit_when_empty"`
+
+	Configurations []ConfigurationInfo `json:"configurations"` // by name
+}
+
+// ConfigurationInfo describes one session configuration. It is also the
+// documented format of `linger config list --json`: field names are
+// stable, and every field is present.
+type ConfigurationInfo struct {
+	Name                  string            `json:"name"`
+	Default               bool              `json:"default"` // server.default_configuration names it
+	Command               []string          `json:"command"` // [] = $SHELL -l, else /bin/sh
+	Cwd                   string            `json:"cwd"`     // "" = the client's directory
+	Env                   map[string]string `json:"env"`
+	OutputBuffering       string            `json:"output_buffering"`
+	BufferSize            int64             `json:"buffer_size"`
+	LogFile               string            `json:"log_file"`                 // "" = none
+	IdleTimeoutSeconds    int64             `json:"idle_timeout_seconds"`     // 0 = none
+	MaxIdleTimeoutSeconds int64             `json:"max_idle_timeout_seconds"` // 0 = no cap
+	Restore               string            `json:"restore"`
+	ScrollbackLines       int               `json:"scrollback_lines"`
 }
 
 // Error codes in Reply.Code.

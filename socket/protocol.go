@@ -59,7 +59,9 @@
 // is collected and the server sends MsgExited. A list request gets the
 // listing rendered as `linger ls` prints it (the table, or JSON with
 // Request.Format) the same way, as MsgOutput frames followed by MsgEnd, with
-// no acknowledgements.
+// no acknowledgements. After the reply to a stop request the server keeps
+// the connection open until it has finished (sessions ended, socket
+// removed), then closes it: the client waits for that.
 //
 // Acknowledgements: a client sends MsgAck with the number of MsgOutput
 // payload bytes of this stream it has written to its terminal (or stdout),
@@ -91,7 +93,11 @@ import (
 //	   says "all_held"; "json" became "format": "json" (capture, list).
 //	7: a reply's code "usage" marks a request the user got wrong (bad
 //	   session name, value or combination): the client exits 2.
-const ProtocolVersion = 7
+//	8: ops "reload" (request config_path; reply config or problems) and
+//	   "config" (reply config: the loaded file and its configurations);
+//	   after the stop reply the connection stays open until the server
+//	   has finished.
+const ProtocolVersion = 8
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
