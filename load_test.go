@@ -97,6 +97,15 @@ const (
 	// long. The workers that find no slot receive instead.
 	loadAttachSlots = 8
 
+	// loadAttachStall and loadAttachMax bound an attach client's run (see
+	// loadRun.attach): its terminal must get output at least every
+	// loadAttachStall, and the client must end within loadAttachMax. With
+	// -race beside two busy loops on 2 cores (and other work on top), the
+	// longest time without output measured was 11.4s, the slowest terminal
+	// 1.6 KB/s; a whole writer's output (~380 KB) then takes 4 minutes.
+	loadAttachStall = 30 * time.Second
+	loadAttachMax   = 5 * time.Minute
+
 	loadGoroutineSlack = 5
 	loadHeapSlack      = 4 << 20
 	loadFdSlack        = 3
@@ -267,6 +276,8 @@ type loadRun struct {
 	attaches, attachBusy, attachGone, attachExited, attachLost atomic.Int64
 	receives, receiveGone, lsCalls                             atomic.Int64
 	maxAttach                                                  atomic.Int64 // longest attach, ms
+	slowestRate                                                atomic.Int64 // bytes/s of the slowest attach that took over 10s (0: none)
+	maxStall                                                   atomic.Int64 // longest time an attach's terminal got nothing while the client ran, ms
 
 	pmu      sync.Mutex
 	problems map[string]*loadProblem
@@ -341,7 +352,7 @@ func (L *loadRun) attach(s *loadSess, rng *rand.Rand) {
 	c.Env, c.Dir = L.e.Env, L.e.Home
 	start := time.Now()
 	tm := startTerm(tb, c, 80, 24)
-	tm.Timeout = 40 * time.Second
+	tm.Timeout = 10 * time.Second // WaitExit is called once the client exited
 	stay := time.Duration(100+rng.Intn(400)) * time.Millisecond
 	raw := false
 	if !pollQuiet(20*time.Second, func() bool {
@@ -364,7 +375,38 @@ func (L *loadRun) attach(s *loadSess, rng *rand.Rand) {
 			typed = time.Now()
 		}
 	}
+	// The client ends once its terminal has taken what the server queued
+	// for it: a detach drains the queue first, an exit writes it all. That
+	// is up to a whole writer's output (~370 KB), and under -race on a
+	// loaded 2-core machine the harness's emulator takes it at a few KB/s
+	// (TestLoad logs the slowest terminal): a minute or more. So the wait
+	// is bounded by progress, not by a total: it fails once the terminal
+	// got nothing for loadAttachStall, or after loadAttachMax in all.
+	lastLen, lastAt := -1, time.Now()
+	for !tm.Exited() {
+		tm.mu.Lock()
+		n := len(tm.raw)
+		tm.mu.Unlock()
+		now := time.Now()
+		if n != lastLen {
+			lastLen, lastAt = n, now
+		}
+		if ms := now.Sub(lastAt).Milliseconds(); ms > L.maxStall.Load() {
+			L.maxStall.Store(ms) // a statistic, as maxAttach
+		}
+		if now.Sub(lastAt) > loadAttachStall || now.Sub(start) > loadAttachMax {
+			t.Errorf("attach %s: still running after %v, its terminal got nothing for %v (bounds: %v without output, %v in all)\n%s",
+				s.name, now.Sub(start).Round(time.Millisecond), now.Sub(lastAt).Round(time.Millisecond), loadAttachStall, loadAttachMax, tm.describe())
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	code := tm.WaitExit()
+	if d := time.Since(start); d > 10*time.Second {
+		if r := int64(float64(len(tm.Output())) / d.Seconds()); r < L.slowestRate.Load() || L.slowestRate.Load() == 0 {
+			L.slowestRate.Store(r) // a statistic, as maxAttach
+		}
+	}
 	// WaitExit gives the pty reader 1s; under load the emulator behind it
 	// may need longer to take what the client printed before it exited.
 	select {
@@ -1118,6 +1160,7 @@ func TestLoad(t *testing.T) {
 		for _, msg := range v.errs {
 			t.Errorf("writer %s (W%d, %s mode, %d chunks): %s", s.name, s.k, s.kind, len(s.chunks), msg)
 		}
+
 		switch {
 		case s.collects > 0:
 		case s.lostConn > 0:
@@ -1199,8 +1242,8 @@ func TestLoad(t *testing.T) {
 	t.Logf("bytes delivered: %d via attach, %d via receive (%d chunks placed by search)", viaAttach, viaRecv, searched)
 	t.Logf("bytes lost in block mode: %d; bytes delivered again after a client lost its connection (unacknowledged, by design): %d", lostBlock, repeated)
 	t.Logf("drop mode: %d bytes never arrived, %d reported dropped (exact for %d of %d writers)", dropGap, dropReported, exactDrops, loadDrop)
-	t.Logf("attaches: %d (%d busy, %d found the session gone, %d saw the command exit, %d lost the connection; longest %d ms); receives: %d (%d gone); ls calls: %d",
-		L.attaches.Load(), L.attachBusy.Load(), L.attachGone.Load(), L.attachExited.Load(), L.attachLost.Load(), L.maxAttach.Load(),
+	t.Logf("attaches: %d (%d busy, %d found the session gone, %d saw the command exit, %d lost the connection; longest %d ms, slowest terminal %d B/s, longest without output %d ms); receives: %d (%d gone); ls calls: %d",
+		L.attaches.Load(), L.attachBusy.Load(), L.attachGone.Load(), L.attachExited.Load(), L.attachLost.Load(), L.maxAttach.Load(), L.slowestRate.Load(), L.maxStall.Load(),
 		L.receives.Load(), L.receiveGone.Load(), L.lsCalls.Load())
 	t.Logf("goroutines: %d before, %d after; heap in use: %.1f MiB before, %.1f MiB after; fds: %d before, %d after",
 		g0, g1, float64(h0)/(1<<20), float64(h1)/(1<<20), fd0, fd1)

@@ -227,7 +227,13 @@ func (s *Session) EndReceive(r Client, base, acked, sent int64) (closed bool, st
 	if x.readers > 0 {
 		x.readers--
 	}
-	x.buf.received(base+acked, s.hasClientsLocked())
+	// Only acknowledged bytes move recv. A receive that got nothing started
+	// at the claim, past bytes another reader may hold unacknowledged:
+	// marking everything before its base received would take those from
+	// whoever comes next, if that reader gives them back.
+	if acked > 0 {
+		x.buf.received(base+acked, s.hasClientsLocked())
+	}
 	if acked < sent {
 		s.unclaimLocked()
 	}

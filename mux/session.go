@@ -350,7 +350,9 @@ func (s *Session) detach(c Client, lost bool) bool {
 // the next reader.
 func (s *Session) cleanDetachLocked(a *attachment) {
 	if !a.WriterAcks {
-		s.x.buf.received(a.base+a.sent, !s.hasClientsLocked())
+		if a.sent > 0 { // nothing sent says nothing of the bytes before a.base (see EndReceive)
+			s.x.buf.received(a.base+a.sent, !s.hasClientsLocked())
+		}
 		return
 	}
 	s.applyAckLocked(a)

@@ -198,9 +198,11 @@ func (w *ttyWriter) run() (err error) {
 	}
 }
 
-// write writes data in pieces. While draining, each piece must get out
-// within SlowClientTimeout: a terminal that takes nothing for that long is
-// given up on, but a slow one that makes progress is not.
+// write writes data in pieces. While draining, the terminal must take
+// something within SlowClientTimeout: one that takes nothing for that long
+// is given up on, but a slow one that makes progress is not: a piece need
+// not get out whole in that time, a write cut by the deadline after it got
+// bytes out goes on with a new one.
 func (w *ttyWriter) write(data []byte) (int, error) {
 	n := 0
 	for n < len(data) {
@@ -216,6 +218,9 @@ func (w *ttyWriter) write(data []byte) (int, error) {
 		m, err := w.f.Write(data[n:min(len(data), n+ttyPiece)])
 		n += m
 		if err != nil {
+			if m > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+				continue // progress: a new deadline (or abort) at the top
+			}
 			return n, err
 		}
 	}
