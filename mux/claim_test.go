@@ -37,7 +37,7 @@ func TestEmptyReceiveKeepsAnotherReadersClaim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the output to be held", func() bool { return s.Info(Caller{}).Buffered == n })
+	waitUntil(t, "the output to be held", func() bool { return s.Info(Viewer{}).Buffered == n })
 
 	// An attach takes the held output (restore none: the bytes themselves)
 	// and acknowledges none of it.
