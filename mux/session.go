@@ -627,8 +627,8 @@ func (s *Session) outputEnded() {
 // finish runs once the command has exited and its output is drained:
 // attached clients and receivers learn the status and the session is
 // removed; with nobody attached the session stays, Closed, with its
-// unreceived output, until an attach, a receive that reaches the end or a
-// wait collects it (or kill removes it).
+// unreceived output, until an attach or a receive that reaches the end
+// collects it (or kill, wait --collect or its idle timeout removes it).
 func (s *Session) finish() {
 	s.dmu.Lock() // after any delivery in progress
 	s.mu.Lock()

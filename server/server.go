@@ -12,7 +12,7 @@
 //	kill      requests.go
 //	stop      requests.go
 //	receive   receive.go (output not yet received, acknowledged by the client)
-//	wait      receive.go (until commands end; collects their sessions)
+//	wait      receive.go (until commands end; --collect removes their sessions)
 //	capture   capture.go (the screen from the session's emulator)
 //
 // The other files: server.go (listening, handshake, dispatch), tty.go

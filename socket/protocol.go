@@ -89,7 +89,9 @@ import (
 //	   configuration's spec, which the client parsed again.
 //	6: a request's "all" means every session only (detach, kill); receive
 //	   says "all_held"; "json" became "format": "json" (capture, list).
-const ProtocolVersion = 6
+//	7: wait leaves Closed sessions unless the request says "collect"; its
+//	   reply's exits carry id, exit_code and exit_signal.
+const ProtocolVersion = 7
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
