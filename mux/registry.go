@@ -16,6 +16,7 @@ import (
 	"linger/config"
 
 	"linger/shell"
+	"linger/vt"
 )
 
 // KillGrace is how long a killed session's processes get between SIGHUP and
@@ -283,6 +284,9 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 	if st.logPath != "" {
 		lg := &s.ext().log
 		lg.path = st.logPath
+		if conf.LogFormat == config.LogText {
+			lg.text = &vt.Text{}
+		}
 		f, err := os.OpenFile(lg.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
 		if err != nil {
 			lg.err = err.Error()

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"linger/config"
-
 	"linger/shell"
+	"linger/vt"
 )
 
 // States and availabilities, relative to the caller (as in PowerShell).
@@ -89,6 +89,8 @@ type sessionLog struct {
 	file *os.File // nil if none, or it could not be opened
 	path string   // "" without log_file
 	err  string   // the last error, for ls
+	text *vt.Text // log_format = "text": the filter, its state kept between chunks; nil: raw
+	buf  []byte   // the text of the chunk being written
 }
 
 // ext returns the session's extra state, making it. mu must be held.
@@ -294,6 +296,12 @@ func (s *Session) writeLog(b []byte) {
 		return
 	}
 	lg := &s.x.log
+	if lg.text != nil {
+		if lg.buf = lg.text.Append(lg.buf[:0], b); len(lg.buf) == 0 {
+			return
+		}
+		b = lg.buf
+	}
 	if _, err := lg.file.Write(b); err != nil {
 		s.mu.Lock()
 		first := lg.err == ""
