@@ -250,6 +250,40 @@ func TestLogFileBlockMode(t *testing.T) {
 	rxSame(t, "log file after a second session of the same name (appended)", log2, append(append([]byte{}, want...), "second\r\n"...))
 }
 
+// log_format = "text": the log is a clean log, as receive --text prints,
+// with a sequence split between two of the program's writes removed whole;
+// receive still gets every byte.
+func TestLogFileText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rxConfig(e, `log_file = "`+e.Dir+`/log-{name}.txt"`, `log_format = "text"`)
+	naKeepServer(t, e)
+	gofile := filepath.Join(e.Dir, "go")
+	raw := "\x1b]0;title\x07\x1b[1;31mred\x1b[0m start\r\r\n\x1b[1;3"
+	script := `printf '\033]0;title\007\033[1;31mred\033[0m start\r\n\033[1;3'; ` +
+		`i=0; while [ ! -e ` + gofile + ` ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; ` +
+		`printf '2mgreen\033[0m\033[5;10H\033[Kmoved\n'; exit 0`
+	newDetached(t, e, "lg", "sh", "-c", script)
+	path := filepath.Join(e.Dir, "log-lg.txt")
+	// the first write is in the log (without its unfinished sequence)
+	// before the second is made, so the pump read them apart
+	poll(t, "the log to have the first line", harnessWait, func() bool {
+		b, _ := os.ReadFile(path)
+		return string(b) == "red start\n"
+	})
+	if err := os.WriteFile(gofile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rxWaitClosed(t, e, "lg", harnessWait)
+	if log, _ := os.ReadFile(path); string(log) != "red start\ngreenmoved\n" {
+		t.Errorf("log_format = \"text\": log %q, want %q", log, "red start\ngreenmoved\n")
+	}
+	r := e.Run("receive", "lg")
+	if want := raw + "2mgreen\x1b[0m\x1b[5;10H\x1b[Kmoved\r\n"; r.Stdout != want {
+		t.Errorf("receive with a text log: %q, want every byte %q", r.Stdout, want)
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Broken, Busy
 

@@ -159,6 +159,7 @@ env = {}
 output_buffering = "block"
 buffer_size = "8MiB"
 log_file = "" # empty: no log file
+log_format = "raw"
 idle_timeout = "none"
 max_idle_timeout = "none"
 restore = "lines"
@@ -171,6 +172,7 @@ env = { GOFLAGS = "-race", "WITH SPACE" = "ok" }
 output_buffering = "block"
 buffer_size = "8MiB"
 log_file = "" # empty: no log file
+log_format = "raw"
 idle_timeout = "none"
 max_idle_timeout = "none"
 restore = "lines"
@@ -183,6 +185,7 @@ env = { LANG = "C.UTF-8" }
 output_buffering = "block"
 buffer_size = "8MiB"
 log_file = "" # empty: no log file
+log_format = "raw"
 idle_timeout = "none"
 max_idle_timeout = "none"
 restore = "lines"

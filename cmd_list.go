@@ -19,7 +19,8 @@ ls runs inside it, Disconnected/Busy when another client holds it,
 Disconnected/None when it is free to attach, Broken/None when its last
 client went away without detaching (killed, terminal closed, connection
 lost) and nobody attached since, Closed once its command ended (kept, with
-its status and output, until attach, receive or wait collects it).
+its status and output, until attach or receive collects it, or kill or
+wait --collect removes it).
 
 --json prints an array of objects with these fields: id, name, state,
 availability, configuration, command (array), cwd, pid, created (RFC 3339),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -20,10 +21,12 @@ func newCommand() *cli.Command {
 		Description: `Creates a session running COMMAND (default: the configuration's command,
 else $SHELL -l, else /bin/sh) on a new pseudo-terminal, and attaches the
 current terminal to it. With -d the session is only created and its name
-printed. Without NAME the server picks a short unique one. Names are at most
+printed (with --json, the session as one object of 'linger ls --json').
+Without NAME the server picks a short unique one. Names are at most
 64 characters, without whitespace or '/', and not all digits (digits are IDs).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "create only: print the session's name and do not attach"},
+			&cli.BoolFlag{Name: "json", Usage: "with -d: print the new session as JSON, as ls --json does, instead of its name"},
 			&cli.BoolFlag{Name: "A", Usage: "attach to NAME if it exists instead of failing"},
 			&cli.StringFlag{Name: "configuration", Aliases: []string{"C"}, Usage: "use the session configuration `NAME`"},
 			&cli.StringFlag{Name: "cwd", Usage: "start in `DIR` (default: the configuration's, else the current directory)"},
@@ -49,6 +52,9 @@ func newAction(c *cli.Context) error {
 		}
 	}
 	detach := c.Bool("detach")
+	if c.Bool("json") && !detach {
+		return usagef("--json prints the new session for scripts and needs -d (linger new -d --json ...)")
+	}
 	if !detach {
 		if err := checkNesting(c); err != nil {
 			return err
@@ -99,7 +105,12 @@ func newAction(c *cli.Context) error {
 	}
 	res, err := e.New(req, os.Stdin, os.Stdout)
 	if err == nil && detach {
-		fmt.Println(res.Session.Name)
+		if c.Bool("json") {
+			out, _ := json.MarshalIndent(res.Session, "", "  ")
+			fmt.Printf("%s\n", out)
+		} else {
+			fmt.Println(res.Session.Name)
+		}
 	}
 	return attachStatus(res, err)
 }

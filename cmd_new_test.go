@@ -590,3 +590,43 @@ func TestNewMissingCommandOnFreshServer(t *testing.T) {
 		})
 	}
 }
+
+// new -d --json prints the new session as ls --json prints it: one object
+// with the same fields, for scripts (issue 16).
+func TestNewJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.Run("new", "-d", "--json", "job", "--", "sleep", "100")
+	if r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("new -d --json job: want exit 0\n%v", r)
+	}
+	var got socket.SessionInfo
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+		t.Fatalf("new -d --json: not one JSON object (%v)\n%v", err, r)
+	}
+	if got.ID <= 0 || got.Name != "job" || got.State != "Disconnected" || got.Pid <= 0 ||
+		len(got.Command) != 2 || got.Command[0] != "sleep" || got.Created.IsZero() {
+		t.Errorf("new -d --json: %+v, want job, Disconnected, with its id, pid, command and created", got)
+	}
+	var fields map[string]any
+	json.Unmarshal([]byte(r.Stdout), &fields)
+	var list []map[string]any
+	json.Unmarshal([]byte(e.Run("ls", "--json").Stdout), &list)
+	if len(list) != 1 {
+		t.Fatalf("ls --json: %d sessions, want 1", len(list))
+	}
+	for k := range list[0] {
+		if _, ok := fields[k]; !ok {
+			t.Errorf("new --json lacks ls --json's field %q\n%s", k, r.Stdout)
+		}
+	}
+	for k := range fields {
+		if _, ok := list[0][k]; !ok {
+			t.Errorf("new --json has %q, which ls --json does not\n%s", k, r.Stdout)
+		}
+	}
+	if list[0]["id"] != fields["id"] || list[0]["pid"] != fields["pid"] {
+		t.Errorf("new --json id/pid %v/%v, ls --json %v/%v", fields["id"], fields["pid"], list[0]["id"], list[0]["pid"])
+	}
+	naWantErr(t, e.Run("new", "--json", "other"), 2, "--json", "-d")
+}

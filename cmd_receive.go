@@ -23,10 +23,17 @@ session another client holds (it reads; it does not take the terminal).
 If the command has ended and all its output is printed, the session is
 collected (removed) and receive exits with the command's status (128+N for
 signal N). In drop mode, bytes discarded since the last receive are reported
-on stderr first.`,
+on stderr first.
+
+With --text (or --plain) it prints a clean log instead of the bytes as a
+terminal gets them: escape sequences (colours, cursor moves, titles, ...) are
+removed, CRLF becomes LF, and control characters other than tab, newline and
+a lone carriage return are dropped, e.g. 'linger receive job --text > out.log'.
+The output still counts as received as it came.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing until the command ends; exit with its status"},
 			&cli.BoolFlag{Name: "all", Usage: "print everything still held, received or not"},
+			&cli.BoolFlag{Name: "text", Aliases: []string{"plain"}, Usage: "print plain text: no escape sequences, LF line ends"},
 			outputBufferingFlag(),
 		},
 		Action: receiveAction,
@@ -48,5 +55,5 @@ func receiveAction(c *cli.Context) error {
 	return exitWith(e.Receive(&socket.Request{
 		Op: socket.OpReceive, Caller: caller(), Target: c.Args().First(),
 		Follow: c.Bool("follow"), AllHeld: c.Bool("all"), OutputBuffering: mode,
-	}, os.Stdout, os.Stderr))
+	}, c.Bool("text"), os.Stdout, os.Stderr))
 }

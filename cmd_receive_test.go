@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -323,4 +324,55 @@ func TestReceiveErrors(t *testing.T) {
 	naWantErr(t, e.Run("receive"), 2)
 	naWantErr(t, e.Run("receive", "a", "b"), 2)
 	naWantErr(t, e.Run("receive", "--output-buffering", "fast", "keep"), 2, "block|drop")
+}
+
+// receive --text prints a clean log: colours, cursor moves, an OSC title
+// and the CR of CRLF gone, also for a sequence split between two frames of
+// a --follow stream; the output still counts as received (the receive that
+// reaches the end of the Closed session removes it). --plain is the same.
+func TestReceiveText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	naKeepServer(t, e)
+	gofile := filepath.Join(e.Dir, "go")
+	// The first printf ends inside a CSI sequence; the rest comes once the
+	// test has seen the first part arrive, so in another frame.
+	script := `printf '\033]0;my title\007\033[1;31mred\033[0m start\r\n\033[1;3'; ` +
+		`i=0; while [ ! -e ` + gofile + ` ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; ` +
+		`printf '2mgreen\033[0m\033[5;10H\033[Kmoved\n\033P1$r0m\033\\\033(0q\033(B done\n'; exit 3`
+	newDetached(t, e, "col", "sh", "-c", script)
+	out := &syncBuffer{}
+	c := exec.Command(e.Bin, "receive", "--follow", "--text", "col")
+	c.Env, c.Dir, c.Stdout, c.Stderr = e.Env, e.Home, out, out
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.track(func() { c.Process.Kill() })
+	done := make(chan int, 1)
+	go func() { c.Wait(); done <- c.ProcessState.ExitCode() }()
+	poll(t, "receive --follow --text to print the first line", harnessWait, func() bool {
+		return strings.Contains(out.String(), "red start\n")
+	})
+	if err := os.WriteFile(gofile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 3 {
+			t.Errorf("receive --follow --text: exit %d, want 3", code)
+		}
+	case <-time.After(harnessWait):
+		t.Fatalf("receive --follow --text did not end; printed %q", out.String())
+	}
+	if want := "red start\ngreenmoved\nq done\n"; out.String() != want {
+		t.Errorf("receive --follow --text printed %q, want %q", out.String(), want)
+	}
+	rxWaitRemoved(t, e, "col", 5*time.Second)
+
+	newDetached(t, e, "p", "sh", "-c", `printf '\033[32mok\033[m\r\n\033[2Ktwo\n'; exit 0`)
+	rxWaitClosed(t, e, "p", harnessWait)
+	if r := e.Run("receive", "--plain", "p"); r.Code != 0 || r.Stdout != "ok\ntwo\n" || r.Stderr != "" {
+		t.Errorf("receive --plain: want \"ok\\ntwo\\n\" and exit 0\n%v", r)
+	}
+	rxWaitRemoved(t, e, "p", 5*time.Second)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,13 +15,27 @@ func waitCommand() *cli.Command {
 		Name:      "wait",
 		Usage:     "wait for sessions' commands to end",
 		ArgsUsage: "NAME|ID...",
-		Description: `Blocks until the commands of the named sessions have ended, collects them
-(removes the sessions) and exits with the status of the first one, in the
-order given, that failed: 0 if all succeeded, 128+N for a command killed by
-signal N, like a shell. A session that is already Closed returns at once.
-With --timeout, gives up after DURATION and exits 124, like timeout(1).`,
+		Description: `Blocks until the commands of the named sessions have ended and exits with
+the status of the first one, in the order given, that failed: 0 if all
+succeeded, 128+N for a command killed by signal N, like a shell. A session
+that is already Closed returns at once. With --timeout, gives up after
+DURATION and exits 124, like timeout(1).
+
+The sessions stay, Closed, with their status and any output nobody has
+received, so that 'linger receive NAME' afterwards prints that output and
+exits with the same status; that receive (or an attach) then removes the
+session, as do kill and the idle timeout. This holds even when nothing is
+left to receive: wait itself never removes a session, so wait then receive
+always works. --collect removes the sessions once their statuses are known,
+with any unreceived output.
+
+--json prints a JSON array, one object per session in the order given, with
+the fields id, name, exit_code (null for a signal), exit_signal (null unless
+killed by a signal) and status (the code, or 128+N, as wait exits with).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 90s, 2h) and exit 124"},
+			&cli.BoolFlag{Name: "collect", Usage: "remove the sessions once ended, with any output not yet received"},
+			&cli.BoolFlag{Name: "json", Usage: "print each session's status as JSON"},
 		},
 		Action: waitAction,
 	}
@@ -41,5 +57,11 @@ func waitAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return exitWith(e.Wait(&socket.Request{Op: socket.OpWait, Caller: caller(), Targets: c.Args().Slice()}, timeout))
+	var jsonTo io.Writer
+	if c.Bool("json") {
+		jsonTo = os.Stdout
+	}
+	return exitWith(e.Wait(&socket.Request{
+		Op: socket.OpWait, Caller: caller(), Targets: c.Args().Slice(), Collect: c.Bool("collect"),
+	}, timeout, jsonTo))
 }

@@ -84,6 +84,11 @@ type Configuration struct {
 	// Default: "", no log file.
 	LogFile string `toml:"log_file"`
 
+	// LogFormat is how output goes into LogFile: LogRaw ("raw") every byte
+	// as printed; LogText ("text") plain text, as receive --text prints it
+	// (escape sequences removed, CRLF as LF). Default: "raw".
+	LogFormat string `toml:"log_format"`
+
 	// IdleTimeout is how long a session without clients lives before it is
 	// removed; 0 means forever. In the file, a Go duration ("90s", "2h") or
 	// "none" (see ParseIdleTimeout). Default: 0 ("none").
@@ -146,6 +151,7 @@ func newConfiguration(name string) *Configuration {
 		Env:             map[string]string{},
 		OutputBuffering: OutputBlock,
 		BufferSize:      DefaultBufferSize,
+		LogFormat:       LogRaw,
 		Restore:         RestoreLines,
 		ScrollbackLines: DefaultScrollbackLines,
 	}

@@ -110,6 +110,9 @@ func withDefaults(c Configuration) *Configuration {
 	if c.Restore == "" {
 		c.Restore = "lines"
 	}
+	if c.LogFormat == "" {
+		c.LogFormat = "raw"
+	}
 	if c.ScrollbackLines == 0 {
 		c.ScrollbackLines = 2000
 	}
@@ -123,13 +126,13 @@ func TestLoadConfigUnits(t *testing.T) {
 	}
 	want := map[string]*Configuration{
 		"default": {Name: "default", Env: map[string]string{}, OutputBuffering: "drop", BufferSize: 65536,
-			LogFile: "~/logs/{name}-{id}.log", IdleTimeout: 90 * time.Second, MaxIdleTimeout: 48 * time.Hour,
+			LogFile: "~/logs/{name}-{id}.log", LogFormat: "text", IdleTimeout: 90 * time.Second, MaxIdleTimeout: 48 * time.Hour,
 			Restore: "screen", ScrollbackLines: 0},
 		"caps": {Name: "caps", Env: map[string]string{}, OutputBuffering: "drop", BufferSize: 1 << 30,
-			LogFile: "out/{id}{{name}}.{x.log", MaxIdleTimeout: 90 * time.Minute, Restore: "none", ScrollbackLines: 100000},
+			LogFile: "out/{id}{{name}}.{x.log", LogFormat: "raw", MaxIdleTimeout: 90 * time.Minute, Restore: "none", ScrollbackLines: 100000},
 		"zero": {Name: "zero", Env: map[string]string{}, OutputBuffering: "block", BufferSize: 4096,
-			LogFile: "/var/log/linger.log", Restore: "lines", ScrollbackLines: 2000},
-		"equal": {Name: "equal", Env: map[string]string{}, OutputBuffering: "block", BufferSize: 4096,
+			LogFile: "/var/log/linger.log", LogFormat: "raw", Restore: "lines", ScrollbackLines: 2000},
+		"equal": {Name: "equal", Env: map[string]string{}, OutputBuffering: "block", BufferSize: 4096, LogFormat: "raw",
 			IdleTimeout: 2 * time.Hour, MaxIdleTimeout: 2 * time.Hour, Restore: "lines", ScrollbackLines: 2000},
 	}
 	if !reflect.DeepEqual(cfg.Configurations, want) {
@@ -146,6 +149,7 @@ env = {}
 output_buffering = "drop"
 buffer_size = "64KiB"
 log_file = "~/logs/{name}-{id}.log"
+log_format = "text"
 idle_timeout = "1m30s"
 max_idle_timeout = "48h"
 restore = "screen"
@@ -178,6 +182,7 @@ func TestLoadConfigUnitsProblems(t *testing.T) {
 		f + `:29: configurations.screens.scrollback_lines: -1 is out of range (expected: 0 to 100000)`,
 		f + `:32: configurations.more_screens.restore: expected a string, got integer`,
 		f + `:33: configurations.more_screens.scrollback_lines: expected an integer, got string`,
+		f + `:36: configurations.logs.log_format: invalid value "ansi" (expected: raw|text)`,
 	})
 }
 
@@ -251,7 +256,7 @@ func TestLoadConfigProblems(t *testing.T) {
 		f + `:4: server.detach_key: invalid detach key "ctrl-1" (expected: ctrl-<letter>, ctrl-@|[|\|]|^|_, ^<letter> or none)`,
 		f + `:5: server.exit_when_empty: expected a boolean, got string`,
 		f + `:6: server: unknown key "colour" (expected: default_configuration|detach_key|exit_when_empty)`,
-		f + `:9: configurations.work: unknown key "comand" (expected: buffer_size|command|cwd|env|idle_timeout|log_file|max_idle_timeout|output_buffering|restore|scrollback_lines)`,
+		f + `:9: configurations.work: unknown key "comand" (expected: buffer_size|command|cwd|env|idle_timeout|log_file|log_format|max_idle_timeout|output_buffering|restore|scrollback_lines)`,
 		f + `:10: configurations.work.cwd: relative directory "src" (expected: an absolute path, ~ or ~/path, or "" for the client's directory)`,
 		f + `:11: configurations.work.env: environment variable name may not be empty`,
 		f + `:11: configurations.work.env: environment variable name "A=B" may not contain '=' or a NUL byte`,
@@ -381,6 +386,7 @@ env = { GOFLAGS = "-race", "WITH SPACE" = "ok" }
 output_buffering = "block"
 buffer_size = "8MiB"
 log_file = "" # empty: no log file
+log_format = "raw"
 idle_timeout = "none"
 max_idle_timeout = "none"
 restore = "lines"
@@ -397,6 +403,7 @@ env = {}
 output_buffering = "block"
 buffer_size = "8MiB"
 log_file = "" # empty: no log file
+log_format = "raw"
 idle_timeout = "none"
 max_idle_timeout = "none"
 restore = "lines"
@@ -409,7 +416,7 @@ scrollback_lines = 2000
 	// included.
 	cfg.Configurations[`q"uote`] = &Configuration{Name: `q"uote`, Command: []string{"a\tb\\c\x01\x7f", "ü"},
 		Env: map[string]string{"a.b": "\"\n"}, OutputBuffering: "drop", BufferSize: 5000,
-		LogFile: "~/\"{name}\"\t{id}", IdleTimeout: 90*time.Minute + time.Second, MaxIdleTimeout: 2 * time.Hour,
+		LogFile: "~/\"{name}\"\t{id}", LogFormat: "text", IdleTimeout: 90*time.Minute + time.Second, MaxIdleTimeout: 2 * time.Hour,
 		Restore: "screen", ScrollbackLines: 7}
 	if got, want := cfg.Configurations[`q"uote`].TOML(), `[configurations."q\"uote"]
 command = ["a\tb\\c\u0001\u007f", "ü"]
@@ -418,6 +425,7 @@ env = { "a.b" = "\"\n" }
 output_buffering = "drop"
 buffer_size = "5000B"
 log_file = "~/\"{name}\"\t{id}"
+log_format = "text"
 idle_timeout = "1h30m1s"
 max_idle_timeout = "2h"
 restore = "screen"

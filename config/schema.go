@@ -39,6 +39,7 @@ var configurationSchema = tomlTable(
 	schemaField{"buffer_size", tomlConverted(kindStringOrInteger, `a size like "8MiB" or an integer number of bytes`,
 		reflect.TypeFor[int64](), decodeBufferSize, func(v any) string { return quoteString(FormatSize(v.(int64))) })},
 	schemaField{"log_file", tomlString(checkLogFile)},
+	schemaField{"log_format", tomlString(tomlOneOf(LogRaw, LogText))},
 	schemaField{"idle_timeout", idleTimeoutSchema},
 	schemaField{"max_idle_timeout", idleTimeoutSchema},
 	schemaField{"restore", tomlConverted(kindString, "", reflect.TypeFor[string](),

@@ -24,6 +24,12 @@ const (
 	OutputDrop  = "drop"  // keep reading, discard the oldest output
 )
 
+// Values of log_format.
+const (
+	LogRaw  = "raw"  // every byte as the program printed it
+	LogText = "text" // plain text: escape sequences removed, CRLF as LF
+)
+
 // sizeUnits are the units ParseSize accepts and FormatSize writes, largest
 // first.
 var sizeUnits = []struct {

@@ -17,6 +17,7 @@ import (
 	"linger/config"
 
 	"linger/shell"
+	"linger/vt"
 )
 
 // KillGrace is how long a killed session's processes get between SIGHUP and
@@ -295,6 +296,9 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 		}
 		lg := &s.ext().log
 		lg.path, lg.file = st.logPath, f
+		if conf.LogFormat == config.LogText {
+			lg.text = &vt.Text{}
+		}
 	}
 	proc, err := shell.Start(shell.Options{Argv: st.argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
 	if err != nil {

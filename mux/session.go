@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"linger/config"
-
 	"linger/shell"
+	"linger/vt"
 )
 
 // States and availabilities, relative to the caller (as in PowerShell).
@@ -88,6 +88,8 @@ type sessionLog struct {
 	file *os.File // nil if none, or it could not be opened
 	path string   // "" without log_file
 	err  string   // the last error, for ls
+	text *vt.Text // log_format = "text": the filter, its state kept between chunks; nil: raw
+	buf  []byte   // the text of the chunk being written
 }
 
 // ext returns the session's extra state, making it. mu must be held.
@@ -293,6 +295,12 @@ func (s *Session) writeLog(b []byte) {
 		return
 	}
 	lg := &s.x.log
+	if lg.text != nil {
+		if lg.buf = lg.text.Append(lg.buf[:0], b); len(lg.buf) == 0 {
+			return
+		}
+		b = lg.buf
+	}
 	if _, err := lg.file.Write(b); err != nil {
 		s.mu.Lock()
 		first := lg.err == ""
@@ -628,8 +636,8 @@ func (s *Session) outputEnded() {
 // finish runs once the command has exited and its output is drained:
 // attached clients and receivers learn the status and the session is
 // removed; with nobody attached the session stays, Closed, with its
-// unreceived output, until an attach, a receive that reaches the end or a
-// wait collects it (or kill removes it).
+// unreceived output, until an attach or a receive that reaches the end
+// collects it (or kill, wait --collect or its idle timeout removes it).
 func (s *Session) finish() {
 	s.dmu.Lock() // after any delivery in progress
 	s.mu.Lock()

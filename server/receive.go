@@ -163,8 +163,9 @@ func readAcks(c *socket.Conn, stop <-chan struct{}) <-chan int64 {
 }
 
 // handleWait blocks until the named sessions' commands have ended, then
-// replies with their statuses and collects them. A waiter that goes away
-// (timeout, Ctrl-C) stops waiting.
+// replies with their statuses. The sessions stay, Closed, for a receive or
+// an attach to collect with their output; with req.Collect they are
+// removed. A waiter that goes away (timeout, Ctrl-C) stops waiting.
 func (s *Server) handleWait(c *socket.Conn, req *socket.Request) {
 	defer c.Close()
 	if len(req.Targets) == 0 {
@@ -189,10 +190,18 @@ func (s *Server) handleWait(c *socket.Conn, req *socket.Request) {
 			return
 		}
 		st, _ := sess.ExitStatus()
-		rep.Exits = append(rep.Exits, socket.Exited{Session: sess.Name, Status: st.String(), ShellCode: st.ShellCode()})
+		x := socket.Exited{Session: sess.Name, ID: sess.ID, Status: st.String(), ShellCode: st.ShellCode()}
+		if st.Signal != 0 {
+			x.ExitSignal = ptr(int(st.Signal))
+		} else {
+			x.ExitCode = ptr(st.Code)
+		}
+		rep.Exits = append(rep.Exits, x)
 	}
-	for _, sess := range list {
-		s.reg.Collect(sess)
+	if req.Collect {
+		for _, sess := range list {
+			s.reg.Collect(sess)
+		}
 	}
 	c.WriteJSON(socket.MsgReply, rep)
 }

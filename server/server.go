@@ -12,7 +12,7 @@
 //	kill      requests.go
 //	stop      requests.go
 //	receive   receive.go (output not yet received, acknowledged by the client)
-//	wait      receive.go (until commands end; collects their sessions)
+//	wait      receive.go (until commands end; --collect removes their sessions)
 //	capture   capture.go (the screen from the session's emulator)
 //	reload    config.go (read the configuration file again; also SIGHUP)
 //	config    config.go (the configuration loaded: `config list`, -c checks)

@@ -32,6 +32,10 @@ type Request struct {
 	Targets []string `json:"targets,omitempty"`
 	All     bool     `json:"all,omitempty"`
 
+	// OpWait: also remove the sessions once their statuses are sent (a
+	// wait otherwise leaves a Closed session for receive or attach)
+	Collect bool `json:"collect,omitempty"`
+
 	// OpReceive: keep sending until the command ends; AllHeld: everything
 	// still held, received or not
 	Follow  bool `json:"follow,omitempty"`
@@ -215,4 +219,9 @@ type Exited struct {
 	ShellCode int    `json:"shell_code"` // exit code, or 128+signal
 	Killed    bool   `json:"killed"`     // ended by `linger kill`
 	AltScreen bool   `json:"alt_screen,omitempty"`
+	// OpWait's Reply.Exits only: the session's ID, and its exit code or
+	// the signal that killed it (the other absent), as ls --json has them
+	ID         int  `json:"id,omitempty"`
+	ExitCode   *int `json:"exit_code,omitempty"`
+	ExitSignal *int `json:"exit_signal,omitempty"`
 }

@@ -97,7 +97,9 @@ import (
 //	   "config" (reply config: the loaded file and its configurations);
 //	   after the stop reply the connection stays open until the server
 //	   has finished.
-const ProtocolVersion = 8
+//	9: wait leaves Closed sessions unless the request says "collect"; its
+//	   reply's exits carry id, exit_code and exit_signal.
+const ProtocolVersion = 9
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

@@ -11,6 +11,8 @@
 // never starts a goroutine and never blocks; the caller serialises every call.
 // Replies to terminal queries (DA, DSR, CPR, OSC 10/11) go to the callback set
 // with [Terminal.SetReply], and are dropped when none is set.
+//
+// [Text] turns the same byte stream into plain text, for logs.
 package vt
 
 import (
