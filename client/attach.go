@@ -26,8 +26,9 @@ package client
 //     connection drops. The terminal is restored: raw mode off, the modes a
 //     program may have left on reset, the alternate screen left, the
 //     title popped; then one bracketed line says why:
-//     [detached (from session NAME)], [exited (status N)],
-//     [server exited], [lost connection].
+//     [detached (from session NAME)], [detached (from session NAME: taken
+//     by pts/3)] (another client attached with --steal), [exited (status
+//     N)], [server exited], [lost connection].
 
 import (
 	"bytes"
@@ -37,6 +38,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -319,6 +321,12 @@ func (a *attached) output() (string, int) {
 				return "server exited", 1
 			case socket.ReasonTooSlow:
 				return fmt.Sprintf("detached (from session %s: terminal too slow)", a.name), 1
+			case socket.ReasonStolen:
+				by := "another client"
+				if d.TakenBy != "" {
+					by = strings.TrimPrefix(d.TakenBy, "/dev/")
+				}
+				return fmt.Sprintf("detached (from session %s: taken by %s)", a.name, by), 0
 			}
 			return fmt.Sprintf("detached (from session %s)", a.name), 0
 		case socket.MsgExited:

@@ -33,7 +33,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		old := s.owner
 		s.mu.Unlock()
 		if old != nil && s.detach(old.c, true) { // what it did not acknowledge goes to us
-			old.c.Detached(s.Name, "detached")
+			old.c.Detached(s.Name, "stolen", &a.ClientInfo)
 		}
 	}
 	s.dmu.Lock()

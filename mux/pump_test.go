@@ -15,7 +15,7 @@ import (
 type quietClient struct{ _ int }
 
 func (*quietClient) Output([]byte, time.Time) error        { return nil }
-func (*quietClient) Detached(string, string)               {}
+func (*quietClient) Detached(string, string, *ClientInfo)  {}
 func (*quietClient) Exited(string, shell.ExitStatus, bool) {}
 
 // parkedPumps counts session pumps waiting for output on the poller.

@@ -413,7 +413,7 @@ func (r *Registry) Detach(s *Session, c Client, lost bool) bool {
 func (r *Registry) DetachAll(s *Session) int {
 	clients := s.detachClean(nil)
 	for _, a := range clients {
-		a.c.Detached(s.Name, "detached")
+		a.c.Detached(s.Name, "detached", nil)
 	}
 	return len(clients)
 }
@@ -492,7 +492,7 @@ func (r *Registry) Shutdown() int {
 	r.mu.Unlock()
 	for _, s := range list {
 		for _, a := range s.detachClean(nil) {
-			a.c.Detached(s.Name, "server-exited")
+			a.c.Detached(s.Name, "server-exited", nil)
 		}
 		s.mu.Lock()
 		s.killed = true

@@ -308,7 +308,7 @@ func (s *Session) writeLog(b []byte) {
 // drop detaches a client whose connection failed or timed out.
 func (s *Session) drop(a *attachment) {
 	if s.detach(a.c, true) {
-		a.c.Detached(s.Name, "too-slow")
+		a.c.Detached(s.Name, "too-slow", nil)
 	}
 }
 

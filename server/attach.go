@@ -196,10 +196,16 @@ func (s *Server) ttyLost(cl *client, sess *mux.Session, err error) {
 	cl.conn.Close()
 }
 
-// Detached tells the client why it is detached and closes the connection.
-func (cl *client) Detached(session, reason string) {
+// Detached tells the client why it is detached (and, when another client
+// took the session, that one's terminal) and closes the connection.
+func (cl *client) Detached(session, reason string, takenBy *mux.ClientInfo) {
+	d := socket.Detached{Session: session, Reason: reason}
+	if takenBy != nil {
+		d.TakenBy = takenBy.TTY
+	}
 	cl.finish(socket.MsgDetached, func(alt bool) any {
-		return socket.Detached{Session: session, Reason: reason, AltScreen: alt}
+		d.AltScreen = alt
+		return d
 	})
 }
 
@@ -367,7 +373,7 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 			}
 		case socket.MsgDetach:
 			if s.reg.Detach(sess, cl, false) {
-				cl.Detached(sess.Name, socket.ReasonDetached)
+				cl.Detached(sess.Name, socket.ReasonDetached, nil)
 			}
 		default:
 			s.limitedf("frame", "session %s: unexpected message 0x%02x from client: closing it", sess.Name, typ)
@@ -396,7 +402,7 @@ func (s *Server) readTTY(cl *client, sess *mux.Session) {
 			}
 			if detach {
 				if s.reg.Detach(sess, cl, false) {
-					cl.Detached(sess.Name, socket.ReasonDetached)
+					cl.Detached(sess.Name, socket.ReasonDetached, nil)
 				}
 				return
 			}

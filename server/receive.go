@@ -27,7 +27,7 @@ func (r *receiver) Output(p []byte, deadline time.Time) error {
 	return err
 }
 
-func (r *receiver) Detached(session, reason string) { r.finish(nil) }
+func (r *receiver) Detached(session, reason string, takenBy *mux.ClientInfo) { r.finish(nil) }
 
 func (r *receiver) Exited(session string, st shell.ExitStatus, killed bool) {
 	r.finish(&socket.Exited{Session: session, Status: st.String(), ShellCode: st.ShellCode(), Killed: killed})

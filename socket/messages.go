@@ -151,12 +151,14 @@ type Size struct {
 type Detached struct {
 	Session   string `json:"session"`
 	Reason    string `json:"reason"`               // one of the Reason* constants
+	TakenBy   string `json:"taken_by,omitempty"`   // ReasonStolen: the terminal of the client that took the session ("" if it has none)
 	AltScreen bool   `json:"alt_screen,omitempty"` // the session's terminal is on the alternate screen
 }
 
 // Reasons in Detached.
 const (
-	ReasonDetached     = "detached"      // detach key, `linger detach`, or --steal from elsewhere
+	ReasonDetached     = "detached"      // detach key or `linger detach`
+	ReasonStolen       = "stolen"        // another client attached with --steal (TakenBy)
 	ReasonServerExited = "server-exited" // the server is shutting down
 	ReasonTooSlow      = "too-slow"      // the client did not read its output in time
 )

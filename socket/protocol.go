@@ -89,7 +89,10 @@ import (
 //	   configuration's spec, which the client parsed again.
 //	6: a request's "all" means every session only (detach, kill); receive
 //	   says "all_held"; "json" became "format": "json" (capture, list).
-const ProtocolVersion = 6
+//	7: MsgDetached says "stolen" (with taken_by, the new owner's
+//	   terminal) when another client took the session with --steal; a
+//	   read-only attach's restore starts with a one-line notice; OpRename.
+const ProtocolVersion = 7
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

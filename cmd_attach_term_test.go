@@ -1,0 +1,65 @@
+package main
+
+// End-to-end tests of what an attached terminal is told and what its keys
+// do: the read-only notice, the reason of a detach by --steal, and the
+// detach key pressed twice; each in direct mode and in relay mode (stdout
+// piped through cat, so the client relays).
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// ttPTS is the name of tm's terminal as the programs on it see it: "pts/N".
+func ttPTS(t *testing.T, tm *term) string {
+	t.Helper()
+	rc, err := tm.master.SyscallConn()
+	if err != nil {
+		t.Fatalf("pts of the harness terminal: %v", err)
+	}
+	n, ierr := -1, error(nil)
+	if err := rc.Control(func(fd uintptr) { n, ierr = unix.IoctlGetInt(int(fd), unix.TIOCGPTN) }); err != nil || ierr != nil {
+		t.Fatalf("pts of the harness terminal: %v %v", err, ierr)
+	}
+	return fmt.Sprintf("pts/%d", n)
+}
+
+// ttRelay starts `linger ARGS | cat`: stdout is not the terminal, so the
+// client relays.
+func ttRelay(e *env, cols, rows int, args ...string) *term {
+	return e.StartCmd(cols, rows, []string{"sh", "-c", "exec " + lingerBin + " " + strings.Join(args, " ") + " | cat"}, nil)
+}
+
+// TestAttachStealSaysWhoTookIt: a client detached by --steal from another
+// terminal says so, naming that terminal, in both modes.
+func TestAttachStealSaysWhoTookIt(t *testing.T) {
+	t.Parallel()
+	for _, relay := range []bool{false, true} {
+		t.Run(fmt.Sprintf("relay=%v", relay), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			if r := e.Run(append([]string{"new", "-d", "x"}, naShSession...)...); r.Code != 0 {
+				t.Fatalf("new -d: %v", r)
+			}
+			var owner *term
+			if relay {
+				owner = ttRelay(e, 80, 24, "attach", "x")
+			} else {
+				owner = e.Start(80, 24, "attach", "x")
+			}
+			naShRun(owner, `echo "o=$((6*7))"`, "o=42")
+			thief := e.Start(80, 24, "attach", "--steal", "x")
+			want := fmt.Sprintf("[detached (from session x: taken by %s)]", ttPTS(t, thief))
+			naWaitLine(owner, want)
+			if code := owner.WaitExit(); code != 0 {
+				t.Errorf("stolen client: exit %d, want 0", code)
+			}
+			naShRun(thief, `echo "t=$((8*8))"`, "t=64")
+			// a plain detach still says just that
+			naDetachAndWait(t, thief, "x")
+		})
+	}
+}
