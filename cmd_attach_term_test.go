@@ -63,3 +63,49 @@ func TestAttachStealSaysWhoTookIt(t *testing.T) {
 		})
 	}
 }
+
+// TestAttachReadOnlyNotice: a read-only watcher is told once, in one line
+// before the restore, that its keys are ignored and which key detaches;
+// the restore does not wipe it (it is in the terminal's scrollback, above
+// the restored screen). In both modes; the owner is told nothing.
+func TestAttachReadOnlyNotice(t *testing.T) {
+	t.Parallel()
+	const notice = `[read-only: keys are ignored; ctrl-\ detaches]`
+	for _, relay := range []bool{false, true} {
+		t.Run(fmt.Sprintf("relay=%v", relay), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			owner := naStartSession(t, e, 80, 24, naNewShellArgs("x")...)
+			naShRun(owner, `echo "mark=$((6*7))"`, "mark=42")
+			var w *term
+			if relay {
+				w = ttRelay(e, 80, 24, "attach", "-r", "x")
+			} else {
+				w = e.Start(80, 24, "attach", "-r", "x")
+			}
+			w.WaitText("mark=42")
+			naShRun(owner, `echo "live=$((7*7))"`, "live=49")
+			naWaitLine(w, "live=49")
+			if n := strings.Count(string(w.Output()), notice); n != 1 {
+				t.Errorf("the notice was written %d times, want once\n%s", n, w.describe())
+			}
+			all := append(w.History(), strings.Split(w.Screen(), "\n")...)
+			at, mark := -1, -1
+			for i, l := range all {
+				if strings.TrimRight(l, " ") == notice {
+					at = i
+				}
+				if mark < 0 && strings.Contains(l, "mark=42") {
+					mark = i
+				}
+			}
+			if at < 0 || at > mark {
+				t.Errorf("want the notice (line %d) above the restored screen (mark at line %d)\n%q", at, mark, all)
+			}
+			if strings.Contains(string(owner.Output()), "read-only") {
+				t.Errorf("the owner was told about read-only")
+			}
+			naDetachAndWait(t, w, "x")
+		})
+	}
+}

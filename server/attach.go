@@ -15,7 +15,9 @@ package server
 //     old client gets MsgDetached) or ReadOnly; the session takes the new
 //     owner's size, and the program is made to redraw (SIGWINCH).
 //  3. We reply with the session's info and the detach key, decided here
-//     once for both modes (newClient). Output from the
+//     once for both modes (newClient). A read-only watcher is then told in
+//     one line, in the stream before the restore, that its keys are
+//     ignored and which key detaches (readOnlyNotice). Output from the
 //     session's pump waits on cl.ready until that reply is written, so the
 //     reply is always the first frame. Then MsgRestore frames draw the
 //     session's screen (mux/screen.go) as the restore mode says: history
@@ -41,6 +43,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -320,8 +323,26 @@ func (s *Server) writeReply(cl *client, sess *mux.Session, req *socket.Request) 
 	cl.sess = sess
 	err := cl.conn.WriteJSON(socket.MsgReply, rep)
 	s.startTTY(cl, sess)
+	if err == nil && cl.info.ReadOnly {
+		// In the stream, before the restore: nothing can come between,
+		// in either mode.
+		err = cl.draw(readOnlyNotice(cl.key, req.Rows), 0)
+	}
 	close(cl.ready)
 	return err
+}
+
+// readOnlyNotice tells a read-only watcher, once, that its keys are
+// ignored and which key detaches. The line is then scrolled off the screen
+// (rows-1 newlines from the line below it: only the lines above the
+// cursor go), so that the restore, which clears the screen, leaves it in
+// the terminal's scrollback above what it draws.
+func readOnlyNotice(key config.Key, rows int) []byte {
+	line := "\r[read-only: keys are ignored"
+	if !key.None {
+		line += "; " + config.KeyName(key.Byte) + " detaches"
+	}
+	return []byte(line + "]\r\n" + strings.Repeat("\n", max(rows-1, 0)))
 }
 
 // stream runs a connection attached by new: reply, then the client's frames.

@@ -41,7 +41,8 @@
 // to any), as the server checks the client. For attach requests the
 // connection then carries the attached stream: first MsgRestore frames
 // from the server (what brings the client's terminal to the session's
-// state), then MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize
+// state; for a read-only watcher, first one standing for 0 bytes with the
+// line that tells it its keys are ignored), then MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize
 // and MsgDetach from the client, and at the end one of MsgDetached or
 // MsgExited from the server before it closes.
 //
