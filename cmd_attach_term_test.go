@@ -30,7 +30,11 @@ func ttPTS(t *testing.T, tm *term) string {
 // ttRelay starts `linger ARGS | cat`: stdout is not the terminal, so the
 // client relays.
 func ttRelay(e *env, cols, rows int, args ...string) *term {
-	return e.StartCmd(cols, rows, []string{"sh", "-c", "exec " + lingerBin + " " + strings.Join(args, " ") + " | cat"}, nil)
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return e.StartCmd(cols, rows, []string{"sh", "-c", "exec " + lingerBin + " " + strings.Join(quoted, " ") + " | cat"}, nil)
 }
 
 // TestAttachStealSaysWhoTookIt: a client detached by --steal from another
@@ -106,6 +110,37 @@ func TestAttachReadOnlyNotice(t *testing.T) {
 				t.Errorf("the owner was told about read-only")
 			}
 			naDetachAndWait(t, w, "x")
+		})
+	}
+}
+
+// TestAttachDetachKeyTwice: the detach key pressed twice in a row goes to
+// the program once (cat -v shows it as ^\), whether the two presses come
+// in one read or two; pressed once, it still detaches. In both modes.
+func TestAttachDetachKeyTwice(t *testing.T) {
+	t.Parallel()
+	for _, relay := range []bool{false, true} {
+		t.Run(fmt.Sprintf("relay=%v", relay), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			args := append([]string{"new", "k"}, naCatSession...)
+			var tm *term
+			if relay {
+				tm = ttRelay(e, 80, 24, args...)
+			} else {
+				tm = e.Start(80, 24, args...)
+			}
+			naWaitLine(tm, "ready")
+			tm.Type("a\x1c\x1cb\r")
+			naWaitLine(tm, `a^\b`)
+			tm.Type("\x1c")
+			tm.Type("\x1c")
+			tm.Type("c\r")
+			naWaitLine(tm, `^\c`)
+			if tm.Exited() {
+				t.Fatalf("the key pressed twice detached")
+			}
+			naDetachAndWait(t, tm, "k")
 		})
 	}
 }

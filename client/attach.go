@@ -211,31 +211,21 @@ type attached struct {
 	written int64 // output bytes written to the terminal (for MsgAck)
 }
 
-// keyboard copies stdin to the session, cutting out the detach key.
+// keyboard copies stdin to the session, cutting out the detach key
+// (config.Key.Forward: pressed twice, it goes to the program once).
 func (a *attached) keyboard(in *os.File, key config.Key, readOnly bool) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := in.Read(buf)
-		if n > 0 {
-			p, detach := key.Cut(buf[:n])
-			if len(p) > 0 && !readOnly {
-				if a.conn.WriteFrame(socket.MsgInput, p) != nil {
-					return
-				}
-			}
-			if detach {
-				a.requestDetach()
-				return
-			}
-		}
-		if err != nil {
-			// the terminal is gone: drop the connection, the session stays
-			a.mu.Lock()
-			a.hangup = true
-			a.mu.Unlock()
-			a.conn.Close()
-			return
-		}
+	detach, err := key.Forward(32<<10, in.Read, func(p []byte) bool {
+		return readOnly || a.conn.WriteFrame(socket.MsgInput, p) == nil
+	})
+	switch {
+	case detach:
+		a.requestDetach()
+	case err != nil:
+		// the terminal is gone: drop the connection, the session stays
+		a.mu.Lock()
+		a.hangup = true
+		a.mu.Unlock()
+		a.conn.Close()
 	}
 }
 

@@ -408,37 +408,31 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 
 // readTTY is direct mode's keyboard: it reads the client's terminal and
 // sends what is typed to the program, until the detach key (the client
-// detaches), the terminal goes away (the client is lost, as when it dies),
+// detaches; pressed twice, it goes to the program: config.Key.Forward), the terminal goes away (the client is lost, as when it dies),
 // or the terminal is let go (releaseTTY).
 func (s *Server) readTTY(cl *client, sess *mux.Session) {
-	buf := make([]byte, 4096)
-	for {
-		n, err := readNow(cl.ttyRC, buf)
-		if n > 0 {
-			p, detach := cl.key.Cut(buf[:n])
-			if len(p) > 0 && !cl.info.ReadOnly {
-				if err := sess.Input(cl, p); err != nil {
-					s.limitedf("input", "session %s: writing input: %v", sess.Name, err)
-				}
-			}
-			if detach {
-				if s.reg.Detach(sess, cl, false) {
-					cl.Detached(sess.Name, socket.ReasonDetached, nil)
-				}
-				return
+	read := func(buf []byte) (int, error) { return readNow(cl.ttyRC, buf) }
+	detach, err := cl.key.Forward(4096, read, func(p []byte) bool {
+		if !cl.info.ReadOnly {
+			if err := sess.Input(cl, p); err != nil {
+				s.limitedf("input", "session %s: writing input: %v", sess.Name, err)
 			}
 		}
-		if err != nil {
-			cl.tmu.Lock()
-			released := cl.released
-			cl.tmu.Unlock()
-			if released || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, os.ErrClosed) {
-				return
-			}
-			s.ttyLost(cl, sess, err) // the terminal is gone (hung up)
-			return
+		return true
+	})
+	if detach {
+		if s.reg.Detach(sess, cl, false) {
+			cl.Detached(sess.Name, socket.ReasonDetached, nil)
 		}
+		return
 	}
+	cl.tmu.Lock()
+	released := cl.released
+	cl.tmu.Unlock()
+	if released || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, os.ErrClosed) {
+		return
+	}
+	s.ttyLost(cl, sess, err) // the terminal is gone (hung up)
 }
 
 func ttyOr(tty string) string {
