@@ -32,6 +32,7 @@ func commands() []*cli.Command {
 		listCommand(),
 		newCommand(),
 		receiveCommand(),
+		renameCommand(),
 		serverCommand(),
 		versionCommand(),
 		waitCommand(),

@@ -305,6 +305,9 @@ func (a *attached) output() (string, int) {
 		case socket.MsgDetached:
 			var d socket.Detached
 			json.Unmarshal(p, &d)
+			if d.Session != "" {
+				a.name = d.Session // its name now: it may have been renamed
+			}
 			a.alt = a.alt || d.AltScreen
 			switch d.Reason {
 			case socket.ReasonServerExited:

@@ -193,7 +193,7 @@ func (s *Server) startTTY(cl *client, sess *mux.Session) {
 // client is lost, as when it dies.
 func (s *Server) ttyLost(cl *client, sess *mux.Session, err error) {
 	if s.reg.Detach(sess, cl, true) {
-		s.log.Printf("session %s (%d): client %s lost its terminal (%v)", sess.Name, sess.ID, ttyOr(cl.info.TTY), err)
+		s.log.Printf("session %s (%d): client %s lost its terminal (%v)", sess.Name(), sess.ID, ttyOr(cl.info.TTY), err)
 	}
 	cl.releaseTTY(false)
 	cl.conn.Close()
@@ -304,7 +304,7 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 		// The command ended while nobody was attached: its last screen was
 		// drawn; the status collects the session.
 		st, _ := sess.ExitStatus()
-		cl.Exited(sess.Name, st, false)
+		cl.Exited(sess.Name(), st, false)
 		s.reg.Collect(sess)
 		return
 	}
@@ -367,7 +367,7 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 		if err != nil {
 			// lost client (or we closed it after Detached/Exited)
 			if s.reg.Detach(sess, cl, true) {
-				s.log.Printf("session %s (%d): client %s went away without detaching", sess.Name, sess.ID, ttyOr(cl.info.TTY))
+				s.log.Printf("session %s (%d): client %s went away without detaching", sess.Name(), sess.ID, ttyOr(cl.info.TTY))
 			}
 			cl.releaseTTY(false)
 			cl.conn.Close()
@@ -379,12 +379,12 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 				continue
 			}
 			if err := sess.Input(cl, p); err != nil {
-				s.limitedf("input", "session %s: writing input: %v", sess.Name, err)
+				s.limitedf("input", "session %s: writing input: %v", sess.Name(), err)
 			}
 		case socket.MsgResize:
 			cols, rows, err := socket.DecodeSize(p)
 			if err != nil {
-				s.limitedf("resize", "session %s: %v", sess.Name, err)
+				s.limitedf("resize", "session %s: %v", sess.Name(), err)
 				continue
 			}
 			sess.Resize(cl, cols, rows)
@@ -394,10 +394,10 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 			}
 		case socket.MsgDetach:
 			if s.reg.Detach(sess, cl, false) {
-				cl.Detached(sess.Name, socket.ReasonDetached, nil)
+				cl.Detached(sess.Name(), socket.ReasonDetached, nil)
 			}
 		default:
-			s.limitedf("frame", "session %s: unexpected message 0x%02x from client: closing it", sess.Name, typ)
+			s.limitedf("frame", "session %s: unexpected message 0x%02x from client: closing it", sess.Name(), typ)
 			s.reg.Detach(sess, cl, true)
 			cl.releaseTTY(false)
 			cl.conn.Close()
@@ -415,14 +415,14 @@ func (s *Server) readTTY(cl *client, sess *mux.Session) {
 	detach, err := cl.key.Forward(4096, read, func(p []byte) bool {
 		if !cl.info.ReadOnly {
 			if err := sess.Input(cl, p); err != nil {
-				s.limitedf("input", "session %s: writing input: %v", sess.Name, err)
+				s.limitedf("input", "session %s: writing input: %v", sess.Name(), err)
 			}
 		}
 		return true
 	})
 	if detach {
 		if s.reg.Detach(sess, cl, false) {
-			cl.Detached(sess.Name, socket.ReasonDetached, nil)
+			cl.Detached(sess.Name(), socket.ReasonDetached, nil)
 		}
 		return
 	}

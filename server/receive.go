@@ -124,7 +124,7 @@ wait:
 	}
 	if closed, st := end(); closed {
 		s.reg.Collect(sess)
-		c.WriteJSON(socket.MsgExited, socket.Exited{Session: sess.Name, Status: st.String(), ShellCode: st.ShellCode()})
+		c.WriteJSON(socket.MsgExited, socket.Exited{Session: sess.Name(), Status: st.String(), ShellCode: st.ShellCode()})
 	}
 }
 
@@ -190,7 +190,7 @@ func (s *Server) handleWait(c *socket.Conn, req *socket.Request) {
 			return
 		}
 		st, _ := sess.ExitStatus()
-		rep.Exits = append(rep.Exits, socket.Exited{Session: sess.Name, Status: st.String(), ShellCode: st.ShellCode()})
+		rep.Exits = append(rep.Exits, socket.Exited{Session: sess.Name(), Status: st.String(), ShellCode: st.ShellCode()})
 	}
 	for _, sess := range list {
 		s.reg.Collect(sess)

@@ -10,6 +10,7 @@
 //	list      list.go (`ls`, rendered here, table or JSON)
 //	detach    requests.go
 //	kill      requests.go
+//	rename    requests.go
 //	stop      requests.go
 //	receive   receive.go (output not yet received, acknowledged by the client)
 //	wait      receive.go (until commands end; collects their sessions)
@@ -278,6 +279,8 @@ func (s *Server) serve(nc *os.File) {
 		s.handleWait(c, &req)
 	case socket.OpCapture:
 		s.handleCapture(c, &req)
+	case socket.OpRename:
+		s.handleRename(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

@@ -7,7 +7,7 @@ type Request struct {
 	Op     string `json:"op"` // one of the Op* constants
 	Caller Caller `json:"caller"`
 
-	// OpNew
+	// OpNew; OpRename: the new name of Target
 	Name          string   `json:"name,omitempty"`          // "" = the server picks one
 	Command       []string `json:"command,omitempty"`       // "" = the configuration's
 	Configuration string   `json:"configuration,omitempty"` // "" = the default one
@@ -22,7 +22,7 @@ type Request struct {
 	Cols int `json:"cols,omitempty"`
 	Rows int `json:"rows,omitempty"`
 
-	// OpAttach
+	// OpAttach (OpRename: the session to rename)
 	Target   string `json:"target,omitempty"` // name or ID; "" = most recently detached
 	Steal    bool   `json:"steal,omitempty"`
 	ReadOnly bool   `json:"read_only,omitempty"`
@@ -78,6 +78,7 @@ const (
 	OpReceive = "receive"
 	OpWait    = "wait"
 	OpCapture = "capture"
+	OpRename  = "rename" // Target gets Name
 )
 
 // Caller says where a request comes from, so the server can answer
@@ -94,7 +95,7 @@ type Reply struct {
 	Error string `json:"error,omitempty"` // one line, for the user
 	Code  string `json:"code,omitempty"`  // machine-readable kind of error (Err* constants)
 
-	Session   *SessionInfo `json:"session,omitempty"`    // OpNew, OpAttach
+	Session   *SessionInfo `json:"session,omitempty"`    // OpNew, OpAttach, OpRename
 	Count     int          `json:"count,omitempty"`      // OpDetach, OpKill, OpStop; OpList: sessions listed
 	DetachKey *byte        `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: the byte that detaches; absent: none
 	Direct    bool         `json:"direct,omitempty"`     // OpAttach, OpNew+attach: the server uses the passed terminal
