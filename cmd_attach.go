@@ -19,8 +19,11 @@ func attachCommand() *cli.Command {
 		ArgsUsage: "[NAME|ID]",
 		Description: `Attaches the current terminal to the session NAME (or ID); without one, to
 the most recently detached session. Detach with the detach key (Ctrl-\ by
-default). A session another client holds is refused unless --steal (detach
-that client first) or --read-only (watch without typing; several may watch).
+default); pressed twice in a row (within 0.4 s), it goes to the program
+instead. A session another client holds is refused unless --steal (detach
+that client first; it says which terminal took the session) or --read-only
+(watch without typing; several may watch; a watcher is told so in one line
+above the restored screen).
 
 The terminal is first brought to the session's state, as its configuration's
 restore setting or --restore says: lines (the default) writes the last

@@ -153,7 +153,7 @@ func TestAttachBusyStealAndReadOnly(t *testing.T) {
 
 	// --steal detaches the owner and takes over
 	thief := e.Start(120, 24, "attach", "--steal", "x")
-	naWaitLine(owner, "[detached (from session x)]")
+	owner.WaitText("[detached (from session x: taken by pts/")
 	if code := owner.WaitExit(); code != 0 {
 		t.Errorf("stolen client: exit %d, want 0", code)
 	}

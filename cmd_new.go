@@ -23,7 +23,9 @@ else $SHELL -l, else /bin/sh) on a new pseudo-terminal, and attaches the
 current terminal to it. With -d the session is only created and its name
 printed (with --json, the session as one object of 'linger ls --json').
 Without NAME the server picks a short unique one. Names are at most
-64 characters, without whitespace or '/', and not all digits (digits are IDs).`,
+64 characters, without whitespace or '/', and not all digits (digits are IDs).
+Detach with the detach key (Ctrl-\ by default); pressed twice in a row
+(within 0.4 s), it goes to the program instead.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "create only: print the session's name and do not attach"},
 			&cli.BoolFlag{Name: "json", Usage: "with -d: print the new session as JSON, as ls --json does, instead of its name"},

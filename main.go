@@ -35,6 +35,7 @@ func commands() []*cli.Command {
 		listCommand(),
 		newCommand(),
 		receiveCommand(),
+		renameCommand(),
 		serverCommand(),
 		versionCommand(),
 		waitCommand(),

@@ -26,8 +26,9 @@ package client
 //     connection drops. The terminal is restored: raw mode off, the modes a
 //     program may have left on reset, the alternate screen left, the
 //     title popped; then one bracketed line says why:
-//     [detached (from session NAME)], [exited (status N)],
-//     [server exited], [lost connection].
+//     [detached (from session NAME)], [detached (from session NAME: taken
+//     by pts/3)] (another client attached with --steal), [exited (status
+//     N)], [server exited], [lost connection].
 
 import (
 	"bytes"
@@ -37,6 +38,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -209,31 +211,21 @@ type attached struct {
 	written int64 // output bytes written to the terminal (for MsgAck)
 }
 
-// keyboard copies stdin to the session, cutting out the detach key.
+// keyboard copies stdin to the session, cutting out the detach key
+// (config.Key.Forward: pressed twice, it goes to the program once).
 func (a *attached) keyboard(in *os.File, key config.Key, readOnly bool) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := in.Read(buf)
-		if n > 0 {
-			p, detach := key.Cut(buf[:n])
-			if len(p) > 0 && !readOnly {
-				if a.conn.WriteFrame(socket.MsgInput, p) != nil {
-					return
-				}
-			}
-			if detach {
-				a.requestDetach()
-				return
-			}
-		}
-		if err != nil {
-			// the terminal is gone: drop the connection, the session stays
-			a.mu.Lock()
-			a.hangup = true
-			a.mu.Unlock()
-			a.conn.Close()
-			return
-		}
+	detach, err := key.Forward(32<<10, in.Read, func(p []byte) bool {
+		return readOnly || a.conn.WriteFrame(socket.MsgInput, p) == nil
+	})
+	switch {
+	case detach:
+		a.requestDetach()
+	case err != nil:
+		// the terminal is gone: drop the connection, the session stays
+		a.mu.Lock()
+		a.hangup = true
+		a.mu.Unlock()
+		a.conn.Close()
 	}
 }
 
@@ -313,12 +305,21 @@ func (a *attached) output() (string, int) {
 		case socket.MsgDetached:
 			var d socket.Detached
 			json.Unmarshal(p, &d)
+			if d.Session != "" {
+				a.name = d.Session // its name now: it may have been renamed
+			}
 			a.alt = a.alt || d.AltScreen
 			switch d.Reason {
 			case socket.ReasonServerExited:
 				return "server exited", 1
 			case socket.ReasonTooSlow:
 				return fmt.Sprintf("detached (from session %s: terminal too slow)", a.name), 1
+			case socket.ReasonStolen:
+				by := "another client"
+				if d.TakenBy != "" {
+					by = strings.TrimPrefix(d.TakenBy, "/dev/")
+				}
+				return fmt.Sprintf("detached (from session %s: taken by %s)", a.name, by), 0
 			}
 			return fmt.Sprintf("detached (from session %s)", a.name), 0
 		case socket.MsgExited:

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -42,15 +43,18 @@ func fzFrame(typ uint8, payload []byte) []byte {
 
 // FuzzKeyboard types arbitrary input into the keyboard loop (through a real
 // pipe, so reads split it anywhere) and reads what it sends the server
-// (through a real socketpair). Everything before the first detach key, and
-// nothing after it, goes out as MsgInput frames, byte for byte and never
-// empty; the key becomes one MsgDetach; read-only sends no input; a
-// disabled key is ordinary input; the end of input sends nothing more.
+// (through a real socketpair). Everything before the detach key followed
+// by another byte, and nothing after it, goes out as MsgInput frames, byte
+// for byte and never empty, with the key pressed twice as one key; the key
+// becomes one MsgDetach; read-only sends no input; a disabled key is
+// ordinary input; the end of input sends nothing more.
 func FuzzKeyboard(f *testing.F) {
 	f.Add([]byte("ls -l\r"), uint8(0x1c), false, false)
 	f.Add([]byte("abc\x1cdef"), uint8(0x1c), false, false)
 	f.Add([]byte("\x1c"), uint8(0x1c), false, false)
 	f.Add([]byte("\x01\x01d"), uint8(0x01), false, false)
+	f.Add([]byte("a\x1c\x1cb\x1c\x1c\x1cc"), uint8(0x1c), false, false)
+	f.Add([]byte("ab\x1c"), uint8(0x1c), false, false)
 	f.Add([]byte("abc\x1cdef"), uint8(0x1c), true, false)
 	f.Add([]byte("typed\x1d"), uint8(0x1d), false, true)
 	f.Add([]byte("typed"), uint8(0x1d), true, true)
@@ -114,10 +118,24 @@ func fzKeyboardBody(t *testing.T, input []byte, key uint8, noKey, readOnly bool)
 		}
 		<-done
 
+		// The key twice sends it once; the key then another byte
+		// detaches; the key last, then the end of the input, is a hangup.
 		want, wantDetach := input, false
 		if !noKey {
-			if i := bytes.IndexByte(input, key); i >= 0 {
-				want, wantDetach = input[:i], true
+			want = nil
+			for i := 0; i < len(input); i++ {
+				switch {
+				case input[i] != key:
+					want = append(want, input[i])
+				case i+1 < len(input) && input[i+1] == key:
+					want = append(want, key)
+					i++
+				case i+1 < len(input):
+					wantDetach = true
+				}
+				if wantDetach {
+					break
+				}
 			}
 		}
 		if readOnly {
@@ -157,6 +175,8 @@ func FuzzAttachOutput(f *testing.F) {
 	f.Add(cat(out("hello\r\n"), fzFrame(socket.MsgDetached, []byte(`{"session":"a","reason":"detached"}`))))
 	f.Add(cat(out("\x1b[?1049h"), fzFrame(socket.MsgDetached, []byte(`{"reason":"too-slow"}`))))
 	f.Add(cat(out("\x1b[?1049h\x1b[?1049l"), out("\x1b[?1049"), out("h"), fzFrame(socket.MsgDetached, []byte(`{"reason":"server-exited"}`))))
+	f.Add(cat(out("x"), fzFrame(socket.MsgDetached, []byte(`{"session":"b","reason":"stolen","taken_by":"/dev/pts/3"}`))))
+	f.Add(cat(out("x"), fzFrame(socket.MsgDetached, []byte(`{"session":"b","reason":"stolen"}`))))
 	f.Add(cat(out("x"), fzFrame(socket.MsgExited, []byte(`{"session":"a","status":"status 3","shell_code":3}`))))
 	f.Add(cat(fzFrame(socket.MsgExited, []byte(`{"status":"signal 9 (killed)","shell_code":137,"killed":true}`)), out("after")))
 	f.Add(cat(fzFrame(socket.MsgExited, []byte(`{"status":"\n","shell_code":-1}`))))
@@ -233,13 +253,23 @@ func FuzzAttachOutput(f *testing.F) {
 			case socket.MsgDetached:
 				var d socket.Detached
 				json.Unmarshal(p, &d)
+				name := "fz"
+				if d.Session != "" {
+					name = d.Session // the session's name now (rename)
+				}
 				switch d.Reason {
 				case socket.ReasonServerExited:
 					wantMsg = "server exited"
 				case socket.ReasonTooSlow:
-					wantMsg = "detached (from session fz: terminal too slow)"
+					wantMsg = "detached (from session " + name + ": terminal too slow)"
+				case socket.ReasonStolen:
+					by := strings.TrimPrefix(d.TakenBy, "/dev/")
+					if by == "" {
+						by = "another client"
+					}
+					wantMsg, wantCode = "detached (from session "+name+": taken by "+by+")", 0
 				default:
-					wantMsg, wantCode = "detached (from session fz)", 0
+					wantMsg, wantCode = "detached (from session "+name+")", 0
 				}
 				break frames
 			case socket.MsgExited:

@@ -36,6 +36,7 @@ type ServerConfig struct {
 
 	// DetachKey is the key that detaches an attached client, in a form
 	// ParseKey accepts ("ctrl-\\", "ctrl-a", "^]", ...), or "none".
+	// Pressed twice in a row it goes to the program (DoublePress).
 	// Default: "ctrl-\\" (Ctrl-\, byte 0x1c).
 	DetachKey string `toml:"detach_key"`
 

@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"testing"
+	"time"
 )
 
 func TestParseKey(t *testing.T) {
@@ -83,23 +85,72 @@ func TestKeyNameRoundTrip(t *testing.T) {
 	}
 }
 
-func TestKeyCut(t *testing.T) {
+func TestKeyScanner(t *testing.T) {
 	for _, c := range []struct {
-		key    Key
-		in     string
-		keys   string
-		detach bool
+		key     Key
+		in      []string // successive reads
+		keys    string   // what went to the program
+		detach  bool
+		pending bool // the key ended the last read
 	}{
-		{Key{Byte: 0x1c}, "ls\r", "ls\r", false},
-		{Key{Byte: 0x1c}, "ab\x1ccd", "ab", true},
-		{Key{Byte: 0x1c}, "\x1c", "", true},
-		{Key{Byte: 0x01}, "x\x1c", "x\x1c", false},
-		{Key{None: true}, "ab\x1ccd\x00", "ab\x1ccd\x00", false},
-		{Key{Byte: 0x00}, "ab\x00", "ab", true}, // ctrl-@ is a key too
+		{Key{Byte: 0x1c}, []string{"ls\r"}, "ls\r", false, false},
+		{Key{Byte: 0x1c}, []string{"ab\x1ccd"}, "ab", true, false},
+		{Key{Byte: 0x1c}, []string{"ab\x1c"}, "ab", false, true},
+		{Key{Byte: 0x1c}, []string{"\x1c", "x"}, "", true, false},
+		{Key{Byte: 0x1c}, []string{"\x1c", "\x1cx"}, "\x1cx", false, false},
+		{Key{Byte: 0x1c}, []string{"a\x1c\x1cb"}, "a\x1cb", false, false},
+		{Key{Byte: 0x1c}, []string{"a\x1c\x1c\x1c"}, "a\x1c", false, true},
+		{Key{Byte: 0x1c}, []string{"\x1c\x1c\x1c\x1c"}, "\x1c\x1c", false, false},
+		{Key{Byte: 0x1c}, []string{"\x1c\x1c", "\x1cq"}, "\x1c", true, false},
+		{Key{Byte: 0x01}, []string{"x\x1c"}, "x\x1c", false, false},
+		{Key{None: true}, []string{"ab\x1ccd\x00"}, "ab\x1ccd\x00", false, false},
+		{Key{Byte: 0x00}, []string{"ab\x00c"}, "ab", true, false}, // ctrl-@ is a key too
 	} {
-		keys, detach := c.key.Cut([]byte(c.in))
-		if string(keys) != c.keys || detach != c.detach {
-			t.Errorf("%+v.Cut(%q) = %q, %v; want %q, %v", c.key, c.in, keys, detach, c.keys, c.detach)
+		sc := KeyScanner{Key: c.key}
+		var keys []byte
+		detach := false
+		for _, in := range c.in {
+			var p []byte
+			p, detach = sc.Scan([]byte(in))
+			keys = append(keys, p...)
 		}
+		if string(keys) != c.keys || detach != c.detach || sc.Pending() != c.pending {
+			t.Errorf("%+v: Scan(%q) = %q, detach %v, pending %v; want %q, %v, %v",
+				c.key, c.in, keys, detach, sc.Pending(), c.keys, c.detach, c.pending)
+		}
+	}
+}
+
+// TestKeyForward: the key alone detaches once DoublePress has passed;
+// twice in a row it goes to the program; anything else after it detaches
+// at once.
+func TestKeyForward(t *testing.T) {
+	key := Key{Byte: 0x1c}
+	// run forwards reads; after the last one the terminal hangs (a read
+	// that waits) or ends (EOF)
+	run := func(hang bool, reads ...string) (sent string, detach bool, took time.Duration) {
+		read := func(buf []byte) (int, error) {
+			if len(reads) == 0 {
+				if hang {
+					time.Sleep(10 * DoublePress)
+				}
+				return 0, io.EOF
+			}
+			n := copy(buf, reads[0])
+			reads = reads[1:]
+			return n, nil
+		}
+		start := time.Now()
+		detach, _ = key.Forward(64, read, func(p []byte) bool { sent += string(p); return true })
+		return sent, detach, time.Since(start)
+	}
+	if sent, detach, took := run(true, "ab\x1c"); sent != "ab" || !detach || took < DoublePress || took > 5*DoublePress {
+		t.Errorf("one press: sent %q, detach %v after %v; want \"ab\", true after %v", sent, detach, took, DoublePress)
+	}
+	if sent, detach, took := run(true, "\x1c", "x"); sent != "" || !detach || took > DoublePress {
+		t.Errorf("the key then x: sent %q, detach %v after %v; want \"\", true at once", sent, detach, took)
+	}
+	if sent, detach, _ := run(false, "\x1c", "\x1c", "y"); sent != "\x1cy" || detach {
+		t.Errorf("pressed twice: sent %q, detach %v; want \"\\x1cy\", false", sent, detach)
 	}
 }

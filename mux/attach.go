@@ -33,7 +33,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		old := s.owner
 		s.mu.Unlock()
 		if old != nil && s.detach(old.c, true) { // what it did not acknowledge goes to us
-			old.c.Detached(s.Name, "detached")
+			old.c.Detached(s.Name(), "stolen", &a.ClientInfo)
 		}
 	}
 	s.dmu.Lock()
@@ -60,7 +60,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 			from = " from " + strings.TrimPrefix(h.TTY, "/dev/")
 		}
 		return false, fmt.Errorf("%w: session %q is busy: attached since %s%s (use --steal or --read-only)",
-			ErrBusy, s.Name, h.Since.Format("15:04"), from)
+			ErrBusy, s.Name(), h.Since.Format("15:04"), from)
 	default:
 		s.owner = a
 	}

@@ -43,7 +43,7 @@ func TestEmptyReceiveKeepsAnotherReadersClaim(t *testing.T) {
 	// and acknowledges none of it.
 	var drawn int64
 	a := &quietClient{}
-	if _, _, err := r.Attach(AttachOptions{Target: s.Name, Client: a, Cols: 80, Rows: 24, Restore: config.RestoreNone,
+	if _, _, err := r.Attach(AttachOptions{Target: s.Name(), Client: a, Cols: 80, Rows: 24, Restore: config.RestoreNone,
 		Reply: func(*Session) error { return nil },
 		Draw:  func(p []byte, covered int64) error { drawn += covered; return nil }}); err != nil {
 		t.Fatal(err)

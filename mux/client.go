@@ -12,9 +12,13 @@ import (
 // Output may block (back-pressure); a non-zero deadline bounds it. Detached
 // and Exited tell the client why it is leaving and close it; they must not
 // block for long. None of them is called with a session lock held.
+//
+// Detached's reason is one of "detached" (it or someone asked), "stolen"
+// (another client attached with --steal: takenBy is that client),
+// "too-slow" or "server-exited"; takenBy is nil for the others.
 type Client interface {
 	Output(p []byte, deadline time.Time) error
-	Detached(session, reason string)
+	Detached(session, reason string, takenBy *ClientInfo)
 	Exited(session string, st shell.ExitStatus, killed bool)
 }
 

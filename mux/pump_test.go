@@ -15,7 +15,7 @@ import (
 type quietClient struct{ _ int }
 
 func (*quietClient) Output([]byte, time.Time) error        { return nil }
-func (*quietClient) Detached(string, string)               {}
+func (*quietClient) Detached(string, string, *ClientInfo)  {}
 func (*quietClient) Exited(string, shell.ExitStatus, bool) {}
 
 // parkedPumps counts session pumps waiting for output on the poller.
@@ -55,7 +55,7 @@ func TestDetachEndsThePumpsWait(t *testing.T) {
 	c := &quietClient{}
 	reply := func(*Session) error { return nil }
 	draw := func([]byte, int64) error { return nil }
-	if _, _, err := r.Attach(AttachOptions{Target: s.Name, Client: c, Cols: 80, Rows: 24, Reply: reply, Draw: draw}); err != nil {
+	if _, _, err := r.Attach(AttachOptions{Target: s.Name(), Client: c, Cols: 80, Rows: 24, Reply: reply, Draw: draw}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Input(c, []byte("x\n")); err != nil { // echoed, and cat prints it: the pump runs

@@ -283,9 +283,10 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 		return nil, fmt.Errorf("working directory %q: %v", st.cwd, errors.Unwrap(err))
 	}
 	s := &Session{
-		ID: id, Name: name, Configuration: conf.Name, Command: st.argv, Cwd: st.cwd,
+		ID: id, Configuration: conf.Name, Command: st.argv, Cwd: st.cwd,
 		Created: time.Now(), reg: r, conf: conf, limit: st.limit, dropMode: st.dropMode,
 	}
+	s.name.Store(&name)
 	if st.idle > 0 || st.maxIdle > 0 {
 		s.ext().idleTimeout, s.x.maxIdle = st.idle, st.maxIdle
 	}
@@ -350,6 +351,38 @@ func (r *Registry) lookupLocked(target string) (*Session, error) {
 		return nil, fmt.Errorf("%w: no session with ID %s (try 'linger ls')", ErrNoSession, target)
 	}
 	return nil, fmt.Errorf("%w: no session named %q (try 'linger ls')", ErrNoSession, target)
+}
+
+// Rename gives the session target (a name or ID) the name to, which
+// follows ValidateName's rules and must be free. It works in any state,
+// Closed included. The environment of the programs running in it cannot
+// change: their LINGER_SESSION keeps the old name (LINGER_SESSION_ID, by
+// which a command run inside finds its session, stays right).
+func (r *Registry) Rename(target, to string) (*Session, error) {
+	if err := ValidateName(to); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	s, err := r.lookupLocked(target)
+	if err != nil {
+		r.mu.Unlock()
+		return nil, err
+	}
+	old := s.Name()
+	if old == to {
+		r.mu.Unlock()
+		return s, nil
+	}
+	if r.byName[to] != nil || r.reserved[to] {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("%w: session %q already exists (pick another name, or remove it first with 'linger kill %s')", ErrExists, to, to)
+	}
+	delete(r.byName, old)
+	r.byName[to] = s
+	s.name.Store(&to)
+	r.mu.Unlock()
+	r.logf("session %s (%d) renamed %s", old, s.ID, to)
+	return s, nil
 }
 
 // Sessions returns every session, by ID.
@@ -441,7 +474,7 @@ func (r *Registry) Detach(s *Session, c Client, lost bool) bool {
 func (r *Registry) DetachAll(s *Session) int {
 	clients := s.detachClean(nil)
 	for _, a := range clients {
-		a.c.Detached(s.Name, "detached")
+		a.c.Detached(s.Name(), "detached", nil)
 	}
 	return len(clients)
 }
@@ -456,7 +489,7 @@ func (r *Registry) Kill(s *Session) {
 	s.wake()
 	r.remove(s)
 	s.proc.Terminate(KillGrace)
-	r.logf("session %s (%d) killed", s.Name, s.ID)
+	r.logf("session %s (%d) killed", s.Name(), s.ID)
 }
 
 // Collect removes a Closed session whose status has been delivered.
@@ -469,7 +502,7 @@ func (r *Registry) remove(s *Session) {
 	r.mu.Lock()
 	if i, ok := slices.BinarySearchFunc(r.ordered, s.ID, bySessionID); ok && r.ordered[i] == s {
 		r.ordered = slices.Delete(r.ordered, i, i+1)
-		delete(r.byName, s.Name)
+		delete(r.byName, s.Name())
 	}
 	r.mu.Unlock()
 	r.checkEmpty()
@@ -520,7 +553,7 @@ func (r *Registry) Shutdown() int {
 	r.mu.Unlock()
 	for _, s := range list {
 		for _, a := range s.detachClean(nil) {
-			a.c.Detached(s.Name, "server-exited")
+			a.c.Detached(s.Name(), "server-exited", nil)
 		}
 		s.mu.Lock()
 		s.killed = true

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,7 +36,7 @@ const (
 // output nobody has received yet.
 type Session struct {
 	ID            int
-	Name          string
+	name          atomic.Pointer[string] // Name; Registry.Rename changes it
 	Configuration string
 	Command       []string
 	Cwd           string
@@ -103,6 +104,9 @@ func (s *Session) ext() *sessionExtra {
 
 // Pid is the process ID of the session's command.
 func (s *Session) Pid() int { return s.proc.Pid() }
+
+// Name is the session's name (Registry.Rename may change it).
+func (s *Session) Name() string { return *s.name.Load() }
 
 // PtyName is the path of the session's pty slave.
 func (s *Session) PtyName() string { return s.proc.PtyName() }
@@ -307,7 +311,7 @@ func (s *Session) writeLog(b []byte) {
 		lg.err = err.Error()
 		s.mu.Unlock()
 		if first {
-			s.reg.logf("session %s (%d): writing log %s: %v (the session keeps running)", s.Name, s.ID, lg.path, err)
+			s.reg.logf("session %s (%d): writing log %s: %v (the session keeps running)", s.Name(), s.ID, lg.path, err)
 		}
 	}
 }
@@ -315,7 +319,7 @@ func (s *Session) writeLog(b []byte) {
 // drop detaches a client whose connection failed or timed out.
 func (s *Session) drop(a *attachment) {
 	if s.detach(a.c, true) {
-		a.c.Detached(s.Name, "too-slow")
+		a.c.Detached(s.Name(), "too-slow", nil)
 	}
 }
 
@@ -550,7 +554,7 @@ func (s *Session) idleExpired() {
 	}
 	s.mu.Unlock()
 	if expired {
-		s.reg.logf("session %s (%d) idle for %s (idle_timeout): removing it", s.Name, s.ID, config.FormatIdleTimeout(d))
+		s.reg.logf("session %s (%d) idle for %s (idle_timeout): removing it", s.Name(), s.ID, config.FormatIdleTimeout(d))
 		s.reg.Kill(s)
 	}
 }
@@ -674,12 +678,12 @@ func (s *Session) finish() {
 		s.x.log.file.Close()
 	}
 	for _, a := range clients {
-		a.c.Exited(s.Name, st, killed)
+		a.c.Exited(s.Name(), st, killed)
 	}
 	if attached || killed {
 		s.reg.remove(s)
 	} else {
-		s.reg.logf("session %s (%d) closed: %s", s.Name, s.ID, st)
+		s.reg.logf("session %s (%d) closed: %s", s.Name(), s.ID, st)
 	}
 	s.reg.processDone()
 }
@@ -769,7 +773,7 @@ func (s *Session) Info(caller Viewer) Info {
 	cols, rows := s.proc.Size()
 	info := Info{
 		ID:              s.ID,
-		Name:            s.Name,
+		Name:            s.Name(),
 		Configuration:   s.Configuration,
 		Command:         s.Command,
 		Cwd:             s.Cwd,

@@ -15,7 +15,9 @@ package server
 //     old client gets MsgDetached) or ReadOnly; the session takes the new
 //     owner's size, and the program is made to redraw (SIGWINCH).
 //  3. We reply with the session's info and the detach key, decided here
-//     once for both modes (newClient). Output from the
+//     once for both modes (newClient). A read-only watcher is then told in
+//     one line, in the stream before the restore, that its keys are
+//     ignored and which key detaches (readOnlyNotice). Output from the
 //     session's pump waits on cl.ready until that reply is written, so the
 //     reply is always the first frame. Then MsgRestore frames draw the
 //     session's screen (mux/screen.go) as the restore mode says: history
@@ -41,6 +43,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -190,16 +193,22 @@ func (s *Server) startTTY(cl *client, sess *mux.Session) {
 // client is lost, as when it dies.
 func (s *Server) ttyLost(cl *client, sess *mux.Session, err error) {
 	if s.reg.Detach(sess, cl, true) {
-		s.log.Printf("session %s (%d): client %s lost its terminal (%v)", sess.Name, sess.ID, ttyOr(cl.info.TTY), err)
+		s.log.Printf("session %s (%d): client %s lost its terminal (%v)", sess.Name(), sess.ID, ttyOr(cl.info.TTY), err)
 	}
 	cl.releaseTTY(false)
 	cl.conn.Close()
 }
 
-// Detached tells the client why it is detached and closes the connection.
-func (cl *client) Detached(session, reason string) {
+// Detached tells the client why it is detached (and, when another client
+// took the session, that one's terminal) and closes the connection.
+func (cl *client) Detached(session, reason string, takenBy *mux.ClientInfo) {
+	d := socket.Detached{Session: session, Reason: reason}
+	if takenBy != nil {
+		d.TakenBy = takenBy.TTY
+	}
 	cl.finish(socket.MsgDetached, func(alt bool) any {
-		return socket.Detached{Session: session, Reason: reason, AltScreen: alt}
+		d.AltScreen = alt
+		return d
 	})
 }
 
@@ -295,7 +304,7 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 		// The command ended while nobody was attached: its last screen was
 		// drawn; the status collects the session.
 		st, _ := sess.ExitStatus()
-		cl.Exited(sess.Name, st, false)
+		cl.Exited(sess.Name(), st, false)
 		s.reg.Collect(sess)
 		return
 	}
@@ -314,8 +323,26 @@ func (s *Server) writeReply(cl *client, sess *mux.Session, req *socket.Request) 
 	cl.sess = sess
 	err := cl.conn.WriteJSON(socket.MsgReply, rep)
 	s.startTTY(cl, sess)
+	if err == nil && cl.info.ReadOnly {
+		// In the stream, before the restore: nothing can come between,
+		// in either mode.
+		err = cl.draw(readOnlyNotice(cl.key, req.Rows), 0)
+	}
 	close(cl.ready)
 	return err
+}
+
+// readOnlyNotice tells a read-only watcher, once, that its keys are
+// ignored and which key detaches. The line is then scrolled off the screen
+// (rows-1 newlines from the line below it: only the lines above the
+// cursor go), so that the restore, which clears the screen, leaves it in
+// the terminal's scrollback above what it draws.
+func readOnlyNotice(key config.Key, rows int) []byte {
+	line := "\r[read-only: keys are ignored"
+	if !key.None {
+		line += "; " + config.KeyName(key.Byte) + " detaches"
+	}
+	return []byte(line + "]\r\n" + strings.Repeat("\n", max(rows-1, 0)))
 }
 
 // stream runs a connection attached by new: reply, then the client's frames.
@@ -340,7 +367,7 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 		if err != nil {
 			// lost client (or we closed it after Detached/Exited)
 			if s.reg.Detach(sess, cl, true) {
-				s.log.Printf("session %s (%d): client %s went away without detaching", sess.Name, sess.ID, ttyOr(cl.info.TTY))
+				s.log.Printf("session %s (%d): client %s went away without detaching", sess.Name(), sess.ID, ttyOr(cl.info.TTY))
 			}
 			cl.releaseTTY(false)
 			cl.conn.Close()
@@ -352,12 +379,12 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 				continue
 			}
 			if err := sess.Input(cl, p); err != nil {
-				s.limitedf("input", "session %s: writing input: %v", sess.Name, err)
+				s.limitedf("input", "session %s: writing input: %v", sess.Name(), err)
 			}
 		case socket.MsgResize:
 			cols, rows, err := socket.DecodeSize(p)
 			if err != nil {
-				s.limitedf("resize", "session %s: %v", sess.Name, err)
+				s.limitedf("resize", "session %s: %v", sess.Name(), err)
 				continue
 			}
 			sess.Resize(cl, cols, rows)
@@ -367,10 +394,10 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 			}
 		case socket.MsgDetach:
 			if s.reg.Detach(sess, cl, false) {
-				cl.Detached(sess.Name, socket.ReasonDetached)
+				cl.Detached(sess.Name(), socket.ReasonDetached, nil)
 			}
 		default:
-			s.limitedf("frame", "session %s: unexpected message 0x%02x from client: closing it", sess.Name, typ)
+			s.limitedf("frame", "session %s: unexpected message 0x%02x from client: closing it", sess.Name(), typ)
 			s.reg.Detach(sess, cl, true)
 			cl.releaseTTY(false)
 			cl.conn.Close()
@@ -381,37 +408,31 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 
 // readTTY is direct mode's keyboard: it reads the client's terminal and
 // sends what is typed to the program, until the detach key (the client
-// detaches), the terminal goes away (the client is lost, as when it dies),
+// detaches; pressed twice, it goes to the program: config.Key.Forward), the terminal goes away (the client is lost, as when it dies),
 // or the terminal is let go (releaseTTY).
 func (s *Server) readTTY(cl *client, sess *mux.Session) {
-	buf := make([]byte, 4096)
-	for {
-		n, err := readNow(cl.ttyRC, buf)
-		if n > 0 {
-			p, detach := cl.key.Cut(buf[:n])
-			if len(p) > 0 && !cl.info.ReadOnly {
-				if err := sess.Input(cl, p); err != nil {
-					s.limitedf("input", "session %s: writing input: %v", sess.Name, err)
-				}
-			}
-			if detach {
-				if s.reg.Detach(sess, cl, false) {
-					cl.Detached(sess.Name, socket.ReasonDetached)
-				}
-				return
+	read := func(buf []byte) (int, error) { return readNow(cl.ttyRC, buf) }
+	detach, err := cl.key.Forward(4096, read, func(p []byte) bool {
+		if !cl.info.ReadOnly {
+			if err := sess.Input(cl, p); err != nil {
+				s.limitedf("input", "session %s: writing input: %v", sess.Name(), err)
 			}
 		}
-		if err != nil {
-			cl.tmu.Lock()
-			released := cl.released
-			cl.tmu.Unlock()
-			if released || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, os.ErrClosed) {
-				return
-			}
-			s.ttyLost(cl, sess, err) // the terminal is gone (hung up)
-			return
+		return true
+	})
+	if detach {
+		if s.reg.Detach(sess, cl, false) {
+			cl.Detached(sess.Name(), socket.ReasonDetached, nil)
 		}
+		return
 	}
+	cl.tmu.Lock()
+	released := cl.released
+	cl.tmu.Unlock()
+	if released || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, os.ErrClosed) {
+		return
+	}
+	s.ttyLost(cl, sess, err) // the terminal is gone (hung up)
 }
 
 func ttyOr(tty string) string {

@@ -39,7 +39,7 @@ func (s *Server) handleCapture(c *socket.Conn, req *socket.Request) {
 	capt := sess.Capture(req.Scrollback, req.Escapes)
 	var out []byte
 	if req.Format == socket.FormatJSON {
-		v := captureJSON{Session: sess.Name, Cols: capt.Cols, Rows: capt.Rows,
+		v := captureJSON{Session: sess.Name(), Cols: capt.Cols, Rows: capt.Rows,
 			Cursor: captureCursor{capt.CursorX, capt.CursorY}, History: capt.History, Screen: capt.Screen}
 		if v.History == nil {
 			v.History = []string{}

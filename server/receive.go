@@ -26,7 +26,7 @@ func (r *receiver) Output(p []byte, deadline time.Time) error {
 	return err
 }
 
-func (r *receiver) Detached(session, reason string) { r.finish(nil) }
+func (r *receiver) Detached(session, reason string, takenBy *mux.ClientInfo) { r.finish(nil) }
 
 func (r *receiver) Exited(session string, st shell.ExitStatus, killed bool) {
 	r.finish(&socket.Exited{Session: session, Status: st.String(), ShellCode: st.ShellCode(), Killed: killed})
@@ -123,7 +123,7 @@ wait:
 	}
 	if closed, st := end(); closed {
 		s.reg.Collect(sess)
-		c.WriteJSON(socket.MsgExited, socket.Exited{Session: sess.Name, Status: st.String(), ShellCode: st.ShellCode()})
+		c.WriteJSON(socket.MsgExited, socket.Exited{Session: sess.Name(), Status: st.String(), ShellCode: st.ShellCode()})
 	}
 }
 
@@ -190,7 +190,7 @@ func (s *Server) handleWait(c *socket.Conn, req *socket.Request) {
 			return
 		}
 		st, _ := sess.ExitStatus()
-		x := socket.Exited{Session: sess.Name, ID: sess.ID, Status: st.String(), ShellCode: st.ShellCode()}
+		x := socket.Exited{Session: sess.Name(), ID: sess.ID, Status: st.String(), ShellCode: st.ShellCode()}
 		if st.Signal != 0 {
 			x.ExitSignal = ptr(int(st.Signal))
 		} else {

@@ -188,6 +188,15 @@ func (s *Server) handleKill(c *socket.Conn, req *socket.Request) {
 	s.reply(c, socket.Reply{Count: len(list)})
 }
 
+func (s *Server) handleRename(c *socket.Conn, req *socket.Request) {
+	sess, err := s.reg.Rename(req.Target, req.Name)
+	if err != nil {
+		s.replyErr(c, err)
+		return
+	}
+	s.reply(c, socket.Reply{Session: ptr(sessionInfo(sess.Info(caller(req))))})
+}
+
 // The connection stays open until Run returns (or the process exits), so
 // the client can tell when the server is gone.
 func (s *Server) handleStop(c *socket.Conn, req *socket.Request) {

@@ -10,6 +10,7 @@
 //	list      list.go (`ls`, rendered here, table or JSON)
 //	detach    requests.go
 //	kill      requests.go
+//	rename    requests.go
 //	stop      requests.go
 //	receive   receive.go (output not yet received, acknowledged by the client)
 //	wait      receive.go (until commands end; --collect removes their sessions)
@@ -315,6 +316,8 @@ func (s *Server) serve(nc *os.File) {
 		s.handleReload(c, &req)
 	case socket.OpConfig:
 		s.handleConfig(c, &req)
+	case socket.OpRename:
+		s.handleRename(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

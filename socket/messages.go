@@ -7,7 +7,7 @@ type Request struct {
 	Op     string `json:"op"` // one of the Op* constants
 	Caller Caller `json:"caller"`
 
-	// OpNew
+	// OpNew; OpRename: the new name of Target
 	Name          string   `json:"name,omitempty"`          // "" = the server picks one
 	Command       []string `json:"command,omitempty"`       // "" = the configuration's
 	Configuration string   `json:"configuration,omitempty"` // "" = the default one
@@ -22,7 +22,7 @@ type Request struct {
 	Cols int `json:"cols,omitempty"`
 	Rows int `json:"rows,omitempty"`
 
-	// OpAttach
+	// OpAttach (OpRename: the session to rename)
 	Target   string `json:"target,omitempty"` // name or ID; "" = most recently detached
 	Steal    bool   `json:"steal,omitempty"`
 	ReadOnly bool   `json:"read_only,omitempty"`
@@ -88,6 +88,7 @@ const (
 	OpCapture = "capture"
 	OpReload  = "reload" // read the configuration file again (Request.ConfigPath)
 	OpConfig  = "config" // what configuration the server has loaded (Reply.Config)
+	OpRename  = "rename" // Target gets Name
 )
 
 // Caller says where a request comes from, so the server can answer
@@ -104,7 +105,7 @@ type Reply struct {
 	Error string `json:"error,omitempty"` // one line, for the user
 	Code  string `json:"code,omitempty"`  // machine-readable kind of error (Err* constants)
 
-	Session   *SessionInfo `json:"session,omitempty"`    // OpNew, OpAttach
+	Session   *SessionInfo `json:"session,omitempty"`    // OpNew, OpAttach, OpRename
 	Count     int          `json:"count,omitempty"`      // OpDetach, OpKill, OpStop; OpList: sessions listed
 	DetachKey *byte        `json:"detach_key,omitempty"` // OpAttach, OpNew+attach: the byte that detaches; absent: none
 	Direct    bool         `json:"direct,omitempty"`     // OpAttach, OpNew+attach: the server uses the passed terminal
@@ -202,12 +203,14 @@ type Size struct {
 type Detached struct {
 	Session   string `json:"session"`
 	Reason    string `json:"reason"`               // one of the Reason* constants
+	TakenBy   string `json:"taken_by,omitempty"`   // ReasonStolen: the terminal of the client that took the session ("" if it has none)
 	AltScreen bool   `json:"alt_screen,omitempty"` // the session's terminal is on the alternate screen
 }
 
 // Reasons in Detached.
 const (
-	ReasonDetached     = "detached"      // detach key, `linger detach`, or --steal from elsewhere
+	ReasonDetached     = "detached"      // detach key or `linger detach`
+	ReasonStolen       = "stolen"        // another client attached with --steal (TakenBy)
 	ReasonServerExited = "server-exited" // the server is shutting down
 	ReasonTooSlow      = "too-slow"      // the client did not read its output in time
 )

@@ -41,7 +41,8 @@
 // to any), as the server checks the client. For attach requests the
 // connection then carries the attached stream: first MsgRestore frames
 // from the server (what brings the client's terminal to the session's
-// state), then MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize
+// state; for a read-only watcher, first one standing for 0 bytes with the
+// line that tells it its keys are ignored), then MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize
 // and MsgDetach from the client, and at the end one of MsgDetached or
 // MsgExited from the server before it closes.
 //
@@ -99,7 +100,10 @@ import (
 //	   has finished.
 //	9: wait leaves Closed sessions unless the request says "collect"; its
 //	   reply's exits carry id, exit_code and exit_signal.
-const ProtocolVersion = 9
+//	10: MsgDetached says "stolen" (with taken_by, the new owner's
+//	   terminal) when another client took the session with --steal; a
+//	   read-only attach's restore starts with a one-line notice; OpRename.
+const ProtocolVersion = 10
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
