@@ -389,6 +389,9 @@ func TestAttachRelayDetachKey(t *testing.T) {
 	if r := e.Run(append([]string{"new", "-d", "k"}, naCatSession...)...); r.Code != 0 {
 		t.Fatalf("new -d: %v", r)
 	}
+	// "ready" is printed once the WINCH trap is set: an attach before it
+	// would make the program redraw before it could say "attached".
+	naWaitSession(t, e, "k", "printing ready", func(s *socket.SessionInfo) bool { return s.BufferedBytes > 0 })
 	relay := e.StartCmd(80, 24, []string{"sh", "-c", "exec " + lingerBin + " attach --restore none k | cat"}, nil)
 	naWaitLine(relay, "attached")
 	relay.Type("p\x1cq\r")
