@@ -454,7 +454,7 @@ func TestNewCommandExitStatus(t *testing.T) {
 	}{
 		{"status", "echo 'go''ing'; exit 3", "[exited (status 3)]", 3},
 		{"zero", "echo 'go''ing'", "[exited (status 0)]", 0},
-		{"signal", "echo 'go''ing'; kill -TERM $$", "[exited (signal 15 (terminated))]", 143},
+		{"signal", "echo 'go''ing'; kill -TERM $$", "[exited (signal 15)]", 143},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

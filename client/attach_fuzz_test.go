@@ -158,7 +158,7 @@ func FuzzAttachOutput(f *testing.F) {
 	f.Add(cat(out("\x1b[?1049h"), fzFrame(socket.MsgDetached, []byte(`{"reason":"too-slow"}`))))
 	f.Add(cat(out("\x1b[?1049h\x1b[?1049l"), out("\x1b[?1049"), out("h"), fzFrame(socket.MsgDetached, []byte(`{"reason":"server-exited"}`))))
 	f.Add(cat(out("x"), fzFrame(socket.MsgExited, []byte(`{"session":"a","status":"status 3","shell_code":3}`))))
-	f.Add(cat(fzFrame(socket.MsgExited, []byte(`{"status":"signal 9 (killed)","shell_code":137,"killed":true}`)), out("after")))
+	f.Add(cat(fzFrame(socket.MsgExited, []byte(`{"status":"killed","shell_code":137,"killed":true}`)), out("after")))
 	f.Add(cat(fzFrame(socket.MsgExited, []byte(`{"status":"\n","shell_code":-1}`))))
 	f.Add(cat(fzFrame(socket.MsgDetached, []byte(`not json`))))
 	f.Add(cat(out("a"), fzFrame(socket.MsgReply, []byte(`{}`)), fzFrame(socket.MsgEnd, nil), out("b")))
@@ -246,7 +246,7 @@ func FuzzAttachOutput(f *testing.F) {
 				var e socket.Exited
 				json.Unmarshal(p, &e)
 				wantMsg, wantCode = "exited ("+e.Status+")", e.ShellCode
-				if e.Killed {
+				if e.Killed && e.Status != "killed" {
 					wantMsg = "exited (" + e.Status + ", killed)"
 				}
 				break frames
