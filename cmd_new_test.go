@@ -127,6 +127,14 @@ func naWaitFileLine(t *testing.T, path string) string {
 }
 
 // naLsJSON is `linger ls --json`, decoded.
+// deref is *p, "" for nil (ls --json's optional strings are null).
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
 func naLsJSON(t *testing.T, e *env) []socket.SessionInfo {
 	t.Helper()
 	r := e.Run("ls", "--json")

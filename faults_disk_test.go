@@ -33,7 +33,7 @@ func TestFaultLogDiskFull(t *testing.T) {
 	s := naWaitSession(t, e, "full", "the whole output held", func(s *socket.SessionInfo) bool {
 		return s.BufferedBytes >= 10000*31+5
 	})
-	if !strings.Contains(s.LogError, "no space left on device") || !procAlive(s.Pid) || s.State != "Disconnected" {
+	if !strings.Contains(deref(s.LogError), "no space left on device") || !procAlive(s.Pid) || s.State != "Disconnected" {
 		t.Errorf("after the log's disk filled: want log_error ENOSPC and the session running: %+v", s)
 	}
 	r := e.Run("receive", "full")

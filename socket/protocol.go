@@ -89,7 +89,11 @@ import (
 //	   configuration's spec, which the client parsed again.
 //	6: a request's "all" means every session only (detach, kill); receive
 //	   says "all_held"; "json" became "format": "json" (capture, list).
-const ProtocolVersion = 6
+//	7: list requests carry targets, states, long and width (the server
+//	   filters and fits the table); SessionInfo's exit_status, log_file
+//	   and log_error are always present (null: no value); exit statuses
+//	   read "signal 15" and "killed" (was "signal 9 (killed)").
+const ProtocolVersion = 7
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
