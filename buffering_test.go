@@ -273,7 +273,7 @@ func TestLogFileUnwritable(t *testing.T) {
 			t.Errorf("receive %s: %v", n, r)
 		}
 	}
-	if r := e.Run("ls"); !strings.Contains(r.Stdout, "log failing") {
+	if r := e.Run("ls", "-l"); !strings.Contains(r.Stdout, "log failing") {
 		t.Errorf("ls should say the log is failing\n%v", r)
 	}
 }

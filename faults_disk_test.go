@@ -40,7 +40,7 @@ func TestFaultLogDiskFull(t *testing.T) {
 	if r.Code != 0 || strings.Count(r.Stdout, "\n") != 10001 || !strings.HasSuffix(r.Stdout, "END\r\n") {
 		t.Errorf("receive after the log failed: exit %d, %d lines", r.Code, strings.Count(r.Stdout, "\n"))
 	}
-	if r := e.Run("ls"); !strings.Contains(r.Stdout, "log failing") {
+	if r := e.Run("ls", "-l"); !strings.Contains(r.Stdout, "log failing") {
 		t.Errorf("ls should say the log is failing\n%v", r)
 	}
 	fi, err := os.Stat(filepath.Join(mnt, "full.log"))
