@@ -119,8 +119,8 @@ func TestBufferingDropKeepsNewest(t *testing.T) {
 		t.Errorf("ls --json: buffered_bytes %d + dropped_bytes %d, want at most %d held and a sum of %d",
 			s.BufferedBytes, s.DroppedBytes, rxBuf, len(want))
 	}
-	if s.LogFile != filepath.Join(logDir, "log-d.txt") || s.LogError != "" {
-		t.Errorf("ls --json log_file %q log_error %q", s.LogFile, s.LogError)
+	if deref(s.LogFile) != filepath.Join(logDir, "log-d.txt") || s.LogError != nil {
+		t.Errorf("ls --json log_file %q log_error %q", deref(s.LogFile), deref(s.LogError))
 	}
 
 	r := e.Run("receive", "d")
@@ -233,8 +233,8 @@ func TestLogFileBlockMode(t *testing.T) {
 	newDetached(t, e, "lg", "sh", "-c", script)
 	s := rxWaitClosed(t, e, "lg", 20*time.Second)
 	path := filepath.Join(e.Dir, "log-lg.txt")
-	if s.LogFile != path {
-		t.Errorf("ls --json log_file %q, want %q", s.LogFile, path)
+	if deref(s.LogFile) != path {
+		t.Errorf("ls --json log_file %q, want %q", deref(s.LogFile), path)
 	}
 	log, err := os.ReadFile(path)
 	if err != nil {

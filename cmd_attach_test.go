@@ -174,8 +174,8 @@ func TestAttachCommandEndsWhileDetached(t *testing.T) {
 		t.Fatalf("new -d: %v", r)
 	}
 	s := naWaitSession(t, e, "c", "Closed", func(s *socket.SessionInfo) bool { return s.State == "Closed" })
-	if s.ExitStatus != "status 5" {
-		t.Errorf("ls --json exit_status %q, want \"status 5\"", s.ExitStatus)
+	if deref(s.ExitStatus) != "status 5" {
+		t.Errorf("ls --json exit_status %q, want \"status 5\"", deref(s.ExitStatus))
 	}
 	if r := e.Run("ls"); r.Code != 0 || !strings.Contains(r.Stdout, "Closed (status 5)") {
 		t.Errorf("ls should show Closed (status 5)\n%v", r)

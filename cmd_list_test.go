@@ -17,6 +17,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"linger/socket"
 )
 
 // ---------------------------------------------------------------------------
@@ -260,11 +263,17 @@ func runBinFor(limit, waitDelay time.Duration, envv []string, dir string, args .
 // ---------------------------------------------------------------------------
 // ls
 
-var lsHeader = []string{"ID", "NAME", "STATE", "AVAILABILITY", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "IDLE", "CREATED", "COMMAND"}
+var (
+	lsHeader     = []string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "COMMAND"}
+	lsLongHeader = []string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "CREATED", "COMMAND"}
+)
 
+// TestListTable: by default the columns a person scans, the command whole
+// when stdout is not a terminal.
 func TestListTable(t *testing.T) {
 	e := newEnv(t)
-	newDetached(t, e, "x", "sh", "-c", "sleep 100")
+	long := "sleep 100; " + strings.Repeat("echo a long command line; ", 8)
+	newDetached(t, e, "x", "sh", "-c", long)
 	// Listed as soon as new returns: no polling.
 	r := e.Run("ls")
 	if r.Code != 0 || r.Stderr != "" {
@@ -277,21 +286,9 @@ func TestListTable(t *testing.T) {
 	if strings.Join(rows[0], "|") != strings.Join(lsHeader, "|") {
 		t.Errorf("header = %q, want %q", rows[0], lsHeader)
 	}
-	want := []string{"1", "x", "Disconnected", "None", "default", "block", "0B", "0B", "none", "", `sh -c 'sleep 100'`}
-	row := rows[1]
-	if len(row) != len(want) {
-		t.Fatalf("row has %d cells %q, want %d\n%s", len(row), row, len(want), r.Stdout)
-	}
-	for i, w := range want {
-		if i == 9 {
-			if !regexp.MustCompile(`^\d+s ago$`).MatchString(row[i]) {
-				t.Errorf("CREATED = %q, want \"Ns ago\"", row[i])
-			}
-			continue
-		}
-		if row[i] != w {
-			t.Errorf("%s = %q, want %q\n%s", lsHeader[i], row[i], w, r.Stdout)
-		}
+	want := []string{"1", "x", "Disconnected", "None", "none", "sh -c '" + long + "'"}
+	if strings.Join(rows[1], "|") != strings.Join(want, "|") {
+		t.Errorf("row = %q, want %q\n%s", rows[1], want, r.Stdout)
 	}
 
 	// A second session comes after the first, with the next ID.
@@ -300,8 +297,77 @@ func TestListTable(t *testing.T) {
 		t.Fatalf("new -d --size 100x30 y\n%v", r)
 	}
 	rows = tableRows(e.Run("ls").Stdout)
-	if len(rows) != 3 || rows[1][1] != "x" || rows[2][0] != "2" || rows[2][1] != "y" || rows[2][10] != "sleep 100" {
+	if len(rows) != 3 || rows[1][1] != "x" || rows[2][0] != "2" || rows[2][1] != "y" || rows[2][5] != "sleep 100" {
 		t.Errorf("after a second session, rows = %q", rows)
+	}
+}
+
+// TestListLong: -l (--long) adds configuration, buffering, sizes in the
+// human form, and age.
+func TestListLong(t *testing.T) {
+	e := newEnv(t)
+	e.WriteConfig("[configurations.default]\noutput_buffering = \"drop\"\nbuffer_size = \"4KiB\"\n")
+	// 4KiB and 2KiB more: 4KiB held (drop mode), 2KiB dropped.
+	newDetached(t, e, "x", "sh", "-c", "head -c 6144 /dev/zero; sleep 100")
+	naWaitSession(t, e, "x", "4KiB held, 2KiB dropped", func(s *socket.SessionInfo) bool { return s.BufferedBytes == 4096 && s.DroppedBytes == 2048 })
+	for _, flag := range []string{"-l", "--long"} {
+		r := e.Run("ls", flag)
+		rows := tableRows(r.Stdout)
+		if r.Code != 0 || len(rows) != 2 {
+			t.Fatalf("ls %s\n%v", flag, r)
+		}
+		if strings.Join(rows[0], "|") != strings.Join(lsLongHeader, "|") {
+			t.Errorf("ls %s header = %q, want %q", flag, rows[0], lsLongHeader)
+		}
+		row := rows[1]
+		want := []string{"1", "x", "Disconnected", "None", "none", "default", "drop", "4.0KiB", "2.0KiB", "", "sh -c 'head -c 6144 /dev/zero; sleep 100'"}
+		if len(row) != len(want) {
+			t.Fatalf("row has %d cells %q, want %d\n%s", len(row), row, len(want), r.Stdout)
+		}
+		for i, w := range want {
+			if i == 9 {
+				if !regexp.MustCompile(`^\d+s ago$`).MatchString(row[i]) {
+					t.Errorf("CREATED = %q, want \"Ns ago\"", row[i])
+				}
+			} else if row[i] != w {
+				t.Errorf("%s = %q, want %q\n%s", lsLongHeader[i], row[i], w, r.Stdout)
+			}
+		}
+	}
+}
+
+// TestListFitsTerminal: on a terminal of 80 columns no line of ls is
+// wider, a long COMMAND ending in an ellipsis; -l shows it whole.
+func TestListFitsTerminal(t *testing.T) {
+	e := newEnv(t)
+	long := "sleep 100; " + strings.Repeat("echo a long command line; ", 8)
+	newDetached(t, e, "build", "sh", "-c", long)
+	newDetached(t, e, "three", "sh", "-c", "exit 3")
+	naWaitSession(t, e, "three", "Closed", func(s *socket.SessionInfo) bool { return s.State == "Closed" })
+	tm := e.Start(80, 24, "ls")
+	if code := tm.WaitExit(); code != 0 {
+		t.Fatalf("ls on a terminal: exit %d\n%s", code, tm.Screen())
+	}
+	out := strings.TrimRight(strings.ReplaceAll(string(tm.Output()), "\r\n", "\n"), "\n")
+	lines := strings.Split(out, "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID ") {
+		t.Fatalf("want a header and two rows:\n%s", out)
+	}
+	for _, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 80 {
+			t.Errorf("a line of %d columns on a terminal of 80:\n%s", n, l)
+		}
+	}
+	if !strings.HasSuffix(lines[1], "…") || len([]rune(lines[1])) != 80 || !strings.Contains(lines[1], "sh -c 'sleep 100; echo a long") {
+		t.Errorf("the long COMMAND is not cut to 80 columns with an ellipsis:\n%s", lines[1])
+	}
+	if !strings.HasSuffix(lines[2], "sh -c 'exit 3'") {
+		t.Errorf("a short COMMAND is cut:\n%s", lines[2])
+	}
+	tm = e.Start(80, 24, "ls", "-l")
+	tm.WaitExit()
+	if got := strings.ReplaceAll(string(tm.Output()), "\r\n", "\n"); !strings.Contains(got, "sh -c '"+long+"'\n") {
+		t.Errorf("ls -l on a terminal cut COMMAND:\n%s", got)
 	}
 }
 
@@ -323,9 +389,10 @@ func TestListJSON(t *testing.T) {
 	}
 	s := list[0]
 
-	// Every documented field, with its JSON type; nothing else (exit_status
-	// only once Closed).
+	// Every documented field, with its JSON type, always present (null
+	// without a value); nothing else.
 	types := map[string]string{
+		"exit_status": "null", "log_file": "null", "log_error": "null",
 		"id": "number", "name": "string", "state": "string", "availability": "string",
 		"configuration": "string", "command": "array", "cwd": "string", "pid": "number",
 		"created": "string", "clients": "number", "size": "object",
@@ -362,7 +429,7 @@ func TestListJSON(t *testing.T) {
 	}
 	for k := range s {
 		if _, ok := types[k]; !ok {
-			t.Errorf("unexpected field %q = %#v (exit_status only once Closed)", k, s[k])
+			t.Errorf("unexpected field %q = %#v", k, s[k])
 		}
 	}
 
@@ -395,20 +462,136 @@ func TestListJSON(t *testing.T) {
 	}
 }
 
+// TestListNoServer: with no server there are no sessions, and ls says so
+// without starting one.
 func TestListNoServer(t *testing.T) {
 	e := newEnv(t)
 	r := e.Run("ls", "--json")
 	if r.Code != 0 || r.Stdout != "[]\n" || r.Stderr != "" {
 		t.Errorf("ls --json with no server: want `[]` and exit 0\n%v", r)
 	}
-	r = e.Run("ls")
-	want := "linger: no server running on " + e.Sock + "\n"
-	if r.Code != 1 || r.Stdout != "" || r.Stderr != want {
-		t.Errorf("ls with no server: want exit 1 and %q\n%v", want, r)
+	for _, args := range [][]string{{"ls"}, {"ls", "-l"}, {"ls", "--state", "closed"}} {
+		if r = e.Run(args...); r.Code != 0 || r.Stdout != "no sessions\n" || r.Stderr != "" {
+			t.Errorf("%q with no server: want `no sessions` and exit 0\n%v", args, r)
+		}
 	}
-	// Neither started a server.
+	if r = e.Run("ls", "x"); r.Code == 0 || r.Stdout != "" || r.Stderr != "linger: no session named \"x\" (try 'linger ls')\n" {
+		t.Errorf("ls x with no server: want no session named \"x\"\n%v", r)
+	}
+	// None started a server.
 	if fileExists(e.Sock) || len(serverPids(e.Sock)) != 0 {
 		t.Errorf("ls started a server (socket exists: %v, servers: %v)", fileExists(e.Sock), serverPids(e.Sock))
+	}
+}
+
+// TestListAfterKillAll: with the server kept and its sessions killed, ls
+// says "no sessions" and --json [].
+func TestListAfterKillAll(t *testing.T) {
+	e := newEnv(t)
+	naKeepServer(t, e)
+	newDetached(t, e, "a", "sleep", "100")
+	newDetached(t, e, "b", "sleep", "100")
+	if r := e.Run("kill", "--all"); r.Code != 0 {
+		t.Fatalf("kill --all\n%v", r)
+	}
+	for _, args := range [][]string{{"ls"}, {"ls", "-l"}} {
+		if r := e.Run(args...); r.Code != 0 || r.Stdout != "no sessions\n" || r.Stderr != "" {
+			t.Errorf("%q after kill --all: want `no sessions`, exit 0\n%v", args, r)
+		}
+	}
+	if r := e.Run("ls", "--json"); r.Code != 0 || r.Stdout != "[]\n" {
+		t.Errorf("ls --json after kill --all: want []\n%v", r)
+	}
+}
+
+// TestListFilters: ls NAME|ID... lists only those (each must exist), and
+// --state (repeatable, any case) only sessions in those states.
+func TestListFilters(t *testing.T) {
+	e := newEnv(t)
+	newDetached(t, e, "a", "sleep", "100")
+	newDetached(t, e, "b", "sleep", "100")
+	newDetached(t, e, "c", "sh", "-c", "exit 3")
+	naWaitSession(t, e, "c", "Closed", func(s *socket.SessionInfo) bool { return s.State == "Closed" })
+	names := func(args ...string) string {
+		t.Helper()
+		r := e.Run(append([]string{"ls", "--json"}, args...)...)
+		var list []socket.SessionInfo
+		if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &list) != nil {
+			t.Fatalf("ls --json %q\n%v", args, r)
+		}
+		var n []string
+		for _, s := range list {
+			n = append(n, s.Name)
+		}
+		return strings.Join(n, ",")
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "a,b,c"},
+		{[]string{"c", "a"}, "a,c"},
+		{[]string{"2"}, "b"},
+		{[]string{"b", "2"}, "b"},
+		{[]string{"--state", "Closed"}, "c"},
+		{[]string{"--state", "disconnected"}, "a,b"},
+		{[]string{"--state", "CLOSED", "--state", "Disconnected"}, "a,b,c"},
+		{[]string{"--state", "Opened"}, ""},
+		{[]string{"--state", "Broken", "a"}, ""},
+		{[]string{"--state", "Disconnected", "a", "c"}, "a"},
+	} {
+		if got := names(c.args...); got != c.want {
+			t.Errorf("ls --json %q lists %q, want %q", c.args, got, c.want)
+		}
+	}
+	// The table too, and "no sessions" when none matches.
+	if rows := tableRows(e.Run("ls", "--state", "closed").Stdout); len(rows) != 2 || rows[1][1] != "c" {
+		t.Errorf("ls --state closed: rows %q", rows)
+	}
+	if r := e.Run("ls", "--state", "Opened"); r.Code != 0 || r.Stdout != "no sessions\n" {
+		t.Errorf("ls --state Opened with none: want `no sessions`\n%v", r)
+	}
+	// An unknown name or ID is an error naming it; nothing is listed.
+	for _, c := range []struct{ args, msg string }{
+		{"a nope", `linger: no session named "nope" (try 'linger ls')`},
+		{"9", `linger: no session with ID 9 (try 'linger ls')`},
+	} {
+		r := e.Run(append([]string{"ls"}, strings.Fields(c.args)...)...)
+		if r.Code != 1 || r.Stdout != "" || r.Stderr != c.msg+"\n" {
+			t.Errorf("ls %s: want exit 1 and %q\n%v", c.args, c.msg, r)
+		}
+	}
+	// A bad state is a usage error listing the valid ones.
+	r := e.Run("ls", "--state", "running")
+	if want := "linger: invalid state \"running\" (expected: Opened|Disconnected|Broken|Closed)\n"; r.Code != 2 || r.Stderr != want {
+		t.Errorf("ls --state running: want exit 2 and %q\n%v", want, r)
+	}
+}
+
+// TestListClosedStatus: a Closed session's STATE says how it ended,
+// briefly: "status 3", "signal 15", and "killed" for signal 9.
+func TestListClosedStatus(t *testing.T) {
+	e := newEnv(t)
+	newDetached(t, e, "three", "sh", "-c", "exit 3")
+	newDetached(t, e, "term", "sh", "-c", "kill -TERM $$")
+	newDetached(t, e, "nine", "sh", "-c", "kill -KILL $$")
+	for _, n := range []string{"three", "term", "nine"} {
+		naWaitSession(t, e, n, "Closed", func(s *socket.SessionInfo) bool { return s.State == "Closed" })
+	}
+	rows := tableRows(e.Run("ls").Stdout)
+	want := map[string]string{"three": "Closed (status 3)", "term": "Closed (signal 15)", "nine": "Closed (killed)"}
+	if len(rows) != 4 {
+		t.Fatalf("rows %q", rows)
+	}
+	for _, row := range rows[1:] {
+		if row[2] != want[row[1]] {
+			t.Errorf("session %s: STATE %q, want %q", row[1], row[2], want[row[1]])
+		}
+	}
+	for _, s := range naLsJSON(t, e) {
+		if w := strings.TrimSuffix(strings.TrimPrefix(want[s.Name], "Closed ("), ")"); deref(s.ExitStatus) != w {
+			t.Errorf("session %s: exit_status %q, want %q", s.Name, deref(s.ExitStatus), w)
+		}
 	}
 }
 
@@ -435,8 +618,8 @@ func TestListClosedSession(t *testing.T) {
 	if rows[1][1] != "keep" || rows[1][2] != "Disconnected" {
 		t.Errorf("running row = %q", rows[1])
 	}
-	// The running session has no exit_status.
-	if k := sessionByName(lsJSON(t, e), "keep"); k == nil || k["exit_status"] != nil {
+	// The running session's exit_status is null.
+	if k := sessionByName(lsJSON(t, e), "keep"); k == nil || k["exit_status"] != nil || !strings.Contains(e.Run("ls", "--json", "keep").Stdout, `"exit_status": null`) {
 		t.Errorf("running session: %v", k)
 	}
 }

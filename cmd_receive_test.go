@@ -186,9 +186,9 @@ func TestReceiveClosedSessionExitStatus(t *testing.T) {
 	script, want := rxGen(40000, "; exit 3")
 	newDetached(t, e, "c", "sh", "-c", script)
 	s := rxWaitClosed(t, e, "c", 30*time.Second)
-	if s.ExitCode == nil || *s.ExitCode != 3 || s.ExitSignal != nil || s.ExitStatus != "status 3" {
+	if s.ExitCode == nil || *s.ExitCode != 3 || s.ExitSignal != nil || deref(s.ExitStatus) != "status 3" {
 		t.Errorf("ls --json of the Closed session: exit_code %v exit_signal %v exit_status %q, want 3, null, \"status 3\"",
-			rxIntp(s.ExitCode), rxIntp(s.ExitSignal), s.ExitStatus)
+			rxIntp(s.ExitCode), rxIntp(s.ExitSignal), deref(s.ExitStatus))
 	}
 	if s.BufferedBytes != int64(len(want)) {
 		t.Errorf("ls --json buffered_bytes %d, want %d", s.BufferedBytes, len(want))

@@ -33,14 +33,14 @@ func TestFaultLogDiskFull(t *testing.T) {
 	s := naWaitSession(t, e, "full", "the whole output held", func(s *socket.SessionInfo) bool {
 		return s.BufferedBytes >= 10000*31+5
 	})
-	if !strings.Contains(s.LogError, "no space left on device") || !procAlive(s.Pid) || s.State != "Disconnected" {
+	if !strings.Contains(deref(s.LogError), "no space left on device") || !procAlive(s.Pid) || s.State != "Disconnected" {
 		t.Errorf("after the log's disk filled: want log_error ENOSPC and the session running: %+v", s)
 	}
 	r := e.Run("receive", "full")
 	if r.Code != 0 || strings.Count(r.Stdout, "\n") != 10001 || !strings.HasSuffix(r.Stdout, "END\r\n") {
 		t.Errorf("receive after the log failed: exit %d, %d lines", r.Code, strings.Count(r.Stdout, "\n"))
 	}
-	if r := e.Run("ls"); !strings.Contains(r.Stdout, "log failing") {
+	if r := e.Run("ls", "-l"); !strings.Contains(r.Stdout, "log failing") {
 		t.Errorf("ls should say the log is failing\n%v", r)
 	}
 	fi, err := os.Stat(filepath.Join(mnt, "full.log"))

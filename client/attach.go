@@ -326,7 +326,7 @@ func (a *attached) output() (string, int) {
 			var e socket.Exited
 			json.Unmarshal(p, &e)
 			a.alt = a.alt || e.AltScreen
-			if e.Killed {
+			if e.Killed && e.Status != "killed" { // not "killed, killed" after a SIGKILL
 				return fmt.Sprintf("exited (%s, killed)", e.Status), e.ShellCode
 			}
 			return fmt.Sprintf("exited (%s)", e.Status), e.ShellCode

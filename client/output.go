@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
 
 	"linger/socket"
 )
@@ -22,12 +27,22 @@ func copyOutput(conn *socket.Conn, w io.Writer, ack bool) (int64, error) {
 }
 
 // List prints the listing the server renders (server/list.go): the table,
-// or JSON with req.Format. With no server running, JSON is an empty array.
+// or JSON with req.Format. With no server running there are no sessions:
+// JSON is an empty array, the table says "no sessions", and a session
+// named in req.Targets does not exist, as a server would say.
 func (e Endpoint) List(req *socket.Request, w io.Writer) error {
 	conn, err := e.Connect(false)
 	if err != nil {
-		if IsNoServer(err) && req.Format == socket.FormatJSON {
+		if !IsNoServer(err) {
+			return err
+		}
+		switch {
+		case len(req.Targets) > 0:
+			return noSession(req.Targets[0])
+		case req.Format == socket.FormatJSON:
 			_, err = io.WriteString(w, "[]\n")
+		default:
+			_, err = io.WriteString(w, "no sessions\n")
 		}
 		return err
 	}
@@ -50,6 +65,26 @@ func (e Endpoint) List(req *socket.Request, w io.Writer) error {
 	}
 	_, err = w.Write(out.Bytes())
 	return err
+}
+
+// noSession is the error a server gives for a name or ID it does not have
+// (mux.Registry.Lookup's words).
+func noSession(target string) error {
+	msg := fmt.Sprintf("no session named %q (try 'linger ls')", target)
+	if target != "" && strings.Trim(target, "0123456789") == "" {
+		msg = "no session with ID " + target + " (try 'linger ls')"
+	}
+	return &socket.ReplyError{Code: socket.ErrNoSession, Msg: msg}
+}
+
+// Width is the width of the terminal f is, in columns; 0 if f is not a
+// terminal (then `ls` cuts nothing).
+func Width(f *os.File) int {
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || cols <= 0 {
+		return 0
+	}
+	return cols
 }
 
 // Capture prints what a session's screen shows (req: OpCapture).

@@ -107,6 +107,53 @@ func AppendSize(b []byte, n int64) []byte {
 	return append(strconv.AppendInt(b, n, 10), 'B')
 }
 
+// humanUnits are the units AppendHumanSize writes, by their shift.
+var humanUnits = [...]string{10: "KiB", 20: "MiB", 30: "GiB", 40: "TiB", 50: "PiB", 60: "EiB"}
+
+// AppendHumanSize appends n bytes as people read sizes (ls -h), the form
+// `linger ls` shows: under 1KiB the number alone ("0", "512"); else in the
+// largest binary unit it reaches, with one decimal below 10 ("8.0MiB",
+// "1.5KiB") and none from 10 on ("64KiB", "1023MiB"), rounded to the
+// nearest (ties to even). FormatSize is the exact form, for configuration
+// text.
+func AppendHumanSize(b []byte, n int64) []byte {
+	u := uint64(n)
+	if n < 0 {
+		b, u = append(b, '-'), uint64(-n) // -MinInt64 is itself, 1<<63 as uint64
+	}
+	if u < 1<<10 {
+		return strconv.AppendUint(b, u, 10)
+	}
+	shift := uint(10)
+	for shift < 60 && u >= 1<<(shift+10) {
+		shift += 10
+	}
+	q, r := u>>shift, u&(1<<shift-1)
+	half := uint64(1) << (shift - 1)
+	if q < 10 { // one decimal: r*10 < 10<<60 fits
+		x := r * 10
+		t, rem := x>>shift, x&(1<<shift-1)
+		if rem > half || rem == half && t&1 == 1 {
+			t++
+		}
+		if t == 10 {
+			q, t = q+1, 0
+		}
+		if q < 10 {
+			b = strconv.AppendUint(b, q, 10)
+			return append(append(append(b, '.'), byte('0'+t)), humanUnits[shift]...)
+		}
+		return append(append(b, "10"...), humanUnits[shift]...) // 9.96 is 10
+	}
+	if r > half || r == half && q&1 == 1 {
+		q++
+	}
+	if q == 1<<10 { // 1023.6 is the next unit's 1.0
+		return append(append(b, "1.0"...), humanUnits[shift+10]...)
+	}
+	return append(strconv.AppendUint(b, q, 10), humanUnits[shift]...)
+}
+
 // ParseIdleTimeout parses an idle timeout: "none" (any case) or "0" for
 // none (0), else a non-negative Go duration such as "90s", "2h" or
 // "1h30m" (time.ParseDuration).

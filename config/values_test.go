@@ -245,3 +245,34 @@ func TestExpandLogFile(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendHumanSize(t *testing.T) {
+	for n, want := range map[int64]string{
+		0:               "0",
+		1:               "1",
+		1023:            "1023",
+		1024:            "1.0KiB",
+		1536:            "1.5KiB",
+		1280:            "1.2KiB", // 1.25: ties to even
+		1331:            "1.3KiB",
+		10180:           "9.9KiB",
+		10200:           "10KiB", // 9.96 rounds to 10
+		65536:           "64KiB",
+		1023 << 10:      "1023KiB",
+		1<<20 - 1:       "1.0MiB", // 1023.999KiB rounds to the next unit
+		8 << 20:         "8.0MiB",
+		8<<20 + 1:       "8.0MiB",
+		1 << 30:         "1.0GiB",
+		3<<40 + 1<<39:   "3.5TiB",
+		1<<63 - 1:       "8.0EiB",
+		-2048:           "-2.0KiB",
+		-1 << 63:        "-8.0EiB",
+		100 << 20:       "100MiB",
+		100<<20 + 1<<19: "100MiB", // 100.5: ties to even
+		101<<20 + 1<<19: "102MiB",
+	} {
+		if got := string(AppendHumanSize([]byte("x"), n)); got != "x"+want {
+			t.Errorf("AppendHumanSize(%d) = %q, want %q", n, got[1:], want)
+		}
+	}
+}

@@ -2,14 +2,16 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"linger/config"
-
+	"linger/mux"
 	"linger/socket"
 )
 
@@ -31,11 +33,15 @@ const listWriteTimeout = 10 * time.Second
 
 func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
 	defer c.Close()
+	sessions, states, err := s.listed(req)
+	if err != nil {
+		s.replyErr(c, err)
+		return
+	}
 	w := listPool.Get().(*lister)
 	defer w.release()
 	w.c, w.deadline, w.err = c, time.Now().Add(listWriteTimeout), nil
 	cl := caller(req)
-	sessions := s.reg.Sessions()
 	w.buf = listReply(w.buf, len(sessions))
 	if c.WriteFrameDeadline(socket.MsgReply, w.buf, w.deadline) != nil {
 		return
@@ -46,25 +52,69 @@ func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
 	// every Info held at once, 10000 sessions took 3 MB more per ls, grown
 	// by doubling, and an ls after an idle spell (which returns that memory)
 	// paid page faults and collections for all of it.
+	n := 0
 	if req.Format == socket.FormatJSON {
-		for i, sess := range sessions {
-			info := sessionInfo(sess.Info(cl))
-			w.buf = w.spill(appendJSONItem(w.buf, i, &info))
-		}
-		w.buf = appendJSONEnd(w.buf, len(sessions))
-	} else {
-		now := time.Now()
-		w.cells.start(len(sessions))
 		for _, sess := range sessions {
 			info := sessionInfo(sess.Info(cl))
-			w.cells.row(&info, now)
+			if states.has(info.State) {
+				w.buf = w.spill(appendJSONItem(w.buf, n, &info))
+				n++
+			}
 		}
-		w.buf = w.cells.appendTable(w.buf, w.spill)
+		w.buf = appendJSONEnd(w.buf, n)
+	} else {
+		now := time.Now()
+		w.cells.start(len(sessions), req.Long)
+		for _, sess := range sessions {
+			info := sessionInfo(sess.Info(cl))
+			if states.has(info.State) {
+				w.cells.row(&info, now)
+			}
+		}
+		w.buf = w.cells.appendTable(w.buf, req.Width, w.spill)
 	}
 	w.flush()
 	if w.err == nil {
 		c.WriteFrameDeadline(socket.MsgEnd, nil, w.deadline)
 	}
+}
+
+// listed is the sessions a list request asks for, by ID: those its
+// targets name (each must exist), else every one; and the states it keeps.
+func (s *Server) listed(req *socket.Request) ([]*mux.Session, stateSet, error) {
+	var states stateSet
+	for _, st := range req.States {
+		i := slices.IndexFunc(socket.SessionStates, func(v string) bool { return strings.EqualFold(v, st) })
+		if i < 0 {
+			return nil, 0, fmt.Errorf("invalid state %q (expected: %s)", st, strings.Join(socket.SessionStates, "|"))
+		}
+		states |= 1 << i
+	}
+	sessions := s.reg.Sessions()
+	if len(req.Targets) == 0 {
+		return sessions, states, nil
+	}
+	named := make(map[*mux.Session]bool, len(req.Targets))
+	for _, t := range req.Targets {
+		sess, err := s.reg.Lookup(t)
+		if err != nil {
+			return nil, 0, err
+		}
+		named[sess] = true
+	}
+	return slices.DeleteFunc(sessions, func(sess *mux.Session) bool { return !named[sess] }), states, nil
+}
+
+// stateSet is a set of socket.SessionStates, bit i for the i-th; empty
+// means every state.
+type stateSet uint8
+
+func (m stateSet) has(state string) bool {
+	if m == 0 {
+		return true
+	}
+	i := slices.Index(socket.SessionStates, state)
+	return i >= 0 && m&(1<<i) != 0
 }
 
 // listReply appends the reply that precedes a listing, a Reply with Count
@@ -119,28 +169,47 @@ func (w *lister) flush() {
 	w.buf = w.buf[:0]
 }
 
-// listColumns is the table's header. COMMAND comes last and is not padded.
-var listColumns = [...]string{"ID", "NAME", "STATE", "AVAILABILITY", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "IDLE", "CREATED", "COMMAND"}
+// The table's header: shortColumns by default, longColumns with -l (the
+// same first five, then what is about output and age). COMMAND comes last,
+// unpadded; cells.appendTable cuts it to the terminal's width.
+var (
+	shortColumns = [...]string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "COMMAND"}
+	longColumns  = [...]string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "CREATED", "COMMAND"}
+)
+
+// maxColumns is the most columns a table has.
+const maxColumns = len(longColumns)
+
+// noSessions is the table of no sessions.
+const noSessions = "no sessions\n"
 
 // cells collects the table's cells in one buffer: the header's, then each
 // row's as it is added, and the widest cell of each column.
 type cells struct {
 	b     []byte
-	ends  []int32                 // end of each cell in b
-	runes []int32                 // each cell's width in runes, for its padding
-	width [len(listColumns)]int32 // widest cell of each column, in runes
+	ends  []int32           // end of each cell in b
+	runes []int32           // each cell's width in runes, for its padding
+	width [maxColumns]int32 // widest cell of each column, in runes
+	ncol  int               // columns in this table
+	long  bool              // longColumns, else shortColumns
 }
 
 // rowBytes is about what one row's cells take, to size the buffer once.
 const rowBytes = 128
 
-// start empties c and adds the header, with room for about rows rows.
-func (c *cells) start(rows int) {
+// start empties c and adds the header of the short or long table, with
+// room for about rows rows.
+func (c *cells) start(rows int, long bool) {
+	head := shortColumns[:]
+	if long {
+		head = longColumns[:]
+	}
+	c.long, c.ncol = long, len(head)
 	c.b = slices.Grow(c.b[:0], (rows+1)*rowBytes)
-	c.ends = slices.Grow(c.ends[:0], (rows+1)*len(listColumns))
-	c.runes = slices.Grow(c.runes[:0], (rows+1)*len(listColumns))
-	c.width = [len(listColumns)]int32{}
-	for _, h := range listColumns {
+	c.ends = slices.Grow(c.ends[:0], (rows+1)*c.ncol)
+	c.runes = slices.Grow(c.runes[:0], (rows+1)*c.ncol)
+	c.width = [maxColumns]int32{}
+	for _, h := range head {
 		c.add(h)
 	}
 }
@@ -153,7 +222,7 @@ func (c *cells) end() {
 	if len(c.ends) > 0 {
 		start = c.ends[len(c.ends)-1]
 	}
-	col := len(c.ends) % len(listColumns)
+	col := len(c.ends) % c.ncol
 	n := runes(c.b[start:])
 	c.ends = append(c.ends, int32(len(c.b)))
 	c.runes = append(c.runes, n)
@@ -178,73 +247,116 @@ func runes(b []byte) int32 {
 // spaces pads cells.
 var spaces = []byte("                                                                ")
 
+// ellipsis ends a cut COMMAND.
+const ellipsis = "\u2026"
+
 // appendTable appends the rows: columns left-aligned to their widest cell
 // (in runes) plus two spaces, the last one unpadded; the layout
-// text/tabwriter gave with padding 2. spill (if not nil) is called after
-// each line with the buffer and returns the one to go on with.
-func (c *cells) appendTable(b []byte, spill func([]byte) []byte) []byte {
-	const ncol = len(listColumns)
+// text/tabwriter gave with padding 2. With cut > 0 (the terminal's width)
+// a COMMAND that would go past it is cut to end there with an ellipsis,
+// keeping at least as much of it as the header "COMMAND" takes; not in the
+// long table, which is for everything. A table of
+// no rows is noSessions. spill (if not nil) is called after each line with
+// the buffer and returns the one to go on with.
+func (c *cells) appendTable(b []byte, cut int, spill func([]byte) []byte) []byte {
+	ncol := c.ncol
+	if len(c.ends) <= ncol {
+		return append(b, noSessions...)
+	}
+	room := int32(-1) // runes COMMAND may take; -1: any
+	if cut > 0 && !c.long {
+		at := int32(0)
+		for j := range ncol - 1 {
+			at += c.width[j] + 2
+		}
+		room = max(int32(cut)-at, int32(len("COMMAND")))
+	}
 	start := int32(0)
 	for i, end := range c.ends {
 		cell := c.b[start:end]
 		start = end
-		b = append(b, cell...)
-		if j := i % ncol; j < ncol-1 {
-			for n := int(c.width[j] + 2 - c.runes[i]); n > 0; n -= len(spaces) {
-				b = append(b, spaces[:min(n, len(spaces))]...)
+		j := i % ncol
+		if j == ncol-1 {
+			if room >= 0 && c.runes[i] > room {
+				b = appendCut(b, cell, int(room)-1)
+				b = append(b, ellipsis...)
+			} else {
+				b = append(b, cell...)
+			}
+			b = append(b, '\n')
+			if spill != nil {
+				b = spill(b)
 			}
 			continue
 		}
-		b = append(b, '\n')
-		if spill != nil {
-			b = spill(b)
+		b = append(b, cell...)
+		for n := int(c.width[j] + 2 - c.runes[i]); n > 0; n -= len(spaces) {
+			b = append(b, spaces[:min(n, len(spaces))]...)
 		}
 	}
 	return b
 }
 
-// row adds the cells of one session, in listColumns' order.
+// appendCut appends the first n runes of cell.
+func appendCut(b, cell []byte, n int) []byte {
+	i := 0
+	for ; n > 0 && i < len(cell); n-- {
+		if cell[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, size := utf8.DecodeRune(cell[i:])
+			i += size
+		}
+	}
+	return append(b, cell[:i]...)
+}
+
+// row adds the cells of one session, in the columns' order.
 func (c *cells) row(s *socket.SessionInfo, now time.Time) {
 	c.b = strconv.AppendInt(c.b, int64(s.ID), 10)
 	c.end()
 	c.add(s.Name)
 	c.b = append(c.b, s.State...)
-	if s.ExitStatus != "" {
-		c.b = append(append(append(c.b, " ("...), s.ExitStatus...), ')')
+	if s.ExitStatus != nil {
+		c.b = append(append(append(c.b, " ("...), *s.ExitStatus...), ')')
 	}
 	c.end()
 	c.add(s.Availability)
-	c.add(s.Configuration)
-	c.b = append(c.b, s.OutputBuffering...)
-	if s.Suspended {
-		c.b = append(c.b, " (suspended)"...)
+	c.b = appendIdle(c.b, s, now)
+	c.end()
+	if c.long {
+		c.add(s.Configuration)
+		c.b = append(c.b, s.OutputBuffering...)
+		if s.Suspended {
+			c.b = append(c.b, " (suspended)"...)
+		}
+		if s.LogError != nil {
+			c.b = append(c.b, " (log failing)"...)
+		}
+		c.end()
+		c.b = config.AppendHumanSize(c.b, s.BufferedBytes)
+		c.end()
+		c.b = config.AppendHumanSize(c.b, s.DroppedBytes)
+		c.end()
+		c.b = appendAgo(c.b, now.Sub(s.Created))
+		c.end()
 	}
-	if s.LogError != "" {
-		c.b = append(c.b, " (log failing)"...)
-	}
-	c.end()
-	c.b = config.AppendSize(c.b, s.BufferedBytes)
-	c.end()
-	c.b = config.AppendSize(c.b, s.DroppedBytes)
-	c.end()
-	c.add(idleColumn(*s, now))
-	c.b = appendAgo(c.b, now.Sub(s.Created))
-	c.end()
 	c.b = config.AppendCommandLine(c.b, s.Command)
 	c.end()
 }
 
-// idleColumn shows the idle timeout and, while it runs, the time left.
-func idleColumn(s socket.SessionInfo, now time.Time) string {
+// appendIdle appends the IDLE cell: the idle timeout ("none", "2h") and,
+// while it runs, the time left ("2h (1h59m59s left)").
+func appendIdle(b []byte, s *socket.SessionInfo, now time.Time) []byte {
 	if s.IdleTimeoutSeconds == 0 {
-		return "none"
+		return append(b, "none"...)
 	}
-	d := config.FormatIdleTimeout(time.Duration(s.IdleTimeoutSeconds) * time.Second)
+	b = append(b, config.FormatIdleTimeout(time.Duration(s.IdleTimeoutSeconds)*time.Second)...)
 	if s.IdleExpiresAt != nil {
 		left := max(s.IdleExpiresAt.Sub(now), 0).Round(time.Second)
-		d += " (" + config.FormatIdleTimeout(left) + " left)"
+		b = append(append(append(b, " ("...), config.FormatIdleTimeout(left)...), " left)"...)
 	}
-	return d
+	return b
 }
 
 // appendAgo renders a duration as "5s ago", "3m ago", "2h ago", "4d ago".
@@ -280,7 +392,7 @@ func appendJSONEnd(b []byte, n int) []byte {
 }
 
 // appendSessionJSON appends the fields of one session at indent level 2,
-// in the order and with the omissions of socket.SessionInfo's tags.
+// in the order of socket.SessionInfo's fields, every one always present.
 func appendSessionJSON(b []byte, s *socket.SessionInfo) []byte {
 	const in = "\n    "
 	b = appendInt(append(b, in+`"id": `...), int64(s.ID))
@@ -311,9 +423,7 @@ func appendSessionJSON(b []byte, s *socket.SessionInfo) []byte {
 	b = appendInt(append(b, ","+in+`"size": {`+in+`  "cols": `...), int64(s.Size.Cols))
 	b = appendInt(append(b, ","+in+`  "rows": `...), int64(s.Size.Rows))
 	b = append(b, in+"}"...)
-	if s.ExitStatus != "" {
-		b = appendString(append(b, ","+in+`"exit_status": `...), s.ExitStatus)
-	}
+	b = appendStringPtr(append(b, ","+in+`"exit_status": `...), s.ExitStatus)
 	b = appendString(append(b, ","+in+`"output_buffering": `...), s.OutputBuffering)
 	b = appendInt(append(b, ","+in+`"buffer_size": `...), s.BufferSize)
 	b = appendInt(append(b, ","+in+`"buffered_bytes": `...), s.BufferedBytes)
@@ -328,12 +438,8 @@ func appendSessionJSON(b []byte, s *socket.SessionInfo) []byte {
 	}
 	b = appendIntPtr(append(b, ","+in+`"exit_code": `...), s.ExitCode)
 	b = appendIntPtr(append(b, ","+in+`"exit_signal": `...), s.ExitSignal)
-	if s.LogFile != "" {
-		b = appendString(append(b, ","+in+`"log_file": `...), s.LogFile)
-	}
-	if s.LogError != "" {
-		b = appendString(append(b, ","+in+`"log_error": `...), s.LogError)
-	}
+	b = appendStringPtr(append(b, ","+in+`"log_file": `...), s.LogFile)
+	b = appendStringPtr(append(b, ","+in+`"log_error": `...), s.LogError)
 	return b
 }
 
@@ -344,6 +450,13 @@ func appendIntPtr(b []byte, p *int) []byte {
 		return append(b, "null"...)
 	}
 	return appendInt(b, int64(*p))
+}
+
+func appendStringPtr(b []byte, p *string) []byte {
+	if p == nil {
+		return append(b, "null"...)
+	}
+	return appendString(b, *p)
 }
 
 // appendString quotes s as encoding/json does. Printable ASCII other than

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
+	"linger/config"
+	"linger/mux"
 	"linger/socket"
 )
 
@@ -28,29 +32,75 @@ func refJSON(t testing.TB, list []socket.SessionInfo) []byte {
 	return b.Bytes()
 }
 
-// refTable is how `ls` printed its table before the server rendered it.
-func refTable(list []socket.SessionInfo, now time.Time) []byte {
+// refTable is how `ls` printed its table with text/tabwriter, before the
+// server rendered it: the short columns, or with long every column; with
+// cut > 0 a COMMAND that would pass column cut is cut there, ending "…".
+func refTable(list []socket.SessionInfo, now time.Time, long bool, cut int) []byte {
+	if len(list) == 0 {
+		return []byte("no sessions\n")
+	}
 	var b bytes.Buffer
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tSTATE\tAVAILABILITY\tCONFIGURATION\tBUFFERING\tUNRECEIVED\tDROPPED\tIDLE\tCREATED\tCOMMAND")
+	if long {
+		fmt.Fprintln(w, "ID\tNAME\tSTATE\tAVAILABILITY\tIDLE\tCONFIGURATION\tBUFFERING\tUNRECEIVED\tDROPPED\tCREATED\t")
+	} else {
+		fmt.Fprintln(w, "ID\tNAME\tSTATE\tAVAILABILITY\tIDLE\t")
+	}
 	for _, s := range list {
 		state := s.State
-		if s.ExitStatus != "" {
-			state += " (" + s.ExitStatus + ")"
+		if s.ExitStatus != nil {
+			state += " (" + *s.ExitStatus + ")"
 		}
-		buffering := s.OutputBuffering
-		if s.Suspended {
-			buffering += " (suspended)"
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t", s.ID, s.Name, state, s.Availability, refIdle(s, now))
+		if long {
+			buffering := s.OutputBuffering
+			if s.Suspended {
+				buffering += " (suspended)"
+			}
+			if s.LogError != nil {
+				buffering += " (log failing)"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t", s.Configuration, buffering,
+				refFormatSize(s.BufferedBytes), refFormatSize(s.DroppedBytes), refAgo(now.Sub(s.Created)))
 		}
-		if s.LogError != "" {
-			buffering += " (log failing)"
-		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, state, s.Availability,
-			s.Configuration, buffering, refFormatSize(s.BufferedBytes), refFormatSize(s.DroppedBytes),
-			idleColumn(s, now), refAgo(now.Sub(s.Created)), refCommandLine(s.Command))
+		fmt.Fprintln(w)
 	}
 	w.Flush()
-	return b.Bytes()
+	// tabwriter pads the last cell before the tab; COMMAND follows it.
+	lines := strings.SplitAfter(b.String(), "\n")
+	var out strings.Builder
+	for i, l := range lines[:len(lines)-1] {
+		l = strings.TrimSuffix(l, "\n")
+		cmd := "COMMAND"
+		if i > 0 {
+			cmd = refCommandLine(list[i-1].Command)
+		}
+		if room := max(cut-utf8.RuneCountInString(l), len("COMMAND")); cut > 0 && !long && utf8.RuneCountInString(cmd) > room {
+			n := 0
+			for i := range cmd { // byte offsets of runes (an invalid byte is one)
+				if n == room-1 {
+					cmd = cmd[:i] + "…"
+					break
+				}
+				n++
+			}
+		}
+		out.WriteString(l + cmd + "\n")
+	}
+	return []byte(out.String())
+}
+
+// refIdle is the IDLE cell.
+func refIdle(s socket.SessionInfo, now time.Time) string {
+	if s.IdleTimeoutSeconds == 0 {
+		return "none"
+	}
+	idle := config.FormatIdleTimeout(time.Duration(s.IdleTimeoutSeconds) * time.Second)
+	if s.IdleExpiresAt != nil {
+		left := max(s.IdleExpiresAt.Sub(now), 0).Round(time.Second)
+		idle += " (" + config.FormatIdleTimeout(left) + " left)"
+	}
+	return idle
 }
 
 func refAgo(d time.Duration) string {
@@ -65,16 +115,32 @@ func refAgo(d time.Duration) string {
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
 
+// refFormatSize is config.AppendHumanSize from floating point: the
+// number alone under 1KiB, else one decimal below 10 of the largest unit
+// reached. Exact for |n| < 1<<53 (the tests stay there).
 func refFormatSize(n int64) string {
-	for _, u := range []struct {
-		name string
-		size int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
-		if n != 0 && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.name
-		}
+	if n < 0 {
+		return "-" + refFormatSize(-n)
 	}
-	return strconv.FormatInt(n, 10) + "B"
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	u := -1
+	for u+1 < len(units) && n >= 1<<(10*(u+2)) {
+		u++
+	}
+	if u < 0 {
+		return strconv.FormatInt(n, 10)
+	}
+	v := float64(n) / float64(int64(1)<<(10*(u+1)))
+	if v < 10 {
+		if t := strconv.FormatFloat(v, 'f', 1, 64); t != "10.0" {
+			return t + units[u]
+		}
+		return "10" + units[u]
+	}
+	if t := strconv.FormatFloat(v, 'f', 0, 64); t != "1024" {
+		return t + units[u]
+	}
+	return "1.0" + units[u+1]
 }
 
 func refCommandLine(argv []string) string {
@@ -107,11 +173,11 @@ func sampleSessions() []socket.SessionInfo {
 		{ID: 22, Name: "wörk-ünïcode", State: "Closed", Availability: "None", Configuration: "long configuration",
 			Command: []string{"sh", "-c", `echo "<a & b>" 'q' \ $HOME`}, Cwd: "/home/ü/<dir>", Pid: 7,
 			Created: listNow.Add(-50 * time.Hour).In(loc), Clients: 2, Size: socket.Size{Cols: 1, Rows: 65535},
-			ExitStatus: "status 3", ExitCode: &code, OutputBuffering: "drop", BufferSize: 1000,
+			ExitStatus: ptr("status 3"), ExitCode: &code, OutputBuffering: "drop", BufferSize: 1000,
 			BufferedBytes: 1 << 30, DroppedBytes: 12345, IdleTimeoutSeconds: 7200, IdleExpiresAt: &exp,
-			LogFile: "/var/log/x\"y.log", LogError: "write: no space left on device"},
+			LogFile: ptr("/var/log/x\"y.log"), LogError: ptr("write: no space left on device")},
 		{ID: 333, Name: "k", State: "Closed", Availability: "None", Configuration: "default",
-			Command: []string{}, Pid: 1, Created: listNow.Add(-3 * time.Hour), ExitStatus: "signal 9 (killed)",
+			Command: []string{}, Pid: 1, Created: listNow.Add(-3 * time.Hour), ExitStatus: ptr("killed"),
 			ExitSignal: &sig, OutputBuffering: "block", Suspended: true, IdleTimeoutSeconds: 60},
 		{ID: 4, Name: "ctl", State: "Opened", Availability: "Available", Command: nil,
 			Cwd: "tab\there\nnl \x01 \x7f \u2028 \xff bad", Created: listNow.Add(-90 * time.Minute),
@@ -131,10 +197,35 @@ func TestListJSONMatchesEncodingJSON(t *testing.T) {
 func TestListTableMatchesTabwriter(t *testing.T) {
 	list := sampleSessions()[:3] // the fourth has a tab: see TestListTableRaw
 	for _, l := range [][]socket.SessionInfo{nil, list[:1], list} {
-		got := appendListTable(nil, l, listNow, nil, &cells{})
-		if want := refTable(l, listNow); !bytes.Equal(got, want) {
-			t.Errorf("appendListTable differs from tabwriter\ngot:\n%s\nwant:\n%s", got, want)
+		for _, long := range []bool{false, true} {
+			for _, cut := range []int{0, 1, 50, 60, 80, 200} {
+				got := appendListTable(nil, l, listNow, long, cut, nil, &cells{})
+				if want := refTable(l, listNow, long, cut); !bytes.Equal(got, want) {
+					t.Errorf("long %v, cut %d: appendListTable differs from tabwriter\ngot:\n%s\nwant:\n%s", long, cut, got, want)
+				}
+			}
 		}
+	}
+}
+
+// TestListTableFits: cut to a terminal's width, no line of the short table
+// is wider than it, and a cut COMMAND ends with an ellipsis; the long
+// table keeps COMMAND whole.
+func TestListTableFits(t *testing.T) {
+	list := sampleSessions()[:3]
+	list[0].Command = []string{"sh", "-c", strings.Repeat("echo a long command; ", 20)}
+	out := string(appendListTable(nil, list, listNow, false, 80, nil, &cells{}))
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if n := utf8.RuneCountInString(l); n > 80 {
+			t.Errorf("line of %d runes:\n%s", n, l)
+		}
+	}
+	if !strings.Contains(out, "  sh -c 'ech…\n") {
+		t.Errorf("no cut COMMAND:\n%s", out)
+	}
+	long := string(appendListTable(nil, list, listNow, true, 0, nil, &cells{}))
+	if !strings.Contains(long, strings.Repeat("echo a long command; ", 20)) {
+		t.Errorf("long table cut COMMAND:\n%s", long)
 	}
 }
 
@@ -144,12 +235,14 @@ func TestListTableRaw(t *testing.T) {
 	s := sampleSessions()
 	s[0].Command = []string{"a\tb"}
 	s[1].Command = []string{"c\nd"}
-	out := string(appendListTable(nil, s[:3], listNow, nil, &cells{}))
-	lines := strings.Split(out, "\n")
-	at := strings.Index(lines[0], "COMMAND")
-	// lines[3] is "d'"; lines[4] is session 333, whose command is empty.
-	if len(lines) != 6 || lines[1][at:] != "'a\tb'" || !strings.HasSuffix(lines[2], "  'c") || len(lines[4]) != at || !strings.HasPrefix(lines[4], "333 ") {
-		t.Errorf("rows:\n%s", out)
+	for _, long := range []bool{false, true} {
+		out := string(appendListTable(nil, s[:3], listNow, long, 0, nil, &cells{}))
+		lines := strings.Split(out, "\n")
+		at := strings.Index(lines[0], "COMMAND")
+		// lines[3] is "d'"; lines[4] is session 333, whose command is empty.
+		if len(lines) != 6 || lines[1][at:] != "'a\tb'" || !strings.HasSuffix(lines[2], "  'c") || len(lines[4]) != at || !strings.HasPrefix(lines[4], "333 ") {
+			t.Errorf("rows:\n%s", out)
+		}
 	}
 }
 
@@ -160,13 +253,12 @@ func FuzzListJSON(f *testing.F) {
 		exp := listNow.Add(time.Duration(m))
 		s := socket.SessionInfo{ID: code, Name: name, State: exit, Availability: name, Configuration: cwd,
 			Command: []string{arg, name}, Cwd: cwd, Pid: code, Created: listNow.Add(time.Duration(n)),
-			Size: socket.Size{Cols: code, Rows: int(m)}, ExitStatus: exit, OutputBuffering: arg,
-			BufferSize: n, BufferedBytes: m, DroppedBytes: n ^ m, Suspended: susp, IdleTimeoutSeconds: m,
-			LogFile: logErr, LogError: logErr}
+			Size: socket.Size{Cols: code, Rows: int(m)}, OutputBuffering: arg,
+			BufferSize: n, BufferedBytes: m, DroppedBytes: n ^ m, Suspended: susp, IdleTimeoutSeconds: m}
 		if susp {
-			s.ExitCode, s.IdleExpiresAt = &code, &exp
+			s.ExitCode, s.IdleExpiresAt, s.ExitStatus, s.LogFile = &code, &exp, &exit, &logErr
 		} else {
-			s.ExitSignal, s.Command = &code, nil
+			s.ExitSignal, s.Command, s.LogError = &code, nil, &logErr
 		}
 		list := []socket.SessionInfo{s, s}
 		if got, want := appendListJSON(nil, list, nil), refJSON(t, list); !bytes.Equal(got, want) {
@@ -176,9 +268,10 @@ func FuzzListJSON(f *testing.F) {
 }
 
 func FuzzListTable(f *testing.F) {
-	f.Add("s0", "sleep 1", "default", "", int64(5), int64(90), true)
-	f.Add("é", "", "ü x", "status 1", int64(1<<40), int64(-1), false)
-	f.Fuzz(func(t *testing.T, name, cmd, conf, exit string, n, idle int64, susp bool) {
+	f.Add("s0", "sleep 1", "default", "", int64(5), int64(90), true, false, uint8(80))
+	f.Add("é", "", "ü x", "status 1", int64(1<<40), int64(-1), false, true, uint8(0))
+	f.Add("a-very-long-name", "x\xffé\xff"+strings.Repeat("é ", 40), "c", "killed", int64(-1536), int64(7), false, false, uint8(60))
+	f.Fuzz(func(t *testing.T, name, cmd, conf, exit string, n, idle int64, susp, long bool, cut uint8) {
 		for _, s := range []string{name, cmd, conf, exit} {
 			if strings.ContainsAny(s, "\t\n\v\f") || strings.IndexByte(s, tabwriter.Escape) >= 0 {
 				return // tabwriter's cell and line separators and escape
@@ -187,12 +280,16 @@ func FuzzListTable(f *testing.F) {
 		exp := listNow.Add(time.Duration(idle) * time.Second)
 		a := socket.SessionInfo{ID: int(n), Name: name, State: "Disconnected", Availability: "None",
 			Configuration: conf, Command: []string{cmd}, Created: listNow.Add(-time.Duration(n)),
-			ExitStatus: exit, OutputBuffering: "block", BufferedBytes: n, Suspended: susp,
-			IdleTimeoutSeconds: idle % 1e9, IdleExpiresAt: &exp}
+			OutputBuffering: "block", BufferedBytes: n % (1 << 53), DroppedBytes: idle % (1 << 53),
+			Suspended: susp, IdleTimeoutSeconds: idle % 1e9, IdleExpiresAt: &exp}
+		if exit != "" {
+			a.ExitStatus = &exit
+		}
 		b := a
-		b.Name, b.Configuration, b.IdleExpiresAt = conf, name, nil
+		b.Name, b.Configuration, b.IdleExpiresAt, b.LogError = conf, name, nil, &exit
 		list := []socket.SessionInfo{a, b}
-		if got, want := appendListTable(nil, list, listNow, nil, &cells{}), refTable(list, listNow); !bytes.Equal(got, want) {
+		got := appendListTable(nil, list, listNow, long, int(cut), nil, &cells{})
+		if want := refTable(list, listNow, long, int(cut)); !bytes.Equal(got, want) {
 			t.Errorf("appendListTable differs from tabwriter\ngot:\n%q\nwant:\n%q", got, want)
 		}
 	})
@@ -272,7 +369,7 @@ func BenchmarkListJSON1000(b *testing.B) { benchList(b, appendListJSON) }
 func BenchmarkListTable1000(b *testing.B) {
 	var c cells
 	benchList(b, func(buf []byte, list []socket.SessionInfo, spill func([]byte) []byte) []byte {
-		return appendListTable(buf, list, listNow, spill, &c)
+		return appendListTable(buf, list, listNow, false, 0, spill, &c)
 	})
 }
 
@@ -281,12 +378,12 @@ func BenchmarkListTable1000(b *testing.B) {
 
 // appendListTable appends the `ls` table of list (see cells.appendTable).
 // c is scratch space (its contents are replaced).
-func appendListTable(b []byte, list []socket.SessionInfo, now time.Time, spill func([]byte) []byte, c *cells) []byte {
-	c.start(len(list))
+func appendListTable(b []byte, list []socket.SessionInfo, now time.Time, long bool, cut int, spill func([]byte) []byte, c *cells) []byte {
+	c.start(len(list), long)
 	for i := range list {
 		c.row(&list[i], now)
 	}
-	return c.appendTable(b, spill)
+	return c.appendTable(b, cut, spill)
 }
 
 // appendListJSON appends list as `ls --json` prints it: what
@@ -301,4 +398,21 @@ func appendListJSON(b []byte, list []socket.SessionInfo, spill func([]byte) []by
 		}
 	}
 	return appendJSONEnd(b, len(list))
+}
+
+// TestSessionStates: the states ls filters by (socket.SessionStates) are
+// those mux gives sessions.
+func TestSessionStates(t *testing.T) {
+	want := []string{mux.StateOpened, mux.StateDisconnected, mux.StateBroken, mux.StateClosed}
+	if !slices.Equal(socket.SessionStates, want) {
+		t.Errorf("socket.SessionStates = %q, mux has %q", socket.SessionStates, want)
+	}
+	for _, s := range []string{"closed", "OPENED", "Broken", "disConnected"} {
+		if st, ok := socket.ParseState(s); !ok || !strings.EqualFold(st, s) {
+			t.Errorf("ParseState(%q) = %q, %v", s, st, ok)
+		}
+	}
+	if st, ok := socket.ParseState("running"); ok {
+		t.Errorf("ParseState(running) = %q, true", st)
+	}
 }

@@ -22,7 +22,7 @@ func sessionInfo(i mux.Info) socket.SessionInfo {
 		Created: i.Created, Clients: i.Clients, Size: socket.Size{Cols: i.Cols, Rows: i.Rows},
 	}
 	if i.Exit != nil {
-		out.ExitStatus = i.Exit.String()
+		out.ExitStatus = ptr(i.Exit.String())
 		if i.Exit.Signal != 0 {
 			out.ExitSignal = ptr(int(i.Exit.Signal))
 		} else {
@@ -35,7 +35,12 @@ func sessionInfo(i mux.Info) socket.SessionInfo {
 	if !i.IdleExpires.IsZero() {
 		out.IdleExpiresAt = ptr(i.IdleExpires)
 	}
-	out.LogFile, out.LogError = i.LogFile, i.LogError
+	if i.LogFile != "" {
+		out.LogFile = ptr(i.LogFile)
+	}
+	if i.LogError != "" {
+		out.LogError = ptr(i.LogError)
+	}
 	return out
 }
 

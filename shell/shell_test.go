@@ -37,7 +37,7 @@ func TestKilledBySignal(t *testing.T) {
 	p := start(t, Options{Argv: []string{"sh", "-c", "kill -9 $$"}})
 	p.all(t, 5*time.Second)
 	st := p.wait(t, 5*time.Second)
-	if st.Signal != syscall.SIGKILL || st.ShellCode() != 137 || st.String() != "signal 9 (killed)" {
+	if st.Signal != syscall.SIGKILL || st.ShellCode() != 137 || st.String() != "killed" {
 		t.Errorf("status %+v (%v, shell code %d), want signal 9 / 137", st, st, st.ShellCode())
 	}
 }
@@ -50,11 +50,12 @@ func TestExitStatusString(t *testing.T) {
 	}{
 		{ExitStatus{}, "status 0", 0},
 		{ExitStatus{Code: 127}, "status 127", 127},
-		{ExitStatus{Signal: syscall.SIGHUP}, "signal 1 (hangup)", 129},
-		{ExitStatus{Signal: syscall.SIGTERM}, "signal 15 (terminated)", 143},
-		{ExitStatus{Signal: syscall.SIGSEGV, Core: true}, "signal 11 (segmentation fault, core dumped)", 139},
+		{ExitStatus{Signal: syscall.SIGHUP}, "signal 1", 129},
+		{ExitStatus{Signal: syscall.SIGKILL}, "killed", 137},
+		{ExitStatus{Signal: syscall.SIGTERM}, "signal 15", 143},
+		{ExitStatus{Signal: syscall.SIGSEGV, Core: true}, "signal 11, core dumped", 139},
 		{ExitStatus{Signal: 40}, "signal 40", 168},
-		{ExitStatus{Signal: 40, Core: true}, "signal 40 (core dumped)", 168},
+		{ExitStatus{Signal: 40, Core: true}, "signal 40, core dumped", 168},
 	} {
 		if got := c.st.String(); got != c.want {
 			t.Errorf("%+v.String() = %q, want %q", c.st, got, c.want)

@@ -2,7 +2,6 @@ package shell
 
 import (
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -23,25 +22,20 @@ func (s ExitStatus) ShellCode() int {
 	return s.Code
 }
 
-// String describes the status, e.g. "status 3", "signal 9 (killed)" or
-// "signal 11 (segmentation fault, core dumped)".
+// String describes the status briefly, as `ls` shows it after "Closed"
+// and attach in its [exited (...)] line: "status 3", "signal 15",
+// "killed" (SIGKILL, the one signal whose number people do not need), and
+// "signal 11, core dumped" when a core was written.
 func (s ExitStatus) String() string {
-	if s.Signal == 0 {
+	switch {
+	case s.Signal == 0:
 		return "status " + strconv.Itoa(s.Code)
+	case s.Core:
+		return "signal " + strconv.Itoa(int(s.Signal)) + ", core dumped"
+	case s.Signal == syscall.SIGKILL:
+		return "killed"
 	}
-	// Go's names are strsignal's lower-case text, e.g. "killed"; signals
-	// without one (real-time signals) come out as "signal N".
-	desc := s.Signal.String()
-	if strings.HasPrefix(desc, "signal ") {
-		desc = ""
-	}
-	if s.Core {
-		desc = strings.TrimPrefix(desc+", core dumped", ", ")
-	}
-	if desc == "" {
-		return "signal " + strconv.Itoa(int(s.Signal))
-	}
-	return "signal " + strconv.Itoa(int(s.Signal)) + " (" + desc + ")"
+	return "signal " + strconv.Itoa(int(s.Signal))
 }
 
 // exitStatusOf converts a wait4 status of a terminated process.

@@ -1,6 +1,9 @@
 package socket
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Request is the JSON payload of MsgRequest. Op says which fields matter.
 type Request struct {
@@ -28,13 +31,21 @@ type Request struct {
 	ReadOnly bool   `json:"read_only,omitempty"`
 
 	// OpDetach, OpKill, OpWait (OpReceive: Target); All: every session
-	// (OpDetach, OpKill)
+	// (OpDetach, OpKill). OpList: only these sessions ("" = every one)
 	Targets []string `json:"targets,omitempty"`
 	All     bool     `json:"all,omitempty"`
 
 	// OpWait: also remove the sessions once their statuses are sent (a
 	// wait otherwise leaves a Closed session for receive or attach)
 	Collect bool `json:"collect,omitempty"`
+
+	// OpList: States lists only sessions in these states (Opened,
+	// Disconnected, Broken, Closed; none = every state). Long adds the
+	// table's long columns. Width is the client's terminal width, to which
+	// the table's COMMAND column is cut (0: not a terminal, no cut).
+	States []string `json:"states,omitempty"`
+	Long   bool     `json:"long,omitempty"`
+	Width  int      `json:"width,omitempty"`
 
 	// OpReceive: keep sending until the command ends; AllHeld: everything
 	// still held, received or not
@@ -169,7 +180,7 @@ const (
 type SessionInfo struct {
 	ID            int       `json:"id"`
 	Name          string    `json:"name"`
-	State         string    `json:"state"`        // Opened, Disconnected, Closed
+	State         string    `json:"state"`        // one of SessionStates
 	Availability  string    `json:"availability"` // Available, Busy, None
 	Configuration string    `json:"configuration"`
 	Command       []string  `json:"command"`
@@ -178,7 +189,7 @@ type SessionInfo struct {
 	Created       time.Time `json:"created"`
 	Clients       int       `json:"clients"`
 	Size          Size      `json:"size"`
-	ExitStatus    string    `json:"exit_status,omitempty"` // "status 0", "signal 9 (killed)" once Closed
+	ExitStatus    *string   `json:"exit_status"` // once Closed: "status 0", "signal 15", "killed"; else null
 
 	OutputBuffering    string     `json:"output_buffering"` // block or drop
 	BufferSize         int64      `json:"buffer_size"`
@@ -189,8 +200,23 @@ type SessionInfo struct {
 	IdleExpiresAt      *time.Time `json:"idle_expires_at"`      // null while attached or without timeout
 	ExitCode           *int       `json:"exit_code"`            // null while running or when killed by a signal
 	ExitSignal         *int       `json:"exit_signal"`          // null unless killed by a signal
-	LogFile            string     `json:"log_file,omitempty"`
-	LogError           string     `json:"log_error,omitempty"` // the last log_file write error
+	LogFile            *string    `json:"log_file"`             // null without log_file
+	LogError           *string    `json:"log_error"`            // the last log_file write error; null if none
+}
+
+// SessionStates are the values of SessionInfo.State, as PowerShell's
+// PSSession has them (the server's mux.State* constants; a test checks).
+var SessionStates = []string{"Opened", "Disconnected", "Broken", "Closed"}
+
+// ParseState returns the state s names, in any case ("closed" is
+// "Closed"); ok is false if it names none.
+func ParseState(s string) (state string, ok bool) {
+	for _, st := range SessionStates {
+		if strings.EqualFold(s, st) {
+			return st, true
+		}
+	}
+	return "", false
 }
 
 // Size is a terminal size in cells.
@@ -218,7 +244,7 @@ const (
 // Exited is the JSON payload of MsgExited.
 type Exited struct {
 	Session   string `json:"session"`
-	Status    string `json:"status"`     // "status 3", "signal 9 (killed)"
+	Status    string `json:"status"`     // "status 3", "signal 15", "killed" (signal 9)
 	ShellCode int    `json:"shell_code"` // exit code, or 128+signal
 	Killed    bool   `json:"killed"`     // ended by `linger kill`
 	AltScreen bool   `json:"alt_screen,omitempty"`

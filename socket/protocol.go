@@ -103,7 +103,11 @@ import (
 //	10: MsgDetached says "stolen" (with taken_by, the new owner's
 //	   terminal) when another client took the session with --steal; a
 //	   read-only attach's restore starts with a one-line notice; OpRename.
-const ProtocolVersion = 10
+//	11: list requests carry targets, states, long and width (the server
+//	   filters and fits the table); SessionInfo's exit_status, log_file
+//	   and log_error are always present (null: no value); exit statuses
+//	   read "signal 15" and "killed" (was "signal 9 (killed)").
+const ProtocolVersion = 11
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

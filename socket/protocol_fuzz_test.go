@@ -198,7 +198,7 @@ func FuzzRequestJSON(f *testing.F) {
 	f.Add([]byte(`{"OP":"list","Caller":{"Session_ID":1}}`))
 	f.Add([]byte(`{"error":"no session","code":"no-session","session":{"id":1,"name":"a","created":"2024-01-02T03:04:05.123456789+01:00","exit_code":0,"idle_expires_at":null},"sessions":[{}],"exits":[{"status":"status 0","shell_code":0}],"dropped":99}`))
 	f.Add([]byte(`{"session":"a","reason":"too-slow"}`))
-	f.Add([]byte(`{"session":"a","status":"signal 9 (killed)","shell_code":137,"killed":true}`))
+	f.Add([]byte(`{"session":"a","status":"killed","shell_code":137,"killed":true}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(`[1,2`))
 
