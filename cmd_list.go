@@ -21,7 +21,9 @@ timeout and, while it runs, the time left) and COMMAND, cut to the
 terminal's width when stdout is a terminal. -l adds CONFIGURATION,
 BUFFERING (block or drop; "(suspended)" while a full buffer stops the
 program, "(log failing)" while log_file cannot be written), UNRECEIVED and DROPPED (output bytes, as 0, 512, 64KiB, 8.0MiB)
-and CREATED, and shows COMMAND whole.
+and CREATED, shows COMMAND whole, and ends with a line naming the
+configuration file the server has loaded, when it was modified and read,
+and whether it changed since (then 'linger server reload' reads it).
 
 STATE and AVAILABILITY are relative to the caller, as in PowerShell:
 Opened/Available when the session is attached and ls runs inside it,

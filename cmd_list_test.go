@@ -312,9 +312,14 @@ func TestListLong(t *testing.T) {
 	naWaitSession(t, e, "x", "4KiB held, 2KiB dropped", func(s *socket.SessionInfo) bool { return s.BufferedBytes == 4096 && s.DroppedBytes == 2048 })
 	for _, flag := range []string{"-l", "--long"} {
 		r := e.Run("ls", flag)
-		rows := tableRows(r.Stdout)
+		table, conf, _ := strings.Cut(r.Stdout, "\nconfiguration: ")
+		rows := tableRows(table)
 		if r.Code != 0 || len(rows) != 2 {
 			t.Fatalf("ls %s\n%v", flag, r)
+		}
+		// the last line names the configuration the server loaded
+		if !regexp.MustCompile(`^` + regexp.QuoteMeta(e.Config) + `, modified \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, loaded \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$`).MatchString(conf) {
+			t.Errorf("ls %s: configuration line %q, want the file with its times", flag, conf)
 		}
 		if strings.Join(rows[0], "|") != strings.Join(lsLongHeader, "|") {
 			t.Errorf("ls %s header = %q, want %q", flag, rows[0], lsLongHeader)
@@ -333,6 +338,12 @@ func TestListLong(t *testing.T) {
 				t.Errorf("%s = %q, want %q\n%s", lsLongHeader[i], row[i], w, r.Stdout)
 			}
 		}
+	}
+	if err := os.WriteFile(e.Config, []byte("# changed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.Run("ls", "-l"); !strings.HasSuffix(r.Stdout, "; the file changed since: 'linger server reload' reads it\n") {
+		t.Errorf("ls -l after the file changed: want it said\n%v", r)
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,11 +73,36 @@ func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
 			}
 		}
 		w.buf = w.cells.appendTable(w.buf, req.Width, w.spill)
+		if req.Long {
+			w.buf = appendConfigLine(w.buf, s.loaded.Load(), now)
+		}
 	}
 	w.flush()
 	if w.err == nil {
 		c.WriteFrameDeadline(socket.MsgEnd, nil, w.deadline)
 	}
+}
+
+// appendConfigLine ends `ls -l` with the configuration file the server
+// has loaded, when that file was modified and when it was read, and
+// whether it changed on disk since (then 'linger server reload' reads it).
+func appendConfigLine(b []byte, l *loaded, now time.Time) []byte {
+	stamp := func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
+	if l.cfg.Path == "" {
+		b = append(b, "configuration: built-in defaults"...)
+		if l.path != "" {
+			b = append(b, " (no "...)
+			b = append(b, l.path...)
+			b = append(b, ')')
+		}
+	} else {
+		b = fmt.Appendf(b, "configuration: %s, modified %s, loaded %s", l.cfg.Path, stamp(l.modTime), stamp(l.at))
+	}
+	if fi, err := os.Stat(l.path); l.path != "" && (err == nil) != (l.cfg.Path != "") ||
+		err == nil && l.cfg.Path != "" && (!fi.ModTime().Equal(l.modTime) || fi.Size() != l.size) {
+		b = append(b, "; the file changed since: 'linger server reload' reads it"...)
+	}
+	return append(b, '\n')
 }
 
 // listed is the sessions a list request asks for, by ID: those its
