@@ -306,8 +306,10 @@ func TestAttachErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	naKeepServer(t, e)
-	// stdin not a terminal
+	// stdin not a terminal: said for a session that exists, after the
+	// one that does not
 	naWantErr(t, e.Run("attach", "keep"), 1, "attaching needs a terminal")
+	naWantErr(t, e.Run("attach", "nosuch"), 1, `no session named "nosuch"`)
 	naWantErr(t, e.Run("attach", "a", "b"), 2, "one session")
 	// inside a session (by its environment)
 	naWantErr(t, e.RunEnv([]string{"LINGER_SESSION=keep"}, "attach", "keep"), 2, `already inside session "keep"`, "--nest")

@@ -82,7 +82,13 @@ func TermSize(f *os.File) (cols, rows int) {
 // if any: the server decides the key from it and says which in the reply.
 func (e Endpoint) Attach(req *socket.Request, in, out *os.File) (Result, error) {
 	if !term.IsTerminal(int(in.Fd())) {
-		return Result{}, ErrNotATerminal // before connecting: say it first
+		// A session that does not exist is the first thing to say.
+		if req.Target != "" {
+			if err := e.exists(req.Target); err != nil {
+				return Result{}, err
+			}
+		}
+		return Result{}, ErrNotATerminal
 	}
 	conn, err := e.Connect(false)
 	if err != nil {
@@ -90,6 +96,12 @@ func (e Endpoint) Attach(req *socket.Request, in, out *os.File) (Result, error) 
 	}
 	defer conn.Close()
 	return attach(conn, req, in, out)
+}
+
+// exists returns the error that says there is no session target, if there
+// is none (List says so, server or no server).
+func (e Endpoint) exists(target string) error {
+	return e.List(&socket.Request{Op: socket.OpList, Format: socket.FormatJSON, Targets: []string{target}}, io.Discard)
 }
 
 // New creates a session (req: OpNew). With req.Attach it attaches the
