@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -493,5 +494,43 @@ func TestSystemdUnit(t *testing.T) {
 	case <-done:
 		t.Fatalf("the unit's server exited\n%s", stderr.String())
 	default:
+	}
+}
+
+// TestServerLogQuietWhenClientsLeave: a client that closes before its
+// request (killed, or a probe for a live server) is no problem to log; a
+// client that sends garbage is.
+func TestServerLogQuietWhenClientsLeave(t *testing.T) {
+	e := newEnv(t)
+	newDetached(t, e, "a", "sleep", "100")
+	dial := func() net.Conn {
+		t.Helper()
+		c, err := net.Dial("unix", e.Sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	dial().Close() // at once
+	c := dial()    // after its hello
+	if err := socket.NewConn(c.(*net.UnixConn)).WriteFrame(socket.MsgHello, socket.EncodeHello("probe")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	g := dial() // garbage
+	g.Write([]byte("GET / HTTP/1.0\r\n\r\n"))
+	defer g.Close()
+	poll(t, "the garbage to be logged", harnessWait, func() bool {
+		return strings.Contains(readFileString(serverLog(e)), "bad handshake")
+	})
+	if r := e.Run("ls"); r.Code != 0 {
+		t.Fatalf("ls after the probes: %v", r)
+	}
+	log := readFileString(serverLog(e))
+	if n := strings.Count(log, "bad handshake") + strings.Count(log, "bad request"); n != 1 {
+		t.Errorf("want one line, for the garbage; the log has %d:\n%s", n, log)
+	}
+	if strings.Contains(log, "broken pipe") || strings.Contains(log, "EOF") || strings.Contains(log, "reset by peer") {
+		t.Errorf("clients that left were logged:\n%s", log)
 	}
 }

@@ -253,6 +253,15 @@ func (s *Server) stop(why string) {
 	})
 }
 
+// wentAway reports whether err only says the client closed the connection
+// before its request was read: a client killed at once, or a probe for a
+// live server (socket.Listen's). That is no problem to log; garbage, a
+// wrong version or silence past the deadline are.
+func wentAway(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+}
+
 // serve handles one connection: credentials, hello, one request.
 func (s *Server) serve(nc *os.File) {
 	defer func() {
@@ -281,14 +290,18 @@ func (s *Server) serve(nc *os.File) {
 		if errors.As(err, &ve) {
 			c.WriteJSON(socket.MsgReply, socket.Reply{Error: ve.Error(), Code: socket.ErrVersion})
 		}
-		s.limitedf("hello", "bad handshake from pid %d: %v", pid, err)
+		if !wentAway(err) {
+			s.limitedf("hello", "bad handshake from pid %d: %v", pid, err)
+		}
 		c.Close()
 		return
 	}
 	var req socket.Request
 	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if err := c.ReadJSON(socket.MsgRequest, &req); err != nil {
-		s.limitedf("request", "bad request from pid %d: %v", pid, err)
+		if !wentAway(err) {
+			s.limitedf("request", "bad request from pid %d: %v", pid, err)
+		}
 		c.Close()
 		return
 	}
