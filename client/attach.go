@@ -41,6 +41,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
@@ -326,6 +327,7 @@ func (a *attached) output() (string, int) {
 			var e socket.Exited
 			json.Unmarshal(p, &e)
 			a.alt = a.alt || e.AltScreen
+			a.lastWord()
 			if e.Killed {
 				return fmt.Sprintf("exited (%s, killed)", e.Status), e.ShellCode
 			}
@@ -333,6 +335,27 @@ func (a *attached) output() (string, int) {
 		}
 	}
 }
+
+// lastWord answers MsgExited: it acknowledges all the output written to
+// the terminal and says it is done (MsgDetach), then waits for the server
+// to close the connection, which it does once the session is collected
+// (all output acknowledged) or kept for the next attach or receive. So
+// when the client exits, `ls` and `receive` see the outcome.
+func (a *attached) lastWord() {
+	if a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written)) != nil ||
+		a.conn.WriteFrame(socket.MsgDetach, nil) != nil {
+		return
+	}
+	a.conn.SetReadDeadline(time.Now().Add(lastWordWait))
+	for {
+		if _, _, err := a.conn.ReadFrame(); err != nil {
+			return
+		}
+	}
+}
+
+// lastWordWait bounds how long lastWord waits for the server.
+const lastWordWait = 10 * time.Second
 
 // track notes whether the program switched to the alternate screen, so
 // leaving can switch back. It only looks at chunks holding an ESC [ ?.
