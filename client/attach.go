@@ -23,7 +23,9 @@ package client
 //     In direct mode the server does both and we only wait for the end.
 //     SIGWINCH sends MsgResize at once.
 //  5. The server ends the stream with MsgDetached or MsgExited, or the
-//     connection drops. The terminal is restored: raw mode off, the modes a
+//     connection drops. MsgExited we answer with our last acknowledgement
+//     and MsgDetach, then wait for the server to close (lastWord), so the
+//     session is collected, or kept, before we exit. The terminal is restored: raw mode off, the modes a
 //     program may have left on reset, the alternate screen left, the
 //     title popped; then one bracketed line says why:
 //     [detached (from session NAME)], [detached (from session NAME: taken
@@ -170,7 +172,7 @@ func attach(conn *socket.Conn, req *socket.Request, in, out *os.File) (res Resul
 			return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
 		}
 	}
-	a := &attached{conn: conn, out: out, name: rep.Session.Name}
+	a := &attached{conn: conn, out: out, name: rep.Session.Name, direct: rep.Direct}
 	if !direct {
 		out.WriteString(pushTitle)
 	}
@@ -208,6 +210,7 @@ type attached struct {
 	detached bool // we asked to detach
 	hangup   bool // the terminal went away
 	alt      bool // the program is on the alternate screen
+	direct   bool // the server writes the terminal (and acknowledges) itself
 
 	written int64 // output bytes written to the terminal (for MsgAck)
 }
@@ -342,8 +345,10 @@ func (a *attached) output() (string, int) {
 // (all output acknowledged) or kept for the next attach or receive. So
 // when the client exits, `ls` and `receive` see the outcome.
 func (a *attached) lastWord() {
-	if a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written)) != nil ||
-		a.conn.WriteFrame(socket.MsgDetach, nil) != nil {
+	if !a.direct && a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written)) != nil {
+		return
+	}
+	if a.conn.WriteFrame(socket.MsgDetach, nil) != nil {
 		return
 	}
 	a.conn.SetReadDeadline(time.Now().Add(lastWordWait))

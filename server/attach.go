@@ -33,9 +33,14 @@ package server
 //     MsgDetach. Before the last message the server stops reading the
 //     terminal and closes it, so it never takes a key meant for the shell.
 //  5. It ends with MsgDetached (detach key, `linger detach`, --steal
-//     elsewhere, server exit) or MsgExited (the command ended), after which
-//     the server closes the connection. A connection that just drops is a
-//     lost client: the session is detached and keeps running.
+//     elsewhere, server exit), after which the server closes the
+//     connection, or MsgExited (the command ended), which the client
+//     answers with its last MsgAck and MsgDetach: then the client leaves
+//     the session (endExited), which is collected only if the client
+//     acknowledged all its output, else kept Closed; then the server
+//     closes. A connection that just drops is a lost client: the session
+//     is detached and keeps running (or, Closed, keeps what the client did
+//     not acknowledge).
 
 import (
 	"encoding/json"
