@@ -431,6 +431,7 @@ func (L *loadRun) attach(s *loadSess, rng *rand.Rand) {
 			// collected by another client (checked at the end: some
 			// attach or receive of ours must have collected it)
 			L.attachGone.Add(1)
+			L.over(s)
 		default:
 			t.Errorf("attach %s: exit %d, unexpected output %q", s.name, code, loadTail(out, 600))
 		}
@@ -451,7 +452,11 @@ func (L *loadRun) attach(s *loadSess, rng *rand.Rand) {
 			t.Errorf("attach %s: exit %d with %q", s.name, code, m[0])
 		}
 		L.attachExited.Add(1)
-		L.markCollected(s, false)
+		// It saw the status, but the session is collected only if the
+		// client got all the output; a receive finds out (gone, or the rest).
+		s.mu.Lock()
+		s.collects++
+		s.mu.Unlock()
 	default: // lost connection: the server closed it without a last message
 		L.attachLost.Add(1)
 		s.mu.Lock()
@@ -487,6 +492,9 @@ func (L *loadRun) receiveOnce(s *loadSess, op string) (over bool, n int) {
 		s.mu.Lock()
 		s.gone = true
 		s.mu.Unlock()
+		if s.kind != "idle" {
+			L.over(s)
+		}
 		return true, 0
 	}
 	var dropped int64
@@ -550,6 +558,13 @@ func (L *loadRun) markCollected(s *loadSess, byReceive bool) {
 		s.recvCollect = true
 	}
 	s.mu.Unlock()
+	L.over(s)
+}
+
+// over notes that writer s's session is gone: collected by a receive, or
+// found gone (an attach that saw the status collected it, if it got all
+// the output; else the session stayed Closed for a receive).
+func (L *loadRun) over(s *loadSess) {
 	if !s.collected.Swap(true) {
 		L.collected.Add(1)
 	}

@@ -23,7 +23,9 @@ package client
 //     In direct mode the server does both and we only wait for the end.
 //     SIGWINCH sends MsgResize at once.
 //  5. The server ends the stream with MsgDetached or MsgExited, or the
-//     connection drops. The terminal is restored: raw mode off, the modes a
+//     connection drops. MsgExited we answer with our last acknowledgement
+//     and MsgDetach, then wait for the server to close (lastWord), so the
+//     session is collected, or kept, before we exit. The terminal is restored: raw mode off, the modes a
 //     program may have left on reset, the alternate screen left, the
 //     title popped; then one bracketed line says why:
 //     [detached (from session NAME)], [detached (from session NAME: taken
@@ -41,6 +43,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
@@ -181,7 +184,7 @@ func attach(conn *socket.Conn, req *socket.Request, in, out *os.File) (res Resul
 			return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
 		}
 	}
-	a := &attached{conn: conn, out: out, name: rep.Session.Name}
+	a := &attached{conn: conn, out: out, name: rep.Session.Name, direct: rep.Direct}
 	if !direct {
 		out.WriteString(pushTitle)
 	}
@@ -219,6 +222,7 @@ type attached struct {
 	detached bool // we asked to detach
 	hangup   bool // the terminal went away
 	alt      bool // the program is on the alternate screen
+	direct   bool // the server writes the terminal (and acknowledges) itself
 
 	written int64 // output bytes written to the terminal (for MsgAck)
 }
@@ -338,6 +342,7 @@ func (a *attached) output() (string, int) {
 			var e socket.Exited
 			json.Unmarshal(p, &e)
 			a.alt = a.alt || e.AltScreen
+			a.lastWord()
 			if e.Killed && e.Status != "killed" { // not "killed, killed" after a SIGKILL
 				return fmt.Sprintf("exited (%s, killed)", e.Status), e.ShellCode
 			}
@@ -345,6 +350,29 @@ func (a *attached) output() (string, int) {
 		}
 	}
 }
+
+// lastWord answers MsgExited: it acknowledges all the output written to
+// the terminal and says it is done (MsgDetach), then waits for the server
+// to close the connection, which it does once the session is collected
+// (all output acknowledged) or kept for the next attach or receive. So
+// when the client exits, `ls` and `receive` see the outcome.
+func (a *attached) lastWord() {
+	if !a.direct && a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written)) != nil {
+		return
+	}
+	if a.conn.WriteFrame(socket.MsgDetach, nil) != nil {
+		return
+	}
+	a.conn.SetReadDeadline(time.Now().Add(lastWordWait))
+	for {
+		if _, _, err := a.conn.ReadFrame(); err != nil {
+			return
+		}
+	}
+}
+
+// lastWordWait bounds how long lastWord waits for the server.
+const lastWordWait = 10 * time.Second
 
 // track notes whether the program switched to the alternate screen, so
 // leaving can switch back. It only looks at chunks holding an ESC [ ?.

@@ -18,7 +18,8 @@ import (
 // received once the client acknowledges it, and goes back to the next
 // reader if the client dies first. A Closed session is not attached: it
 // gets the reply and the drawing of its last screen, and closed=true tells
-// the caller to report the status and collect it.
+// the caller to report the status; the client is then an exiting client,
+// whose stream ends with Leave.
 func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	a := &attachment{c: o.Client, ClientInfo: o.Info}
 	a.Since = time.Now()
@@ -41,9 +42,16 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	s.mu.Lock()
 	x := s.x
 	if s.finished {
+		// An exiting client from the start: its acknowledgements count
+		// until it leaves (Leave), which collects the session if it got
+		// everything.
+		x = s.ext()
+		x.exiting = append(x.exiting, a)
+		s.stopIdleLocked()
 		s.mu.Unlock()
 		draw, covered := s.snapshot(a, x, mode, 0, 0)
 		if err := o.Reply(s); err != nil {
+			s.Leave(a.c, false)
 			return false, err
 		}
 		s.draw(a, o, draw, covered)
@@ -236,6 +244,8 @@ func (s *Session) EndReceive(r Client, base, acked, sent int64) (closed bool, st
 	}
 	if acked < sent {
 		s.unclaimLocked()
+	} else {
+		s.readerGoneLocked()
 	}
 	s.wakeLocked()
 	if s.exitStatus != nil {
@@ -245,10 +255,26 @@ func (s *Session) EndReceive(r Client, base, acked, sent int64) (closed bool, st
 }
 
 // unclaimLocked gives output handed to readers that did not acknowledge it
-// back to the next reader, unless another reader holds a claim (it may be
-// reading those bytes now).
+// back to the next reader. While another reader holds a claim (it may be
+// reading those bytes now) that waits until the last reader is gone
+// (readerGoneLocked): otherwise a receive that got nothing meanwhile would
+// leave the bytes claimed by nobody, never to be received.
 func (s *Session) unclaimLocked() {
-	if s.x != nil && !s.hasReadersLocked() && s.x.readers == 0 {
-		s.x.buf.unclaim()
+	if s.x == nil {
+		return
+	}
+	if s.hasReadersLocked() || s.x.readers > 0 {
+		s.x.unclaimLater = true
+		return
+	}
+	s.x.buf.unclaim()
+	s.x.unclaimLater = false
+}
+
+// readerGoneLocked is called when a reader (client, receive) has gone: a
+// give-back deferred by unclaimLocked happens once none is left.
+func (s *Session) readerGoneLocked() {
+	if s.x != nil && s.x.unclaimLater {
+		s.unclaimLocked()
 	}
 }

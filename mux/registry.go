@@ -422,7 +422,8 @@ type AttachOptions struct {
 
 // Attach attaches a client. A Closed session is returned with closed=true
 // and is not attached: it got the reply and its remaining output; the
-// caller reports its status and calls Collect.
+// caller reports its status and ends the client's stream with
+// Session.Leave, which collects the session if it got everything.
 func (r *Registry) Attach(o AttachOptions) (s *Session, closed bool, err error) {
 	r.mu.Lock()
 	if o.Target == "" {
@@ -504,6 +505,10 @@ func (r *Registry) remove(s *Session) {
 		r.ordered = slices.Delete(r.ordered, i, i+1)
 		delete(r.byName, s.Name())
 	}
+	s.mu.Lock() // lock order: r.mu, then s.mu (as mostRecentLocked)
+	s.removed = true
+	s.stopIdleLocked()
+	s.mu.Unlock()
 	r.mu.Unlock()
 	r.checkEmpty()
 }

@@ -61,6 +61,7 @@ type Session struct {
 	drained    bool          // the pump saw the end of the output
 	finished   bool          // finish ran: the pty is closed
 	killed     bool          // removed by Kill, idle expiry or shutdown
+	removed    bool          // no longer in the registry (killed, collected)
 	broken     bool          // the last client was lost, not detached
 	dropMode   bool          // output_buffering = drop (else block)
 	suspended  bool          // block mode: the pump waits for room
@@ -73,15 +74,18 @@ type Session struct {
 // sessionExtra is the part of a session made on demand: kept output, the
 // screen emulator, follow receivers, the idle clock and log_file.
 type sessionExtra struct {
-	buf         outbuf
-	scr         screen        // see screen.go
-	receivers   []*attachment // receive --follow
-	idleTimeout time.Duration // 0: never expires
-	maxIdle     time.Duration // the configuration's cap, 0: none
-	idleTimer   *time.Timer
-	resume      chan struct{} // made when the pump suspends; closed to resume it
-	readers     int           // receives in progress (not yet live receivers)
-	log         sessionLog
+	buf          outbuf
+	scr          screen        // see screen.go
+	receivers    []*attachment // receive --follow
+	exiting      []*attachment // clients told the command ended, until they Leave (see finish)
+	confirmed    bool          // an exiting client confirmed it got the status (Leave)
+	unclaimLater bool          // unclaimLocked waits for the last reader to go
+	idleTimeout  time.Duration // 0: never expires
+	maxIdle      time.Duration // the configuration's cap, 0: none
+	idleTimer    *time.Timer
+	resume       chan struct{} // made when the pump suspends; closed to resume it
+	readers      int           // receives in progress (not yet live receivers)
+	log          sessionLog
 }
 
 // sessionLog is a session's log_file.
@@ -201,7 +205,7 @@ func (s *Session) wake() {
 }
 
 func (s *Session) hasReadersLocked() bool {
-	return s.owner != nil || len(s.watchers) > 0 || (s.x != nil && len(s.x.receivers) > 0)
+	return s.owner != nil || len(s.watchers) > 0 || (s.x != nil && (len(s.x.receivers) > 0 || len(s.x.exiting) > 0))
 }
 
 // deliver sends one chunk of output to the attached clients and receivers,
@@ -344,6 +348,7 @@ func (s *Session) detach(c Client, lost bool) bool {
 			s.unclaimLocked() // the next reader gets what it did not acknowledge
 		} else {
 			s.cleanDetachLocked(a)
+			s.readerGoneLocked()
 		}
 	}
 	if found && !s.hasClientsLocked() {
@@ -469,7 +474,7 @@ func (s *Session) findLocked(c Client) *attachment {
 	if s.owner != nil && s.owner.c == c {
 		return s.owner
 	}
-	for _, list := range [][]*attachment{s.watchers, s.receiversLocked()} {
+	for _, list := range [][]*attachment{s.watchers, s.receiversLocked(), s.exitingLocked()} {
 		for _, a := range list {
 			if a.c == c {
 				return a
@@ -484,6 +489,13 @@ func (s *Session) receiversLocked() []*attachment {
 		return nil
 	}
 	return s.x.receivers
+}
+
+func (s *Session) exitingLocked() []*attachment {
+	if s.x == nil {
+		return nil
+	}
+	return s.x.exiting
 }
 
 // hasClientsLocked reports whether a terminal is attached (receivers are
@@ -507,6 +519,7 @@ func (s *Session) detachAll() []*attachment {
 			s.cleanDetachLocked(a)
 		}
 	}
+	s.readerGoneLocked()
 	if len(all) > 0 {
 		s.lastDetach = time.Now().UnixNano()
 		s.broken = false
@@ -546,7 +559,7 @@ func (s *Session) stopIdleLocked() {
 // idleExpired removes a session whose idle timeout ran out.
 func (s *Session) idleExpired() {
 	s.mu.Lock()
-	expired := s.x != nil && s.x.idleTimer != nil && !s.hasClientsLocked() && !s.killed &&
+	expired := s.x != nil && s.x.idleTimer != nil && !s.hasClientsLocked() && len(s.x.exiting) == 0 && !s.killed && !s.removed &&
 		!time.Now().Before(s.idleStartLocked().Add(s.x.idleTimeout))
 	var d time.Duration
 	if expired {
@@ -638,10 +651,12 @@ func (s *Session) outputEnded() {
 }
 
 // finish runs once the command has exited and its output is drained:
-// attached clients and receivers learn the status and the session is
-// removed; with nobody attached the session stays, Closed, with its
-// unreceived output, until an attach or a receive that reaches the end
-// collects it (or kill, wait --collect or its idle timeout removes it).
+// attached clients and receivers learn the status. The session stays,
+// Closed, with its unreceived output, until an attach or a receive that
+// reaches the end collects it (or kill, wait --collect or its idle
+// timeout removes it). Attached clients become exiting clients, whose
+// acknowledgements still count: the session is collected when they Leave
+// having acknowledged everything (see Leave), else kept.
 func (s *Session) finish() {
 	s.dmu.Lock() // after any delivery in progress
 	s.mu.Lock()
@@ -663,6 +678,10 @@ func (s *Session) finish() {
 		s.x.receivers = nil
 	}
 	attached := s.hasClientsLocked()
+	if attached && !killed {
+		x := s.ext()
+		x.exiting = append(x.exiting, s.clientsLocked()...)
+	}
 	s.owner, s.watchers = nil, nil
 	if attached {
 		s.stopIdleLocked()
@@ -680,12 +699,77 @@ func (s *Session) finish() {
 	for _, a := range clients {
 		a.c.Exited(s.Name(), st, killed)
 	}
-	if attached || killed {
+	if killed {
 		s.reg.remove(s)
 	} else {
 		s.reg.logf("session %s (%d) closed: %s", s.Name(), s.ID, st)
 	}
 	s.reg.processDone()
+}
+
+// Exiting reports whether client c was told the command ended (finish, or
+// an attach to the Closed session) and has not left yet: its stream ends
+// with Leave, not Detach.
+func (s *Session) Exiting(c Client) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.exitingLocked() {
+		if a.c == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Leave ends the stream of client c, which was told the command ended.
+// confirmed says it got the status and has sent its last acknowledgement;
+// otherwise it went away, or was given up on, first. Only what it
+// acknowledged counts as received. When the last exiting client leaves,
+// the session is collected if nothing is left unreceived and one of them
+// confirmed the status; otherwise it stays Closed, with its status and
+// the output they did not acknowledge, for the next attach or receive,
+// and its idle clock starts. Leave reports whether the session is
+// collected (by this call or before).
+func (s *Session) Leave(c Client, confirmed bool) (collected bool) {
+	s.mu.Lock()
+	var a *attachment
+	if s.x != nil {
+		s.x.exiting, a = removeClient(s.x.exiting, c, nil)
+	}
+	if a == nil || s.killed || s.removed {
+		collected = s.removed
+		s.mu.Unlock()
+		return collected
+	}
+	x := s.x
+	s.applyAckLocked(a)
+	x.confirmed = x.confirmed || confirmed
+	if len(x.exiting) > 0 {
+		if a.acked < a.sent {
+			s.unclaimLocked() // once the others are gone
+		}
+		s.mu.Unlock()
+		return false // the last one decides
+	}
+	left := x.buf.unreceived()
+	collect := left == 0 && x.confirmed
+	x.confirmed = false
+	if !collect {
+		s.unclaimLocked() // the next reader gets what was not acknowledged
+		s.lastDetach = time.Now().UnixNano()
+		s.startIdleLocked()
+	}
+	s.mu.Unlock()
+	if collect {
+		s.reg.remove(s)
+		return true
+	}
+	if left > 0 {
+		s.reg.logf("session %s (%d): its client left with %d bytes of output unacknowledged: kept, Closed, for the next attach or receive", s.Name(), s.ID, left)
+	} else {
+		s.reg.logf("session %s (%d): its client left before confirming the exit status: kept, Closed, for the next attach or receive", s.Name(), s.ID)
+	}
+	return false
 }
 
 // Closed reports whether the session's command has ended (and the session

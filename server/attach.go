@@ -33,9 +33,14 @@ package server
 //     MsgDetach. Before the last message the server stops reading the
 //     terminal and closes it, so it never takes a key meant for the shell.
 //  5. It ends with MsgDetached (detach key, `linger detach`, --steal
-//     elsewhere, server exit) or MsgExited (the command ended), after which
-//     the server closes the connection. A connection that just drops is a
-//     lost client: the session is detached and keeps running.
+//     elsewhere, server exit), after which the server closes the
+//     connection, or MsgExited (the command ended), which the client
+//     answers with its last MsgAck and MsgDetach: then the client leaves
+//     the session (endExited), which is collected only if the client
+//     acknowledged all its output, else kept Closed; then the server
+//     closes. A connection that just drops is a lost client: the session
+//     is detached and keeps running (or, Closed, keeps what the client did
+//     not acknowledge).
 
 import (
 	"encoding/json"
@@ -45,6 +50,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -64,7 +70,9 @@ type client struct {
 	info  mux.ClientInfo
 	ready chan struct{} // closed once the reply has been written
 	once  sync.Once
-	sess  *mux.Session // set with the reply
+	final chan struct{} // closed once the last message is written or given up on (finish)
+	after atomic.Bool   // MsgExited is out: waiting for the client's last word (readClient)
+	sess  *mux.Session  // set with the reply
 
 	// Direct mode: the client's terminal, opened by us, and its writer
 	// (tty.go), started with the reply.
@@ -88,7 +96,7 @@ func (s *Server) newClient(c *socket.Conn, req *socket.Request, readOnly bool) (
 		return nil, mux.Invalidf("--detach-key: %v", err)
 	}
 	cl := &client{conn: c, info: mux.ClientInfo{TTY: req.Caller.TTY, ReadOnly: readOnly, Since: time.Now()},
-		ready: make(chan struct{}), key: key}
+		ready: make(chan struct{}), final: make(chan struct{}), key: key}
 	s.openTTY(cl, req)
 	return cl, nil
 }
@@ -225,14 +233,21 @@ func (cl *client) Exited(session string, st shell.ExitStatus, killed bool) {
 // is cut from after SlowClientTimeout; then the last message goes once the
 // client has read what is ahead of it, within SlowClientTimeout more. In
 // direct mode the terminal is let go first.
+//
+// After MsgExited the connection stays open for the client's last word
+// (its last MsgAck, then MsgDetach), which readClient waits for while the
+// client keeps acknowledging, giving up after SlowClientTimeout without
+// one; then the client leaves the session (endExited), which is collected
+// only if the client got everything.
 func (cl *client) finish(typ uint8, msg func(alt bool) any) {
 	cl.once.Do(func() {
 		go func() {
-			defer cl.conn.Close()
+			defer close(cl.final)
 			select {
 			case <-cl.ready:
 			default:
 				cl.releaseTTY(false)
+				cl.conn.Close()
 				return // the reply was never sent: just close
 			}
 			cl.releaseTTY(true) // direct mode: what is queued goes out first
@@ -243,9 +258,27 @@ func (cl *client) finish(typ uint8, msg func(alt bool) any) {
 			}
 			p, _ := json.Marshal(msg(alt))
 			cl.conn.LimitWrites(limit)
-			cl.conn.WriteFinal(typ, p, mux.SlowClientTimeout)
+			if cl.conn.WriteFinal(typ, p, mux.SlowClientTimeout) != nil || typ != socket.MsgExited {
+				cl.conn.Close()
+				return
+			}
+			cl.after.Store(true)
+			cl.conn.Stream().SetReadDeadline(time.Now().Add(mux.SlowClientTimeout))
 		}()
 	})
+}
+
+// endExited ends the stream of a client told that the command ended: once
+// its last message is out (and in direct mode the terminal's writer has
+// stopped, so its acknowledgements are in), it leaves the session, which
+// is collected if it got all the output and confirmed the status
+// (mux.Session.Leave); then the connection is closed, which tells the
+// client it may go.
+func (s *Server) endExited(cl *client, sess *mux.Session, confirmed bool) {
+	<-cl.final
+	sess.Leave(cl, confirmed)
+	cl.releaseTTY(false)
+	cl.conn.Close()
 }
 
 // releaseTTY stops using the terminal: the keyboard reader stops at once;
@@ -302,13 +335,14 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 	}
 	if closed {
 		// The command ended while nobody was attached: its last screen was
-		// drawn; the status collects the session.
+		// drawn; the status follows, and the session is collected once the
+		// client has acknowledged it all (endExited).
 		st, _ := sess.ExitStatus()
 		cl.Exited(sess.Name(), st, false)
-		s.reg.Collect(sess)
+		s.readClient(cl, sess, false)
 		return
 	}
-	s.readClient(cl, sess)
+	s.readClient(cl, sess, true)
 }
 
 // writeReply sends the attach reply and opens the gate for output.
@@ -348,18 +382,23 @@ func readOnlyNotice(key config.Key, rows int) []byte {
 // stream runs a connection attached by new: reply, then the client's frames.
 func (s *Server) stream(cl *client, sess *mux.Session, req *socket.Request) {
 	if err := s.writeReply(cl, sess, req); err != nil {
-		s.reg.Detach(sess, cl, true)
+		if !s.reg.Detach(sess, cl, true) && sess.Exiting(cl) {
+			s.endExited(cl, sess, false) // the command ended meanwhile
+			return
+		}
 		cl.releaseTTY(false)
 		cl.conn.Close()
 		return
 	}
-	s.readClient(cl, sess)
+	s.readClient(cl, sess, true)
 }
 
 // readClient reads the attached client's frames until the connection ends
-// (step 4 above), and in direct mode starts the keyboard reader.
-func (s *Server) readClient(cl *client, sess *mux.Session) {
-	if cl.tty != nil {
+// (step 4 above), and in direct mode (with keyboard) starts the keyboard
+// reader. A client told that the command ended (it was attached then, or
+// attached to the Closed session) leaves with endExited.
+func (s *Server) readClient(cl *client, sess *mux.Session, keyboard bool) {
+	if cl.tty != nil && keyboard {
 		go s.readTTY(cl, sess)
 	}
 	for {
@@ -368,6 +407,9 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 			// lost client (or we closed it after Detached/Exited)
 			if s.reg.Detach(sess, cl, true) {
 				s.log.Printf("session %s (%d): client %s went away without detaching", sess.Name(), sess.ID, ttyOr(cl.info.TTY))
+			} else if sess.Exiting(cl) {
+				s.endExited(cl, sess, false) // gone, or given up on, before its last word
+				return
 			}
 			cl.releaseTTY(false)
 			cl.conn.Close()
@@ -392,13 +434,22 @@ func (s *Server) readClient(cl *client, sess *mux.Session) {
 			if n, err := socket.DecodeAck(p); err == nil {
 				sess.Ack(cl, n)
 			}
+			if cl.after.Load() { // it is still reading towards MsgExited
+				cl.conn.Stream().SetReadDeadline(time.Now().Add(mux.SlowClientTimeout))
+			}
 		case socket.MsgDetach:
 			if s.reg.Detach(sess, cl, false) {
 				cl.Detached(sess.Name(), socket.ReasonDetached, nil)
+			} else if sess.Exiting(cl) {
+				s.endExited(cl, sess, true) // its last word after MsgExited
+				return
 			}
 		default:
 			s.limitedf("frame", "session %s: unexpected message 0x%02x from client: closing it", sess.Name(), typ)
-			s.reg.Detach(sess, cl, true)
+			if !s.reg.Detach(sess, cl, true) && sess.Exiting(cl) {
+				s.endExited(cl, sess, false)
+				return
+			}
 			cl.releaseTTY(false)
 			cl.conn.Close()
 			return

@@ -44,7 +44,12 @@
 // state; for a read-only watcher, first one standing for 0 bytes with the
 // line that tells it its keys are ignored), then MsgOutput (raw pty bytes, no encoding), MsgInput, MsgResize
 // and MsgDetach from the client, and at the end one of MsgDetached or
-// MsgExited from the server before it closes.
+// MsgExited from the server. After MsgDetached the server closes. After
+// MsgExited the client sends its last MsgAck and MsgDetach ("done"), and
+// the server closes once it has settled the session: collected if the
+// client acknowledged all of its output, else kept Closed for the next
+// attach or receive (as when the client sends nothing for SlowClientTimeout,
+// or goes away).
 //
 // Direct mode: an attach request with TTY set carries the client's
 // terminal as an SCM_RIGHTS descriptor on the request frame (fd.go). If
@@ -52,7 +57,8 @@
 // that terminal and reads its keyboard itself; the stream then carries no
 // MsgRestore, MsgOutput, MsgInput or MsgAck, only MsgResize and MsgDetach
 // from the client and the final MsgDetached or MsgExited (whose
-// alt_screen says whether to leave the alternate screen). A capture request gets the
+// alt_screen says whether to leave the alternate screen; MsgExited is
+// answered by MsgDetach). A capture request gets the
 // capture as MsgOutput frames followed by MsgEnd.
 // A receive request gets its output the same way, as MsgOutput frames
 // followed by MsgEnd; the client answers MsgEnd with a final MsgAck, after
@@ -107,7 +113,10 @@ import (
 //	   filters and fits the table); SessionInfo's exit_status, log_file
 //	   and log_error are always present (null: no value); exit statuses
 //	   read "signal 15" and "killed" (was "signal 9 (killed)").
-const ProtocolVersion = 11
+//	12: an attached client answers MsgExited with its last MsgAck (not in
+//	   direct mode) and MsgDetach, and the server closes after that: the
+//	   session is collected only if the client acknowledged all its output.
+const ProtocolVersion = 12
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
