@@ -107,7 +107,10 @@ import (
 //	   filters and fits the table); SessionInfo's exit_status, log_file
 //	   and log_error are always present (null: no value); exit statuses
 //	   read "signal 15" and "killed" (was "signal 9 (killed)").
-const ProtocolVersion = 11
+//	12: a new request without env gets the server's environment (a
+//	   client on another host, through linger dial-stdio), and without
+//	   caller cwd starts in $HOME (was /).
+const ProtocolVersion = 12
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
