@@ -67,7 +67,7 @@ func attachAction(c *cli.Context) error {
 	}
 	req := &socket.Request{
 		OutputBuffering: mode, Restore: restore,
-		Op: socket.OpAttach, Caller: caller(), Target: c.Args().First(),
+		Op: socket.OpAttach, Caller: caller(c), Target: c.Args().First(),
 		Steal: c.Bool("steal"), ReadOnly: c.Bool("read-only"),
 	}
 	if err := detachKeyFrom(c, req); err != nil {

@@ -42,7 +42,7 @@ func captureAction(c *cli.Context) error {
 		return err
 	}
 	req := &socket.Request{
-		Op: socket.OpCapture, Caller: caller(), Target: c.Args().First(),
+		Op: socket.OpCapture, Caller: caller(c), Target: c.Args().First(),
 		Scrollback: c.Int("scrollback"), Escapes: c.Bool("escapes"),
 	}
 	if c.Bool("json") {

@@ -107,7 +107,7 @@ func configListAction(c *cli.Context) error {
 		return err
 	}
 	if info != nil && e.Config != "" && !client.SameFile(info.Path, e.Config) {
-		fmt.Fprintf(c.App.ErrWriter, "linger: %s\n", client.ConfigMismatch(e.Socket, info, e.Config))
+		fmt.Fprintf(c.App.ErrWriter, "linger: %s\n", client.ConfigMismatch(e.Where(), info, e.Config))
 	}
 	if c.Bool("json") {
 		b, err := json.MarshalIndent(confs, "", "  ")
@@ -131,7 +131,7 @@ func configListAction(c *cli.Context) error {
 	}
 	if info != nil {
 		path, _ := configPath(c)
-		for _, line := range loadedLines(e.Socket, info, path) {
+		for _, line := range loadedLines(e.Where(), info, path) {
 			fmt.Fprintln(c.App.Writer, line)
 		}
 	}

@@ -27,7 +27,7 @@ above the configuration's max_idle_timeout is refused.`,
 			if c.Bool("all") && c.NArg() > 0 {
 				return usagef("give session names or --all, not both")
 			}
-			if !c.Bool("all") && c.NArg() == 0 && caller().SessionID == 0 {
+			if !c.Bool("all") && c.NArg() == 0 && caller(c).SessionID == 0 {
 				return usagef("detach needs a session NAME or ID, or --all (outside a session)")
 			}
 			mode, err := outputBufferingFrom(c, false)

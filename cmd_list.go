@@ -78,7 +78,7 @@ func listAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	req := &socket.Request{Op: socket.OpList, Caller: caller(), Targets: c.Args().Slice(), States: states, Long: c.Bool("long")}
+	req := &socket.Request{Op: socket.OpList, Caller: caller(c), Targets: c.Args().Slice(), States: states, Long: c.Bool("long")}
 	if c.Bool("json") {
 		req.Format = socket.FormatJSON
 	} else {

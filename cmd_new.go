@@ -75,7 +75,8 @@ func newAction(c *cli.Context) error {
 		cols, rows = 80, 24
 	}
 	cwd := c.String("cwd")
-	if cwd != "" {
+	remote := isRemote(c)
+	if cwd != "" && !remote { // a remote directory is the remote server's to check
 		if cwd, err = absDir(cwd); err != nil {
 			return err
 		}
@@ -90,8 +91,8 @@ func newAction(c *cli.Context) error {
 	}
 	req := &socket.Request{
 		OutputBuffering: mode, IdleTimeout: idle,
-		Op: socket.OpNew, Caller: caller(), Name: name, Command: command,
-		Configuration: c.String("configuration"), Cwd: cwd, Env: os.Environ(),
+		Op: socket.OpNew, Caller: caller(c), Name: name, Command: command,
+		Configuration: c.String("configuration"), Cwd: cwd, Env: sessionEnv(remote),
 		SetEnv: c.StringSlice("env"), Term: os.Getenv("TERM"),
 		Attach: !detach, AttachIfExist: c.Bool("A"), Cols: cols, Rows: rows,
 	}
@@ -190,4 +191,22 @@ func absDir(dir string) (string, error) {
 		return "", fmt.Errorf("--cwd %q: not a directory", dir)
 	}
 	return dir, nil
+}
+
+// sessionEnv is the environment new sends for the session: this one,
+// without LINGER_HOST (a session's linger commands talk to its own
+// server), or none for a server on another host, which then gives the
+// session its own environment (that of the ssh login that started it).
+func sessionEnv(remote bool) []string {
+	if remote {
+		return nil
+	}
+	env := os.Environ()
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "LINGER_HOST=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -53,7 +53,7 @@ func receiveAction(c *cli.Context) error {
 		return err
 	}
 	return exitWith(e.Receive(&socket.Request{
-		Op: socket.OpReceive, Caller: caller(), Target: c.Args().First(),
+		Op: socket.OpReceive, Caller: caller(c), Target: c.Args().First(),
 		Follow: c.Bool("follow"), AllHeld: c.Bool("all"), OutputBuffering: mode,
 	}, c.Bool("text"), os.Stdout, os.Stderr))
 }

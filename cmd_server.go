@@ -66,11 +66,11 @@ func serverStopAction(c *cli.Context) error {
 		return err
 	}
 	e.Warn = nil // the server is going anyway
-	n, err := e.Stop(&socket.Request{Op: socket.OpStop, Caller: caller()})
+	n, err := e.Stop(&socket.Request{Op: socket.OpStop, Caller: caller(c)})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "server on %s stopped (%d %s ended)\n", e.Socket, n, plural(n, "session", "sessions"))
+	fmt.Fprintf(c.App.Writer, "server on %s stopped (%d %s ended)\n", e.Where(), n, plural(n, "session", "sessions"))
 	return nil
 }
 
@@ -83,7 +83,7 @@ func serverReloadAction(c *cli.Context) error {
 		return err
 	}
 	e.Warn = nil // reload -c FILE is how to switch
-	rep, err := e.Reload(&socket.Request{Op: socket.OpReload, Caller: caller(), ConfigPath: e.Config})
+	rep, err := e.Reload(&socket.Request{Op: socket.OpReload, Caller: caller(c), ConfigPath: e.Config})
 	if err != nil && (rep == nil || rep.Config == nil) {
 		return err
 	}
@@ -92,7 +92,7 @@ func serverReloadAction(c *cli.Context) error {
 		for _, p := range rep.Problems {
 			fmt.Fprintf(c.App.ErrWriter, "linger: %s\n", p)
 		}
-		msg := fmt.Sprintf("the server on %s keeps %s (loaded %s)", e.Socket, loadedName(info), info.LoadedAt.Local().Format(timeFormat))
+		msg := fmt.Sprintf("the server on %s keeps %s (loaded %s)", e.Where(), loadedName(info), info.LoadedAt.Local().Format(timeFormat))
 		if len(rep.Problems) == 0 {
 			msg = err.Error() + "; " + msg
 		}
@@ -106,7 +106,7 @@ func serverReloadAction(c *cli.Context) error {
 		}
 	}
 	fmt.Fprintf(c.App.Writer, "server on %s reloaded %s: %s; new sessions use them, %d running %s keep%s %s\n",
-		e.Socket, loadedName(info), strings.Join(names, ", "),
+		e.Where(), loadedName(info), strings.Join(names, ", "),
 		info.Sessions, plural(info.Sessions, "session", "sessions"), plural(info.Sessions, "s", ""), plural(info.Sessions, "its own", "theirs"))
 	return nil
 }

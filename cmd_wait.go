@@ -62,6 +62,6 @@ func waitAction(c *cli.Context) error {
 		jsonTo = os.Stdout
 	}
 	return exitWith(e.Wait(&socket.Request{
-		Op: socket.OpWait, Caller: caller(), Targets: c.Args().Slice(), Collect: c.Bool("collect"),
+		Op: socket.OpWait, Caller: caller(c), Targets: c.Args().Slice(), Collect: c.Bool("collect"),
 	}, timeout, jsonTo))
 }

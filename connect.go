@@ -16,6 +16,7 @@ import (
 	"linger/client"
 	"linger/config"
 	"linger/socket"
+	"linger/transport"
 )
 
 // program is what we announce in the protocol hello.
@@ -70,11 +71,80 @@ func logPath(sock string) string {
 	return filepath.Join(dir, "linger", strings.TrimSuffix(filepath.Base(sock), ".sock")+".log")
 }
 
-// endpoint says how to reach the server the global options name. A
+// remoteHost is the host -H or $LINGER_HOST names, or nil for the local
+// server. Flags beat the environment: -H with -S is a usage error, -S
+// beats $LINGER_HOST, and $LINGER_HOST beats $LINGER_SOCKET. A -L
+// NAME names the remote server when the URL has no SERVER-NAME.
+func remoteHost(c *cli.Context) (*transport.Host, error) {
+	raw := lookupString(c, "host")
+	if raw == "" {
+		return nil, nil
+	}
+	hostFlag, socketFlag := onLine("-H", "--host"), onLine("-S", "--socket")
+	if hostFlag && socketFlag {
+		return nil, usagef("-H and -S both name a server: give one")
+	}
+	if !hostFlag && socketFlag {
+		return nil, nil
+	}
+	from := "-H"
+	if !hostFlag {
+		from = "LINGER_HOST"
+	}
+	h, err := transport.Parse(raw)
+	if err != nil {
+		return nil, usagef("%s %q: %v", from, raw, err)
+	}
+	for _, ctx := range c.Lineage() {
+		if h.Server == "" && ctx.IsSet("server") {
+			h.Server = ctx.String("server")
+		}
+	}
+	return h, nil
+}
+
+// onLine reports whether the command line, before "--", has one of the
+// flags (alone or as -F=VALUE).
+func onLine(flags ...string) bool {
+	for _, a := range rawArgs {
+		if a == "--" {
+			return false
+		}
+		for _, f := range flags {
+			if a == f || strings.HasPrefix(a, f+"=") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isRemote reports whether the command talks to a server on another host.
+func isRemote(c *cli.Context) bool {
+	h, err := remoteHost(c)
+	return err == nil && h != nil
+}
+
+// endpoint says how to reach the server the global options name: on
+// another host (-H), else the local one (localEndpoint).
+func endpoint(c *cli.Context) (client.Endpoint, error) {
+	h, err := remoteHost(c)
+	if err != nil || h == nil {
+		e, lerr := localEndpoint(c)
+		if err != nil {
+			return client.Endpoint{}, err
+		}
+		return e, lerr
+	}
+	// The server there reads its own configuration: -c is this host's.
+	return client.Endpoint{Host: h, Program: program(), Warn: warnConfig}, nil
+}
+
+// localEndpoint says how to reach the local server the global options name. A
 // configuration file named with -c or $LINGER_CONFIG must exist, whether
 // or not this command starts a server; when a running server has loaded
 // another one, the command says so once (warnConfig).
-func endpoint(c *cli.Context) (client.Endpoint, error) {
+func localEndpoint(c *cli.Context) (client.Endpoint, error) {
 	sock, err := socketPath(c)
 	if err != nil {
 		return client.Endpoint{}, err
@@ -103,13 +173,16 @@ func request(c *cli.Context, req *socket.Request) (*socket.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.Caller = caller()
+	req.Caller = caller(c)
 	return e.Request(req)
 }
 
 // caller describes where this command runs, so the server can answer
-// relative to it.
-func caller() socket.Caller {
+// relative to it. Nothing here means anything on another host.
+func caller(c *cli.Context) socket.Caller {
+	if isRemote(c) {
+		return socket.Caller{}
+	}
 	cwd, _ := os.Getwd()
 	id, _ := strconv.Atoi(os.Getenv("LINGER_SESSION_ID"))
 	return socket.Caller{TTY: client.TTYName(os.Stdin), SessionID: id, Cwd: cwd}

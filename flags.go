@@ -26,6 +26,12 @@ func globalFlags() []cli.Flag {
 			EnvVars: []string{"LINGER_SOCKET"},
 		},
 		&cli.StringFlag{
+			Name:    "host",
+			Aliases: []string{"H"},
+			Usage:   "use the server on another host, through ssh: `URL` is ssh://[USER@]HOST[:PORT][/SERVER-NAME] (SERVER-NAME: the -L name there)",
+			EnvVars: []string{"LINGER_HOST"},
+		},
+		&cli.StringFlag{
 			Name:    "config",
 			Aliases: []string{"c"},
 			Usage:   "read session configurations from `FILE` (default $XDG_CONFIG_HOME/linger/config.toml, else ~/.config/linger/config.toml)",

@@ -52,6 +52,7 @@ func manPage() (string, error) {
 		}
 	}
 	walk("", app.Commands)
+	b.WriteString(manHosts)
 	b.WriteString(manFiles)
 	b.WriteString(".SH ENVIRONMENT\n")
 	for _, v := range manEnvironment {
@@ -65,6 +66,8 @@ func manPage() (string, error) {
 var manEnvironment = []struct{ names, text string }{
 	{"LINGER_SOCKET", "Same as -S. Set inside a session to its server's socket, so linger commands there talk to that server."},
 	{"LINGER_CONFIG", "Same as -c."},
+	{"LINGER_HOST", "Same as -H: the server on another host, ssh://[USER@]HOST[:PORT][/SERVER-NAME]. -S on the command line beats it; it beats $LINGER_SOCKET. A local new does not pass it to the session."},
+	{"LINGER_SSH", "The program -H runs instead of ssh (a wrapper, or a test's fake); it gets ssh's arguments."},
 	{"LINGER_IDLE_TIMEOUT", "The idle timeout of new sessions when new has no --idle-timeout (e.g. 90s, 2h, none); else the configuration's."},
 	{"LINGER_OUTPUT_BUFFERING", "The output buffering of new sessions when new has no --output-buffering (block or drop); else the configuration's."},
 	{"LINGER_SESSION, LINGER_SESSION_ID", "Set inside a session to its name and ID. new and attach refuse to nest inside a session unless --nest; detach without a name detaches that session."},
@@ -89,6 +92,22 @@ func roff(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// manHosts describes -H and the hidden command behind it.
+const manHosts = `
+.SH OTHER HOSTS
+-H ssh://[USER@]HOST[:PORT][/SERVER-NAME] (or $LINGER_HOST) makes a command talk to the linger server of the ssh login's user on HOST, through the system's ssh program, so ~/.ssh/config, agents and known_hosts apply. The client runs
+.PP
+.RS
+ssh -T [-p PORT] [-l USER] -- HOST linger dial-stdio [--server SERVER-NAME]
+.RE
+.PP
+and speaks linger's protocol over ssh's standard input and output. SERVER-NAME is the -L name on that host (default "default"; -L NAME gives it when the URL has none). linger must be on the PATH of non-interactive ssh sessions there. A password in the URL, a host starting with "-" and a port that is not a number are refused before anything runs; -H with -S is a usage error. Attach over ssh is relayed (direct mode is local only). A remote new without --cwd starts in the remote user's home directory, with the environment of the remote server (that of the ssh login that started it).
+.PP
+Errors are one line: "HOST: ssh: ..." (ssh could not connect or authenticate: the last line it printed), "HOST: linger not found", "HOST's shell startup printed ... before linger answered" (make the remote shell quiet for non-interactive sessions), and a protocol mismatch that names both versions and the side to upgrade.
+.SS linger dial-stdio [--server NAME]
+Hidden from --help: what a client on another host runs through ssh. It connects to this user's server (-L NAME; started on demand, as new starts it, in a session of its own so that it outlives the ssh login), writes one line, "linger-dial-stdio 1 PROTOCOL VERSION", then relays standard input to the server and the server to standard output until the server closes; the end of standard input half-closes the connection. -H and $LINGER_HOST are ignored: it always talks to the server on its own host.
+`
 
 const manFiles = `
 .SH FILES

@@ -148,10 +148,11 @@ func attach(conn *socket.Conn, req *socket.Request, in, out *os.File) (res Resul
 	}
 	req.Caller.TTY = TTYName(in)
 
-	// Step 1: direct mode when stdin and stdout are one terminal; it must
-	// be raw, and its title saved, before the server touches it.
+	// Step 1: direct mode when stdin and stdout are one terminal and the
+	// server is local (over ssh the client relays); the terminal must be
+	// raw, and its title saved, before the server touches it.
 	var state *term.State
-	direct := sameTerminal(in, out)
+	direct := sameTerminal(in, out) && conn.Unix()
 	if direct {
 		if state, err = term.MakeRaw(fd); err != nil {
 			return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)

@@ -16,17 +16,21 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"linger/daemon"
 	"linger/socket"
+	"linger/transport"
 )
 
-// Endpoint says how to reach a server.
+// Endpoint says how to reach a server: its local socket, or a host
+// (package transport) whose server is reached through ssh.
 type Endpoint struct {
-	Socket  string // socket path
-	Config  string // configuration file to pass to a started server ("" = its default)
-	Program string // "linger VERSION" for the hello
-	LogFile string // where a started server writes its log
+	Socket  string          // socket path
+	Host    *transport.Host // nil: the local Socket
+	Config  string          // configuration file to pass to a started server ("" = its default)
+	Program string          // "linger VERSION" for the hello
+	LogFile string          // where a started server writes its log
 	// Warn, with Config, is told when a running server has loaded another
 	// configuration file than Config (one line; the caller says it once).
 	Warn func(msg string)
@@ -36,35 +40,64 @@ type Endpoint struct {
 // commands that create sessions do) and none is running. Two clients
 // racing to start one end up with one server: the start is serialised by
 // a lock file beside the socket, and whoever gets the lock dials again
-// before starting anything.
+// before starting anything. A server on another host is started there
+// by dial-stdio whenever none runs.
 func (e Endpoint) Connect(autoStart bool) (*socket.Conn, error) {
-	c, err := socket.Dial(e.Socket, e.Program)
-	if err == nil {
+	if e.Host != nil {
+		s, err := e.Host.Dial(strings.TrimPrefix(e.Program, "linger "))
+		if err != nil {
+			return nil, err
+		}
+		return socket.Open(s, e.Program, e.Where())
+	}
+	c, started, err := connect(e, autoStart, func() (*socket.Conn, error) { return socket.Dial(e.Socket, e.Program) })
+	if err == nil && !started {
 		e.checkConfig()
 	}
+	return c, err
+}
+
+// ConnectRaw is Connect without the hello, for a relay whose client
+// sends its own (dial-stdio). Always local.
+func (e Endpoint) ConnectRaw(autoStart bool) (socket.Stream, error) {
+	s, _, err := connect(e, autoStart, func() (socket.Stream, error) { return socket.DialRaw(e.Socket) })
+	return s, err
+}
+
+// Where names the server in messages: its socket path, or the -H URL.
+func (e Endpoint) Where() string {
+	if e.Host != nil {
+		return e.Host.URL
+	}
+	return e.Socket
+}
+
+// connect dials the local server with dial, starting one as Connect
+// says; started: with e.Config, since we started it.
+func connect[T any](e Endpoint, autoStart bool, dial func() (T, error)) (c T, started bool, err error) {
+	var none T
+	c, err = dial()
 	if err == nil || !autoStart || !errors.Is(err, socket.ErrNoServer) {
-		return c, err
+		return c, false, err
 	}
 	if err := socket.CheckDir(filepath.Dir(e.Socket), true); err != nil {
-		return nil, err
+		return none, false, err
 	}
 	lock, err := daemon.Lock(e.Socket)
 	if err != nil {
-		return nil, err
+		return none, false, err
 	}
 	defer lock.Close()
 	// Someone may have started the server while we waited for the lock.
-	if c, err := socket.Dial(e.Socket, e.Program); err == nil || !errors.Is(err, socket.ErrNoServer) {
-		if err == nil {
-			e.checkConfig()
-		}
-		return c, err
+	if c, err := dial(); err == nil || !errors.Is(err, socket.ErrNoServer) {
+		return c, false, err
 	}
 	if err := daemon.Spawn(daemon.Spawned{Socket: e.Socket, Config: e.Config, LogFile: e.LogFile}, lock); err != nil {
 		daemon.Unlock(lock, e.Socket) // a failed start leaves no lock file
-		return nil, err
+		return none, false, err
 	}
-	return socket.Dial(e.Socket, e.Program)
+	c, err = dial()
+	return c, true, err
 }
 
 // Request sends one request to a running server and returns its reply

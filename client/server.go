@@ -103,7 +103,13 @@ func (e Endpoint) Reload(req *socket.Request) (*socket.Reply, error) {
 // LoadedConfig asks a running server what configuration it has loaded
 // (OpConfig). It starts no server.
 func (e Endpoint) LoadedConfig() (*socket.ConfigInfo, error) {
-	conn, err := socket.Dial(e.Socket, e.Program)
+	if e.Host != nil {
+		return e.loadedConfig(e.Connect(false))
+	}
+	return e.loadedConfig(socket.Dial(e.Socket, e.Program))
+}
+
+func (e Endpoint) loadedConfig(conn *socket.Conn, err error) (*socket.ConfigInfo, error) {
 	if err != nil {
 		return nil, err
 	}

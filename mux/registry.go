@@ -191,7 +191,7 @@ type settings struct {
 //   - command: the request's, else the configuration's, else $SHELL -l
 //     (of that environment), else /bin/sh;
 //   - directory: the request's, else the configuration's (~ is $HOME),
-//     else the client's, else /;
+//     else the client's, else $HOME (of that environment), else /;
 //   - size: the request's, else 80x24;
 //   - idle timeout: the request's, else the configuration's, which is
 //     raised to max_idle_timeout where it would be "never"; above the
@@ -237,6 +237,9 @@ func sessionSettings(id int, name, socket string, conf *config.Configuration, o 
 	}
 	if cwd == "" {
 		cwd = o.ClientCwd
+	}
+	if cwd == "" {
+		cwd = home // a client on another host, or in a removed directory
 	}
 	if cwd == "" {
 		cwd = "/"

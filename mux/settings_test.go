@@ -69,4 +69,8 @@ func TestSessionSettings(t *testing.T) {
 	if st, _ := sessionSettings(11, "v", "/s", conf, NewOptions{}); !slices.Equal(st.argv, []string{"/bin/sh"}) || st.cwd != "/" {
 		t.Errorf("no SHELL, no directory: argv %q cwd %q; want /bin/sh in /", st.argv, st.cwd)
 	}
+	// a client on another host sends no directory: the session starts in $HOME
+	if st, _ := sessionSettings(12, "h", "/s", conf, NewOptions{ClientEnv: []string{"HOME=/home/al"}}); st.cwd != "/home/al" {
+		t.Errorf("no client directory: cwd %q, want $HOME /home/al", st.cwd)
+	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"os"
 	"strconv"
 	"time"
 
@@ -68,6 +69,11 @@ func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
 		Name: req.Name, Command: req.Command, Configuration: req.Configuration,
 		Cwd: req.Cwd, ClientCwd: req.Caller.Cwd, ClientEnv: req.Env, SetEnv: req.SetEnv,
 		Term: req.Term, Cols: req.Cols, Rows: req.Rows,
+	}
+	if len(req.Env) == 0 {
+		// a client on another host: the session gets the server's
+		// environment (that of the ssh login that started it)
+		o.ClientEnv = os.Environ()
 	}
 	var err error
 	if o.OutputBuffering, err = outputBuffering(req.OutputBuffering); err != nil {

@@ -29,6 +29,18 @@ const helloTimeout = 10 * time.Second
 // run by another user (unless we are root, whom every server serves)
 // before sending anything.
 func Dial(path, program string) (*Conn, error) {
+	nc, err := DialRaw(path)
+	if err != nil {
+		return nil, err
+	}
+	return Open(nc, program, path)
+}
+
+// DialRaw connects to the server socket at path and checks that the
+// server is ours, as Dial does, but says nothing: the caller relays the
+// stream for a client elsewhere (linger dial-stdio), who sends its own
+// hello.
+func DialRaw(path string) (*os.File, error) {
 	nc, err := connectUnix(path)
 	if err != nil {
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
@@ -49,7 +61,7 @@ func Dial(path, program string) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("cannot connect to %s (permission denied: it is the server of uid %d, not yours)", path, uid)
 	}
-	return Open(nc, program, path)
+	return nc, nil
 }
 
 // Open starts the client's side of the protocol on a connected stream of

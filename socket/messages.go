@@ -15,7 +15,7 @@ type Request struct {
 	Command       []string `json:"command,omitempty"`       // "" = the configuration's
 	Configuration string   `json:"configuration,omitempty"` // "" = the default one
 	Cwd           string   `json:"cwd,omitempty"`           // "" = the configuration's, else Caller.Cwd
-	Env           []string `json:"env,omitempty"`           // the client's environment
+	Env           []string `json:"env,omitempty"`           // the client's environment; none: the server's (a client on another host)
 	SetEnv        []string `json:"set_env,omitempty"`       // -e KEY=VALUE, applied last
 	Term          string   `json:"term,omitempty"`          // the client's $TERM
 	Attach        bool     `json:"attach,omitempty"`        // attach after creating

@@ -116,7 +116,10 @@ import (
 //	12: an attached client answers MsgExited with its last MsgAck (not in
 //	   direct mode) and MsgDetach, and the server closes after that: the
 //	   session is collected only if the client acknowledged all its output.
-const ProtocolVersion = 12
+//	13: a new request without env gets the server's environment (a
+//	   client on another host, through linger dial-stdio), and without
+//	   caller cwd starts in $HOME (was /).
+const ProtocolVersion = 13
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
