@@ -273,7 +273,7 @@ type loadRun struct {
 	collected atomic.Int64  // writers collected
 	slots     chan struct{} // bounds concurrent attaches (nil: no bound)
 
-	attaches, attachBusy, attachGone, attachExited, attachLost atomic.Int64
+	attaches, attachBusy, attachGone, attachExited, attachLost, attachSlow atomic.Int64
 	receives, receiveGone, lsCalls                             atomic.Int64
 	maxAttach                                                  atomic.Int64 // longest attach, ms
 	slowestRate                                                atomic.Int64 // bytes/s of the slowest attach that took over 10s (0: none)
@@ -444,7 +444,15 @@ func (L *loadRun) attach(s *loadSess, rng *rand.Rand) {
 	case m == nil:
 		t.Errorf("attach %s: exit %d, no [detached]/[exited] line in %q", s.name, code, loadTail(out, 600))
 	case m[2] != nil: // detached
-		if string(m[2]) != s.name || code != 0 {
+		switch {
+		case string(m[2]) == s.name+": terminal too slow" && code == 1:
+			// A session with other readers (a receive of this test)
+			// gives up on an attached terminal whose output write does
+			// not finish within mux.SlowClientTimeout, so that it cannot
+			// stall them: by design, and what it did not acknowledge
+			// goes to the next reader (checked with every byte).
+			L.attachSlow.Add(1)
+		case string(m[2]) != s.name || code != 0:
 			t.Errorf("attach %s: exit %d with %q", s.name, code, m[0])
 		}
 	case m[3] != nil: // exited
@@ -1257,8 +1265,8 @@ func TestLoad(t *testing.T) {
 	t.Logf("bytes delivered: %d via attach, %d via receive (%d chunks placed by search)", viaAttach, viaRecv, searched)
 	t.Logf("bytes lost in block mode: %d; bytes delivered again after a client lost its connection (unacknowledged, by design): %d", lostBlock, repeated)
 	t.Logf("drop mode: %d bytes never arrived, %d reported dropped (exact for %d of %d writers)", dropGap, dropReported, exactDrops, loadDrop)
-	t.Logf("attaches: %d (%d busy, %d found the session gone, %d saw the command exit, %d lost the connection; longest %d ms, slowest terminal %d B/s, longest without output %d ms); receives: %d (%d gone); ls calls: %d",
-		L.attaches.Load(), L.attachBusy.Load(), L.attachGone.Load(), L.attachExited.Load(), L.attachLost.Load(), L.maxAttach.Load(), L.slowestRate.Load(), L.maxStall.Load(),
+	t.Logf("attaches: %d (%d busy, %d found the session gone, %d saw the command exit, %d lost the connection, %d cut as too slow beside another reader; longest %d ms, slowest terminal %d B/s, longest without output %d ms); receives: %d (%d gone); ls calls: %d",
+		L.attaches.Load(), L.attachBusy.Load(), L.attachGone.Load(), L.attachExited.Load(), L.attachLost.Load(), L.attachSlow.Load(), L.maxAttach.Load(), L.slowestRate.Load(), L.maxStall.Load(),
 		L.receives.Load(), L.receiveGone.Load(), L.lsCalls.Load())
 	t.Logf("goroutines: %d before, %d after; heap in use: %.1f MiB before, %.1f MiB after; fds: %d before, %d after",
 		g0, g1, float64(h0)/(1<<20), float64(h1)/(1<<20), fd0, fd1)

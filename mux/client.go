@@ -45,8 +45,10 @@ type attachment struct {
 }
 
 // SlowClientTimeout bounds how long the output of a session with several
-// clients waits for one of them. A client that accepts nothing for this long
-// is detached (reason too-slow) so it cannot stall the others. A session's
+// readers (clients, receives) waits for one of them: a client whose write
+// of a chunk does not finish within it is detached (reason too-slow) so it
+// cannot stall the others, and what it did not acknowledge goes to the
+// next reader. A session's
 // only client is never timed out: it back-pressures the program, as a real
 // terminal does.
 const SlowClientTimeout = 5 * time.Second
