@@ -274,10 +274,10 @@ type loadRun struct {
 	slots     chan struct{} // bounds concurrent attaches (nil: no bound)
 
 	attaches, attachBusy, attachGone, attachExited, attachLost, attachSlow atomic.Int64
-	receives, receiveGone, lsCalls                             atomic.Int64
-	maxAttach                                                  atomic.Int64 // longest attach, ms
-	slowestRate                                                atomic.Int64 // bytes/s of the slowest attach that took over 10s (0: none)
-	maxStall                                                   atomic.Int64 // longest time an attach's terminal got nothing while the client ran, ms
+	receives, receiveGone, lsCalls                                         atomic.Int64
+	maxAttach                                                              atomic.Int64 // longest attach, ms
+	slowestRate                                                            atomic.Int64 // bytes/s of the slowest attach that took over 10s (0: none)
+	maxStall                                                               atomic.Int64 // longest time an attach's terminal got nothing while the client ran, ms
 
 	pmu      sync.Mutex
 	problems map[string]*loadProblem
