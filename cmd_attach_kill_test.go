@@ -105,7 +105,8 @@ func TestAttachKilledClientLosesNothing(t *testing.T) {
 	}
 	for n, c := range seen {
 		if c == 0 {
-			t.Fatalf("line L%06d lost (client showed %d lines before it was killed)", n, shownCount)
+			t.Fatalf("line L%06d lost (client showed %d lines before it was killed)\nshown ends %q\nreceive starts %q",
+				n, shownCount, shown[max(0, len(shown)-120):], rest[:min(len(rest), 240)])
 		}
 	}
 	t.Logf("the killed client showed %d lines; receive got the other %d, %d of them again", shownCount, lines-shownCount+dups, dups)
