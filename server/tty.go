@@ -172,59 +172,79 @@ func (w *ttyWriter) run() (err error) {
 		default:
 		}
 
-		n, err := w.write(data)
-		var done int64
-		start := 0
-		for _, m := range marks {
-			if m.end <= n {
-				done += m.weight
-			} else {
-				if m.exact && n > start {
-					done += int64(n - start) // the part of it that got out
-				}
-				break
-			}
-			start = m.end
-		}
+		// Each piece is acknowledged once written, not the batch at its
+		// end: a client lost mid-batch then leaves at most a piece that its
+		// terminal showed unacknowledged (given again to the next reader).
+		var credited int64
+		err := w.write(data, func(n int) {
+			done := weightWritten(marks, n)
+			w.mu.Lock()
+			w.written += done - credited
+			acked := w.written
+			w.mu.Unlock()
+			credited = done
+			w.ack(acked)
+		})
 		w.mu.Lock()
-		w.written += done
-		acked := w.written
 		w.spare = data[:0]
 		w.mu.Unlock()
-		w.ack(acked)
 		if err != nil {
 			return err
 		}
 	}
 }
 
-// write writes data in pieces. While draining, the terminal must take
-// something within SlowClientTimeout: one that takes nothing for that long
-// is given up on, but a slow one that makes progress is not: a piece need
-// not get out whole in that time, a write cut by the deadline after it got
-// bytes out goes on with a new one.
-func (w *ttyWriter) write(data []byte) (int, error) {
+// weightWritten is how many stream bytes the first n bytes of a batch
+// with marks stand for: whole pieces count their weight, a partly
+// written exact one the part that got out.
+func weightWritten(marks []ttyMark, n int) int64 {
+	var done int64
+	start := 0
+	for _, m := range marks {
+		if m.end <= n {
+			done += m.weight
+		} else {
+			if m.exact && n > start {
+				done += int64(n - start) // the part of it that got out
+			}
+			break
+		}
+		start = m.end
+	}
+	return done
+}
+
+// write writes data in pieces, calling wrote with the bytes written so
+// far after each. While draining, the terminal must take something within
+// SlowClientTimeout: one that takes nothing for that long is given up on,
+// but a slow one that makes progress is not: a piece need not get out
+// whole in that time, a write cut by the deadline after it got bytes out
+// goes on with a new one.
+func (w *ttyWriter) write(data []byte, wrote func(n int)) error {
 	n := 0
 	for n < len(data) {
 		w.mu.Lock()
 		limited, abort := w.limited, w.abort
 		w.mu.Unlock()
 		if abort {
-			return n, errTTYClosed
+			return errTTYClosed
 		}
 		if limited {
 			w.f.SetWriteDeadline(time.Now().Add(mux.SlowClientTimeout))
 		}
 		m, err := w.f.Write(data[n:min(len(data), n+ttyPiece)])
 		n += m
+		if m > 0 {
+			wrote(n)
+		}
 		if err != nil {
 			if m > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 				continue // progress: a new deadline (or abort) at the top
 			}
-			return n, err
+			return err
 		}
 	}
-	return n, nil
+	return nil
 }
 
 // tryWrite writes what the terminal takes without waiting.
