@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,8 +37,21 @@ func socketPath(c *cli.Context) (string, error) {
 	return socket.DefaultPath(name)
 }
 
-// urlScheme matches a socket given as a URL ("tcp://host:1").
-var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+// hasURLScheme reports whether a socket is given as a URL
+// ("tcp://host:1"): a letter, then letters, digits, '+', '.' or '-', then
+// "://".
+func hasURLScheme(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" || !('a' <= scheme[0]|0x20 && scheme[0]|0x20 <= 'z') {
+		return false
+	}
+	for _, c := range []byte(scheme) {
+		if !('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // checkGlobalFlags refuses -L and -S values that cannot name a server: an
 // empty -L (it is not "default"), and a -S URL (only unix socket paths
@@ -49,7 +61,7 @@ func checkGlobalFlags(c *cli.Context) error {
 		if ctx.IsSet("server") && ctx.String("server") == "" {
 			return usagef("-L: empty server name (give a NAME, or leave -L out for the server \"default\")")
 		}
-		if p := ctx.String("socket"); urlScheme.MatchString(p) {
+		if p := ctx.String("socket"); hasURLScheme(p) {
 			from := "-S"
 			if os.Getenv("LINGER_SOCKET") == p {
 				from = "LINGER_SOCKET"

@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -57,12 +58,14 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 
 // flagInError finds the flag in Go's flag package errors ("flag provided
 // but not defined: -bogus", "invalid value "x" for flag -size: ...").
-var flagInError = regexp.MustCompile(`(: |flag |for )-([^\s:=]+)`)
+// It is compiled on first use: a regular expression compiled at start-up
+// would cost every command.
+var flagInError = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(: |flag |for )-([^\s:=]+)`) })
 
 // asWritten names the flag in a flag error as the user wrote it: Go's flag
 // package says "-bogus" for "--bogus".
 func asWritten(msg string, args []string) string {
-	m := flagInError.FindStringSubmatchIndex(msg)
+	m := flagInError().FindStringSubmatchIndex(msg)
 	if m == nil {
 		return msg
 	}

@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,10 +60,20 @@ type Host struct {
 // URLForm is the form Parse accepts, for error messages.
 const URLForm = "ssh://[USER@]HOST[:PORT][/SERVER-NAME]"
 
-var (
-	wordChars = regexp.MustCompile(`^[A-Za-z0-9_.%+@-]+$`)
-	hostChars = regexp.MustCompile(`^[A-Za-z0-9_.%:-]+$`)
-)
+// wordChars and hostChars say whether s is non-empty and made only of
+// the characters a user or server name, or a host, may hold. Loops, not
+// regular expressions: those would be compiled at every linger start.
+func wordChars(s string) bool { return onlyOf(s, "_.%+@-") }
+func hostChars(s string) bool { return onlyOf(s, "_.%:-") }
+
+func onlyOf(s, punct string) bool {
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(punct, c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // Parse checks raw, an ssh:// URL, before anything runs. Its errors say
 // what is wrong with it, without the URL itself (the caller names it).
@@ -83,7 +92,7 @@ func Parse(raw string) (*Host, error) {
 		if strings.Contains(h.User, ":") {
 			return nil, errors.New("a password in the URL is refused: ssh asks for it, or use a key or an agent")
 		}
-		if h.User == "" || strings.HasPrefix(h.User, "-") || !wordChars.MatchString(h.User) {
+		if h.User == "" || strings.HasPrefix(h.User, "-") || !wordChars(h.User) {
 			return nil, fmt.Errorf("bad user name %q", h.User)
 		}
 	}
@@ -117,7 +126,7 @@ func Parse(raw string) (*Host, error) {
 		return nil, fmt.Errorf("no host (expected %s)", URLForm)
 	case strings.HasPrefix(h.Host, "-"):
 		return nil, fmt.Errorf("a host name cannot start with \"-\" (%q)", h.Host)
-	case !hostChars.MatchString(h.Host):
+	case !hostChars(h.Host):
 		return nil, fmt.Errorf("bad host name %q", h.Host)
 	}
 	if h.Port != "" {
@@ -125,7 +134,7 @@ func Parse(raw string) (*Host, error) {
 			return nil, fmt.Errorf("port %q is not a number from 1 to 65535", h.Port)
 		}
 	}
-	if h.Server != "" && !wordChars.MatchString(h.Server) {
+	if h.Server != "" && !wordChars(h.Server) {
 		return nil, fmt.Errorf("bad server name %q", h.Server)
 	}
 	return h, nil
