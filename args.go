@@ -127,6 +127,13 @@ func reorderArgs(args []string, globals []cli.Flag, cmds []*cli.Command) ([]stri
 		for j := len(levels) - 1; j >= 0 && f == nil; j-- {
 			owner, f = levels[j], levels[j].lookup(name, len(levels) == 1)
 		}
+		if f == nil && len(levels) == 1 && len(positional) > 0 {
+			// After a word that is no command, a flag that is no global
+			// one stays where it is: urfave/cli says the command is
+			// unknown, and a second reordering gives the same line.
+			positional = append(positional, arg)
+			continue
+		}
 		if f == nil {
 			owner = levels[len(levels)-1]
 			if where := whereFlagGoes(name, owner, helpName(levels, owner), args[i+1:]); where != "" {
