@@ -208,7 +208,10 @@ func (s *Session) Receive(r Client, all, follow bool, mode string, reply func(dr
 		s.dmu.Lock()
 		s.mu.Lock()
 		data, _ = x.buf.take()
-		if len(data) == 0 || s.finished {
+		// Caught up: join the live stream, or, once the command has ended,
+		// stop. Output taken here is written first, even (above all) when
+		// the command ended meanwhile: it is the end of the stream.
+		if len(data) == 0 {
 			if !s.finished {
 				x.receivers = append(x.receivers, &attachment{c: r, base: base, sent: n,
 					ClientInfo: ClientInfo{Since: time.Now(), ReadOnly: true}})
