@@ -25,7 +25,7 @@ func dialStdioCommand() *cli.Command {
 
 // dialStdio connects to this user's server here (-L NAME; -H and
 // $LINGER_HOST are ignored: this is the host), starting one when none
-// runs, writes the banner and relays stdin to the server and the server to
+// runs, tells it whom it relays for (relayedFor), writes the banner and relays stdin to the server and the server to
 // stdout until the server closes. The client's end of stdin half-closes
 // the connection, so the server sees the client leave.
 func dialStdio(c *cli.Context) error {
