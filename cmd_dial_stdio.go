@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -24,7 +25,7 @@ func dialStdioCommand() *cli.Command {
 
 // dialStdio connects to this user's server here (-L NAME; -H and
 // $LINGER_HOST are ignored: this is the host), starting one when none
-// runs, writes the banner and relays stdin to the server and the server to
+// runs, tells it whom it relays for (relayedFor), writes the banner and relays stdin to the server and the server to
 // stdout until the server closes. The client's end of stdin half-closes
 // the connection, so the server sees the client leave.
 func dialStdio(c *cli.Context) error {
@@ -38,6 +39,11 @@ func dialStdio(c *cli.Context) error {
 		return err
 	}
 	defer conn.Close()
+	// Before any byte of the client's: whom we relay for (see Relays in
+	// socket/protocol.go), which only we can tell.
+	if err := socket.WriteRelayed(conn, relayedFor(os.Getenv("SSH_CONNECTION"))); err != nil {
+		return fmt.Errorf("relaying to the server: %v", err)
+	}
 	if _, err := io.WriteString(os.Stdout, transport.Banner(version)); err != nil {
 		return nil // the client is gone
 	}
@@ -49,4 +55,16 @@ func dialStdio(c *cli.Context) error {
 		return fmt.Errorf("relaying to the client: %v", err)
 	}
 	return nil
+}
+
+// relayedFor says whom dial-stdio relays for, from $SSH_CONNECTION
+// ("CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT", set by sshd in the
+// login that runs us): the client machine's address as this host sees it.
+// Without it (another transport in $LINGER_SSH, or run by hand) the origin
+// is unknown.
+func relayedFor(sshConnection string) socket.Relayed {
+	if f := strings.Fields(sshConnection); len(f) > 0 {
+		return socket.Relayed{Via: socket.RelayedSSH, From: f[0]}
+	}
+	return socket.Relayed{Via: "dial-stdio"}
 }

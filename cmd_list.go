@@ -20,8 +20,12 @@ func listCommand() *cli.Command {
 timeout and, while it runs, the time left) and COMMAND, cut to the
 terminal's width when stdout is a terminal. -l adds CONFIGURATION,
 BUFFERING (block or drop; "(suspended)" while a full buffer stops the
-program, "(log failing)" while log_file cannot be written), UNRECEIVED and DROPPED (output bytes, as 0, 512, 64KiB, 8.0MiB)
-and CREATED, shows COMMAND whole, and ends with a line naming the
+program, "(log failing)" while log_file cannot be written), UNRECEIVED and DROPPED (output bytes, as 0, 512, 64KiB, 8.0MiB),
+CREATED, CLIENT (where the current or last client came from: "pts/3",
+or "ssh:ADDRESS", its machine's address, for a client on another host; "-"
+if none ever attached) and DISCONNECTED (since when no client is attached,
+"-" while one is; a session never attached counts from its creation),
+shows COMMAND whole, and ends with a line naming the
 configuration file the server has loaded, when it was modified and read,
 and whether it changed since (then 'linger server reload' reads it).
 

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -265,7 +266,7 @@ func runBinFor(limit, waitDelay time.Duration, envv []string, dir string, args .
 
 var (
 	lsHeader     = []string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "COMMAND"}
-	lsLongHeader = []string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "CREATED", "COMMAND"}
+	lsLongHeader = []string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "CREATED", "CLIENT", "DISCONNECTED", "COMMAND"}
 )
 
 // TestListTable: by default the columns a person scans, the command whole
@@ -325,14 +326,14 @@ func TestListLong(t *testing.T) {
 			t.Errorf("ls %s header = %q, want %q", flag, rows[0], lsLongHeader)
 		}
 		row := rows[1]
-		want := []string{"1", "x", "Disconnected", "None", "none", "default", "drop", "4.0KiB", "2.0KiB", "", "sh -c 'head -c 6144 /dev/zero; sleep 100'"}
+		want := []string{"1", "x", "Disconnected", "None", "none", "default", "drop", "4.0KiB", "2.0KiB", "", "-", "", "sh -c 'head -c 6144 /dev/zero; sleep 100'"}
 		if len(row) != len(want) {
 			t.Fatalf("row has %d cells %q, want %d\n%s", len(row), row, len(want), r.Stdout)
 		}
 		for i, w := range want {
-			if i == 9 {
+			if i == 9 || i == 11 { // CREATED, and DISCONNECTED of a session never attached
 				if !regexp.MustCompile(`^\d+s ago$`).MatchString(row[i]) {
-					t.Errorf("CREATED = %q, want \"Ns ago\"", row[i])
+					t.Errorf("%s = %q, want \"Ns ago\"", lsLongHeader[i], row[i])
 				}
 			} else if row[i] != w {
 				t.Errorf("%s = %q, want %q\n%s", lsLongHeader[i], row[i], w, r.Stdout)
@@ -410,6 +411,7 @@ func TestListJSON(t *testing.T) {
 		"output_buffering": "string", "buffer_size": "number", "buffered_bytes": "number",
 		"dropped_bytes": "number", "suspended": "bool", "idle_timeout_seconds": "number",
 		"idle_expires_at": "null", "exit_code": "null", "exit_signal": "null",
+		"last_client": "null", "disconnected_since": "string",
 	}
 	kind := func(v any) string {
 		switch v.(type) {
@@ -632,5 +634,96 @@ func TestListClosedSession(t *testing.T) {
 	// The running session's exit_status is null.
 	if k := sessionByName(lsJSON(t, e), "keep"); k == nil || k["exit_status"] != nil || !strings.Contains(e.Run("ls", "--json", "keep").Stdout, `"exit_status": null`) {
 		t.Errorf("running session: %v", k)
+	}
+}
+
+// TestListLastClient: ls says where a session's current or last client
+// came from (its terminal, "pts/N") and since when it has had none (its
+// creation before any attach, null while attached), through steal,
+// rename, detach and the kill of a client; ls -l shows both.
+func TestListLastClient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if r := e.Run(append([]string{"new", "-d", "x"}, naShSession...)...); r.Code != 0 {
+		t.Fatalf("new -d: %v", r)
+	}
+	s := naWaitSession(t, e, "x", "listed", func(*socket.SessionInfo) bool { return true })
+	if s.LastClient != nil || s.DisconnectedSince == nil || !s.DisconnectedSince.Equal(s.Created) {
+		t.Errorf("never attached: last_client %v disconnected_since %v, want null and the creation %v", s.LastClient, s.DisconnectedSince, s.Created)
+	}
+
+	one := e.Start(80, 24, "attach", "x")
+	naShRun(one, `echo "a=$((1+1))"`, "a=2")
+	s = naWaitSession(t, e, "x", "attached", func(s *socket.SessionInfo) bool { return s.Clients == 1 })
+	if deref(s.LastClient) != ttPTS(t, one) || s.DisconnectedSince != nil {
+		t.Errorf("attached from %s: last_client %q disconnected_since %v, want %q and null", ttPTS(t, one), deref(s.LastClient), s.DisconnectedSince, ttPTS(t, one))
+	}
+
+	two := e.Start(80, 24, "attach", "--steal", "x")
+	naShRun(two, `echo "b=$((2+1))"`, "b=3")
+	naWaitLine(one, "[detached (from session x: taken by "+ttPTS(t, two)+")]")
+	s = naWaitSession(t, e, "x", "attached", func(s *socket.SessionInfo) bool { return s.Clients == 1 })
+	if deref(s.LastClient) != ttPTS(t, two) || s.DisconnectedSince != nil {
+		t.Errorf("stolen by %s: last_client %q disconnected_since %v, want %q and null", ttPTS(t, two), deref(s.LastClient), s.DisconnectedSince, ttPTS(t, two))
+	}
+
+	if r := e.Run("rename", "x", "y"); r.Code != 0 {
+		t.Fatalf("rename: %v", r)
+	}
+	before := time.Now()
+	naDetachAndWait(t, two, "y")
+	after := time.Now()
+	s = naWaitSession(t, e, "y", "detached", func(s *socket.SessionInfo) bool { return s.Clients == 0 })
+	if deref(s.LastClient) != ttPTS(t, two) || s.DisconnectedSince == nil ||
+		s.DisconnectedSince.Before(before.Add(-time.Second)) || s.DisconnectedSince.After(after.Add(time.Second)) {
+		t.Errorf("detached (renamed): last_client %q disconnected_since %v, want %q and between %v and %v",
+			deref(s.LastClient), s.DisconnectedSince, ttPTS(t, two), before, after)
+	}
+	r := e.Run("ls", "-l")
+	table, _, _ := strings.Cut(r.Stdout, "\nconfiguration: ")
+	rows := tableRows(table)
+	if len(rows) != 2 || len(rows[1]) != len(lsLongHeader) || rows[1][10] != ttPTS(t, two) || !regexp.MustCompile(`^\d+s ago$`).MatchString(rows[1][11]) {
+		t.Errorf("ls -l after detach: want CLIENT %s and DISCONNECTED \"Ns ago\"\n%v", ttPTS(t, two), r)
+	}
+
+	three := e.Start(80, 24, "attach", "y")
+	naShRun(three, `echo "c=$((3+1))"`, "c=4")
+	if rows := tableRows(strings.SplitN(e.Run("ls", "-l").Stdout, "\nconfiguration: ", 2)[0]); len(rows) != 2 || len(rows[1]) != len(lsLongHeader) || rows[1][10] != ttPTS(t, three) || rows[1][11] != "-" {
+		t.Errorf("ls -l while attached: want CLIENT %s and DISCONNECTED -: %q", ttPTS(t, three), rows)
+	}
+	pts := ttPTS(t, three)
+	before = time.Now()
+	three.Kill(syscall.SIGKILL)
+	three.WaitExit()
+	s = naWaitSession(t, e, "y", "free", func(s *socket.SessionInfo) bool { return s.Clients == 0 })
+	if s.State != "Broken" || deref(s.LastClient) != pts || s.DisconnectedSince == nil || s.DisconnectedSince.Before(before.Add(-time.Second)) {
+		t.Errorf("client killed: state %s last_client %q disconnected_since %v, want Broken, %q and after %v", s.State, deref(s.LastClient), s.DisconnectedSince, pts, before)
+	}
+}
+
+// TestListLastClientThroughSSHD: a client that came through ssh (linger
+// dial-stdio on the host) is named by its machine's address as sshd saw
+// it, not by its terminal there, while attached and after it detached.
+func TestListLastClientThroughSSHD(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := startSSHD(t, e)
+	if r := e.Run(append([]string{"new", "-d", "x"}, naShSession...)...); r.Code != 0 {
+		t.Fatalf("new -d: %v", r)
+	}
+	tm := e.StartCmd(80, 24, []string{e.Bin, "-H", "ssh://" + s.Alias, "attach", "x"}, []string{s.Env})
+	naShRun(tm, `echo "r=$((4+1))"`, "r=5")
+	info := naWaitSession(t, e, "x", "attached", func(s *socket.SessionInfo) bool { return s.Clients == 1 })
+	if deref(info.LastClient) != "ssh:127.0.0.1" || info.DisconnectedSince != nil {
+		t.Errorf("attached over ssh: last_client %q disconnected_since %v, want \"ssh:127.0.0.1\" and null", deref(info.LastClient), info.DisconnectedSince)
+	}
+	before := time.Now()
+	naDetachAndWait(t, tm, "x")
+	info = naWaitSession(t, e, "x", "detached", func(s *socket.SessionInfo) bool { return s.Clients == 0 })
+	if deref(info.LastClient) != "ssh:127.0.0.1" || info.DisconnectedSince == nil || info.DisconnectedSince.Before(before.Add(-time.Second)) {
+		t.Errorf("detached over ssh: last_client %q disconnected_since %v, want \"ssh:127.0.0.1\" and after %v", deref(info.LastClient), info.DisconnectedSince, before)
+	}
+	if r := e.Run("ls", "-l"); !strings.Contains(r.Stdout, "  ssh:127.0.0.1  ") {
+		t.Errorf("ls -l: want CLIENT ssh:127.0.0.1\n%v", r)
 	}
 }

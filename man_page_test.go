@@ -68,6 +68,7 @@ var manEnvironment = []struct{ names, text string }{
 	{"LINGER_CONFIG", "Same as -c."},
 	{"LINGER_HOST", "Same as -H: the server on another host, ssh://[USER@]HOST[:PORT][/SERVER-NAME]. -S on the command line beats it; it beats $LINGER_SOCKET. A local new does not pass it to the session."},
 	{"LINGER_SSH", "The program -H runs instead of ssh (a wrapper, or a test's fake); it gets ssh's arguments."},
+	{"SSH_CONNECTION", "Read by dial-stdio (set by sshd in the login that runs it): its first field, the client machine's address, is what ls shows as that client's CLIENT, \"ssh:ADDRESS\"."},
 	{"LINGER_IDLE_TIMEOUT", "The idle timeout of new sessions when new has no --idle-timeout (e.g. 90s, 2h, none); else the configuration's."},
 	{"LINGER_OUTPUT_BUFFERING", "The output buffering of new sessions when new has no --output-buffering (block or drop); else the configuration's."},
 	{"LINGER_SESSION, LINGER_SESSION_ID", "Set inside a session to its name and ID. new and attach refuse to nest inside a session unless --nest; detach without a name detaches that session."},
@@ -106,7 +107,7 @@ and speaks linger's protocol over ssh's standard input and output. SERVER-NAME i
 .PP
 Errors are one line: "HOST: ssh: ..." (ssh could not connect or authenticate: the last line it printed), "HOST: linger not found", "HOST's shell startup printed ... before linger answered" (make the remote shell quiet for non-interactive sessions), and a protocol mismatch that names both versions and the side to upgrade.
 .SS linger dial-stdio [--server NAME]
-Hidden from --help: what a client on another host runs through ssh. It connects to this user's server (-L NAME; started on demand, as new starts it, in a session of its own so that it outlives the ssh login), writes one line, "linger-dial-stdio 1 PROTOCOL VERSION", then relays standard input to the server and the server to standard output until the server closes; the end of standard input half-closes the connection. -H and $LINGER_HOST are ignored: it always talks to the server on its own host.
+Hidden from --help: what a client on another host runs through ssh. It connects to this user's server (-L NAME; started on demand, as new starts it, in a session of its own so that it outlives the ssh login), writes one line, "linger-dial-stdio 1 PROTOCOL VERSION", then relays standard input to the server and the server to standard output until the server closes (before the client's first byte it tells the server whom it relays for: the client machine's address from $SSH_CONNECTION, which ls shows as CLIENT "ssh:ADDRESS"); the end of standard input half-closes the connection. -H and $LINGER_HOST are ignored: it always talks to the server on its own host.
 `
 
 const manFiles = `

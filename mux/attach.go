@@ -2,7 +2,6 @@ package mux
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"linger/config"
@@ -47,6 +46,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		// everything.
 		x = s.ext()
 		x.exiting = append(x.exiting, a)
+		s.lastFrom = a.From
 		s.stopIdleLocked()
 		s.mu.Unlock()
 		draw, covered := s.snapshot(a, x, mode, 0, 0)
@@ -64,14 +64,15 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		h := s.owner.ClientInfo
 		s.mu.Unlock()
 		from := ""
-		if h.TTY != "" {
-			from = " from " + strings.TrimPrefix(h.TTY, "/dev/")
+		if h.From != "" {
+			from = " from " + h.From
 		}
 		return false, fmt.Errorf("%w: session %q is busy: attached since %s%s (use --steal or --read-only)",
 			ErrBusy, s.Name(), h.Since.Format("15:04"), from)
 	default:
 		s.owner = a
 	}
+	s.lastFrom = a.From
 	s.broken = false
 	s.stopIdleLocked()
 	s.mu.Unlock()

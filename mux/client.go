@@ -25,6 +25,7 @@ type Client interface {
 // ClientInfo is what a session remembers of an attached client.
 type ClientInfo struct {
 	TTY      string    // the client's terminal, e.g. /dev/pts/3 ("" if unknown)
+	From     string    // where the client is, for people: "pts/3", "ssh:ADDRESS" ("" if unknown)
 	Since    time.Time // when it attached
 	ReadOnly bool
 	// WriterAcks: the server writes to the client's terminal itself and

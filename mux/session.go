@@ -55,6 +55,7 @@ type Session struct {
 	owner      *attachment   // the read-write client, if any
 	watchers   []*attachment // read-only clients
 	lastDetach int64         // unix nanoseconds when the last client left (0: never attached)
+	lastFrom   string        // ClientInfo.From of the client that attached or left last
 	exitStatus *shell.ExitStatus
 	limit      int64         // buffer_size
 	done       chan struct{} // made by the first Done, closed by finish
@@ -339,6 +340,9 @@ func (s *Session) detach(c Client, lost bool) bool {
 		a, s.owner = s.owner, nil
 	}
 	s.watchers, a = removeClient(s.watchers, c, a)
+	if a != nil && !s.hasClientsLocked() {
+		s.lastFrom = a.From // the last client to leave
+	}
 	if s.x != nil {
 		s.x.receivers, a = removeClient(s.x.receivers, c, a)
 	}
@@ -514,6 +518,9 @@ func (s *Session) detachAll() []*attachment {
 	}
 	all = append(all, s.watchers...)
 	s.owner, s.watchers = nil, nil
+	if len(all) > 0 {
+		s.lastFrom = all[0].From // the read-write client's, if any
+	}
 	for _, a := range all { // a clean detach: they read all that was sent
 		if s.x != nil {
 			s.cleanDetachLocked(a)
@@ -681,6 +688,11 @@ func (s *Session) finish() {
 	if attached && !killed {
 		x := s.ext()
 		x.exiting = append(x.exiting, s.clientsLocked()...)
+	}
+	if attached {
+		// its clients are only told the status now: ls counts them gone
+		s.lastFrom = s.clientsLocked()[0].From
+		s.lastDetach = time.Now().UnixNano()
 	}
 	s.owner, s.watchers = nil, nil
 	if attached {
@@ -885,6 +897,15 @@ func (s *Session) Info(caller Viewer) Info {
 		info.Holder = s.owner.ClientInfo
 	}
 	info.Clients += len(s.watchers)
+	switch {
+	case s.owner != nil:
+		info.LastClient = s.owner.From
+	case len(s.watchers) > 0:
+		info.LastClient = s.watchers[len(s.watchers)-1].From
+	default:
+		info.LastClient = s.lastFrom
+		info.DisconnectedSince = s.idleStartLocked()
+	}
 	here := s.owner != nil && caller.inside(s)
 	switch {
 	case s.finished:
@@ -928,6 +949,13 @@ type Info struct {
 	IdleExpires     time.Time // zero: not counting (attached, or no timeout)
 	LogFile         string
 	LogError        string
+	// LastClient is the From of the read-write client, else of the
+	// watcher that attached last, else of the client that left last ("":
+	// never attached, or unknown). DisconnectedSince is when the last
+	// client left, or the creation for a session never attached; zero
+	// while a client (read-only ones too) is attached.
+	LastClient        string
+	DisconnectedSince time.Time
 }
 
 // Viewer is who asks about a session (socket.Caller, as the server passes

@@ -95,7 +95,7 @@ func (s *Server) newClient(c *socket.Conn, req *socket.Request, readOnly bool) (
 	if err != nil {
 		return nil, mux.Invalidf("--detach-key: %v", err)
 	}
-	cl := &client{conn: c, info: mux.ClientInfo{TTY: req.Caller.TTY, ReadOnly: readOnly, Since: time.Now()},
+	cl := &client{conn: c, info: mux.ClientInfo{TTY: req.Caller.TTY, From: clientFrom(c, req), ReadOnly: readOnly, Since: time.Now()},
 		ready: make(chan struct{}), final: make(chan struct{}), key: key}
 	s.openTTY(cl, req)
 	return cl, nil
@@ -207,12 +207,22 @@ func (s *Server) ttyLost(cl *client, sess *mux.Session, err error) {
 	cl.conn.Close()
 }
 
+// clientFrom names where the client of a request is, as ls's last_client
+// says it: what the relay that carries it said ("ssh:ADDRESS", see
+// Relays in socket/protocol.go), else its terminal ("pts/3"), else "".
+func clientFrom(c *socket.Conn, req *socket.Request) string {
+	if r := c.Relayed(); r != nil {
+		return r.Label()
+	}
+	return strings.TrimPrefix(req.Caller.TTY, "/dev/")
+}
+
 // Detached tells the client why it is detached (and, when another client
-// took the session, that one's terminal) and closes the connection.
+// took the session, where that one is) and closes the connection.
 func (cl *client) Detached(session, reason string, takenBy *mux.ClientInfo) {
 	d := socket.Detached{Session: session, Reason: reason}
 	if takenBy != nil {
-		d.TakenBy = takenBy.TTY
+		d.TakenBy = takenBy.From
 	}
 	cl.finish(socket.MsgDetached, func(alt bool) any {
 		d.AltScreen = alt

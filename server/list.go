@@ -196,11 +196,11 @@ func (w *lister) flush() {
 }
 
 // The table's header: shortColumns by default, longColumns with -l (the
-// same first five, then what is about output and age). COMMAND comes last,
+// same first five, then what is about output, age and clients). COMMAND comes last,
 // unpadded; cells.appendTable cuts it to the terminal's width.
 var (
 	shortColumns = [...]string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "COMMAND"}
-	longColumns  = [...]string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "CREATED", "COMMAND"}
+	longColumns  = [...]string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "CREATED", "CLIENT", "DISCONNECTED", "COMMAND"}
 )
 
 // maxColumns is the most columns a table has.
@@ -366,6 +366,18 @@ func (c *cells) row(s *socket.SessionInfo, now time.Time) {
 		c.end()
 		c.b = appendAgo(c.b, now.Sub(s.Created))
 		c.end()
+		if s.LastClient != nil {
+			c.b = append(c.b, *s.LastClient...)
+		} else {
+			c.b = append(c.b, '-')
+		}
+		c.end()
+		if s.DisconnectedSince != nil {
+			c.b = appendAgo(c.b, max(now.Sub(*s.DisconnectedSince), 0))
+		} else {
+			c.b = append(c.b, '-')
+		}
+		c.end()
 	}
 	c.b = config.AppendCommandLine(c.b, s.Command)
 	c.end()
@@ -466,6 +478,13 @@ func appendSessionJSON(b []byte, s *socket.SessionInfo) []byte {
 	b = appendIntPtr(append(b, ","+in+`"exit_signal": `...), s.ExitSignal)
 	b = appendStringPtr(append(b, ","+in+`"log_file": `...), s.LogFile)
 	b = appendStringPtr(append(b, ","+in+`"log_error": `...), s.LogError)
+	b = appendStringPtr(append(b, ","+in+`"last_client": `...), s.LastClient)
+	b = append(b, ","+in+`"disconnected_since": `...)
+	if s.DisconnectedSince == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendTime(b, *s.DisconnectedSince)
+	}
 	return b
 }
 

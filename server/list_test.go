@@ -42,7 +42,7 @@ func refTable(list []socket.SessionInfo, now time.Time, long bool, cut int) []by
 	var b bytes.Buffer
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	if long {
-		fmt.Fprintln(w, "ID\tNAME\tSTATE\tAVAILABILITY\tIDLE\tCONFIGURATION\tBUFFERING\tUNRECEIVED\tDROPPED\tCREATED\t")
+		fmt.Fprintln(w, "ID\tNAME\tSTATE\tAVAILABILITY\tIDLE\tCONFIGURATION\tBUFFERING\tUNRECEIVED\tDROPPED\tCREATED\tCLIENT\tDISCONNECTED\t")
 	} else {
 		fmt.Fprintln(w, "ID\tNAME\tSTATE\tAVAILABILITY\tIDLE\t")
 	}
@@ -60,8 +60,15 @@ func refTable(list []socket.SessionInfo, now time.Time, long bool, cut int) []by
 			if s.LogError != nil {
 				buffering += " (log failing)"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t", s.Configuration, buffering,
-				refFormatSize(s.BufferedBytes), refFormatSize(s.DroppedBytes), refAgo(now.Sub(s.Created)))
+			client, disconnected := "-", "-"
+			if s.LastClient != nil {
+				client = *s.LastClient
+			}
+			if s.DisconnectedSince != nil {
+				disconnected = refAgo(max(now.Sub(*s.DisconnectedSince), 0))
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t", s.Configuration, buffering,
+				refFormatSize(s.BufferedBytes), refFormatSize(s.DroppedBytes), refAgo(now.Sub(s.Created)), client, disconnected)
 		}
 		fmt.Fprintln(w)
 	}
@@ -169,19 +176,22 @@ func sampleSessions() []socket.SessionInfo {
 	return []socket.SessionInfo{
 		{ID: 1, Name: "s0", State: "Disconnected", Availability: "None", Configuration: "default",
 			Command: []string{"sleep", "100000"}, Cwd: "/tmp/x", Pid: 4242, Created: listNow.Add(-5 * time.Second),
-			Size: socket.Size{Cols: 80, Rows: 24}, OutputBuffering: "block", BufferSize: 8 << 20},
+			Size: socket.Size{Cols: 80, Rows: 24}, OutputBuffering: "block", BufferSize: 8 << 20,
+			DisconnectedSince: ptr(listNow.Add(-5 * time.Second))},
 		{ID: 22, Name: "wörk-ünïcode", State: "Closed", Availability: "None", Configuration: "long configuration",
 			Command: []string{"sh", "-c", `echo "<a & b>" 'q' \ $HOME`}, Cwd: "/home/ü/<dir>", Pid: 7,
 			Created: listNow.Add(-50 * time.Hour).In(loc), Clients: 2, Size: socket.Size{Cols: 1, Rows: 65535},
 			ExitStatus: ptr("status 3"), ExitCode: &code, OutputBuffering: "drop", BufferSize: 1000,
 			BufferedBytes: 1 << 30, DroppedBytes: 12345, IdleTimeoutSeconds: 7200, IdleExpiresAt: &exp,
-			LogFile: ptr("/var/log/x\"y.log"), LogError: ptr("write: no space left on device")},
+			LogFile: ptr("/var/log/x\"y.log"), LogError: ptr("write: no space left on device"),
+			LastClient: ptr("ssh:[::1]"), DisconnectedSince: ptr(listNow.Add(-49 * time.Hour).In(loc))},
 		{ID: 333, Name: "k", State: "Closed", Availability: "None", Configuration: "default",
 			Command: []string{}, Pid: 1, Created: listNow.Add(-3 * time.Hour), ExitStatus: ptr("killed"),
-			ExitSignal: &sig, OutputBuffering: "block", Suspended: true, IdleTimeoutSeconds: 60},
+			ExitSignal: &sig, OutputBuffering: "block", Suspended: true, IdleTimeoutSeconds: 60,
+			LastClient: ptr("pts/3"), DisconnectedSince: ptr(listNow.Add(-2 * time.Minute))},
 		{ID: 4, Name: "ctl", State: "Opened", Availability: "Available", Command: nil,
 			Cwd: "tab\there\nnl \x01 \x7f \u2028 \xff bad", Created: listNow.Add(-90 * time.Minute),
-			Size: socket.Size{Cols: -1}, BufferSize: -5, BufferedBytes: 1536},
+			Size: socket.Size{Cols: -1}, BufferSize: -5, BufferedBytes: 1536, LastClient: ptr("pts/\x1b[1m")},
 	}
 }
 
@@ -287,6 +297,7 @@ func FuzzListTable(f *testing.F) {
 		}
 		b := a
 		b.Name, b.Configuration, b.IdleExpiresAt, b.LogError = conf, name, nil, &exit
+		a.LastClient, b.DisconnectedSince = &name, &exp
 		list := []socket.SessionInfo{a, b}
 		got := appendListTable(nil, list, listNow, long, int(cut), nil, &cells{})
 		if want := refTable(list, listNow, long, int(cut)); !bytes.Equal(got, want) {

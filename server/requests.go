@@ -42,6 +42,12 @@ func sessionInfo(i mux.Info) socket.SessionInfo {
 	if i.LogError != "" {
 		out.LogError = ptr(i.LogError)
 	}
+	if i.LastClient != "" {
+		out.LastClient = ptr(i.LastClient)
+	}
+	if !i.DisconnectedSince.IsZero() {
+		out.DisconnectedSince = ptr(i.DisconnectedSince)
+	}
 	return out
 }
 

@@ -306,6 +306,12 @@ func (s *Server) serve(nc *os.File) {
 		return
 	}
 	nc.SetReadDeadline(time.Time{})
+	if c.Relayed() != nil {
+		// A client on another machine (linger dial-stdio relays it): its
+		// terminal, session ID and directory are that machine's, and mean
+		// nothing here (a pts/3 there is not this host's pts/3).
+		req.Caller = socket.Caller{}
+	}
 	switch req.Op {
 	case socket.OpNew:
 		s.handleNew(c, &req)

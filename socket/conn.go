@@ -31,6 +31,7 @@ type Conn struct {
 	vec    [2][]byte
 
 	helloFrom    string    // a client's: the server's hello is still to be read (its socket path)
+	relayed      *Relayed  // a server's: the MsgRelayed that came before the hello, if any
 	readDeadline time.Time // the reader's, from SetReadDeadline
 }
 
@@ -235,6 +236,24 @@ func (e *VersionError) Error() string {
 	return fmt.Sprintf("protocol version mismatch (client %d, server %d): run 'linger server stop' and retry", e.Client, e.Server)
 }
 
+// Relayed is what the relay that carries this connection (linger
+// dial-stdio) said of its client; nil if no relay did. Only a server's
+// unix connection has one (see Relays in protocol.go).
+func (c *Conn) Relayed() *Relayed { return c.relayed }
+
+// WriteRelayed writes a relay's MsgRelayed to w, the server's connection,
+// before any byte of the client it relays.
+func WriteRelayed(w io.Writer, r Relayed) error {
+	p, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	var h [HeaderSize]byte
+	Header(&h, MsgRelayed, len(p))
+	_, err = w.Write(append(h[:], p...))
+	return err
+}
+
 // Hello sends our MsgHello and reads the peer's, within timeout. isServer
 // says which side we are, for the wording of a mismatch.
 func (c *Conn) Hello(program string, isServer bool, timeout time.Duration) (peerVersion uint32, peerProgram string, err error) {
@@ -257,6 +276,15 @@ func (c *Conn) readHello(isServer bool, timeout time.Duration, werr error) (peer
 	c.nc.SetReadDeadline(d)
 	defer c.nc.SetReadDeadline(c.readDeadline)
 	typ, p, err := c.ReadFrame()
+	if err == nil && typ == MsgRelayed && isServer && c.Unix() {
+		// a relay's, first of all (see Relays in protocol.go)
+		var r Relayed
+		if err := json.Unmarshal(p, &r); err != nil {
+			return 0, "", fmt.Errorf("bad relay message: %v", err)
+		}
+		c.relayed = &r
+		typ, p, err = c.ReadFrame()
+	}
 	if err != nil {
 		if werr != nil {
 			return 0, "", werr

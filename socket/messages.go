@@ -111,6 +111,51 @@ type Caller struct {
 	Cwd       string `json:"cwd,omitempty"`
 }
 
+// Relayed is the JSON payload of MsgRelayed: whom linger dial-stdio
+// relays the connection for (see Relays in protocol.go).
+type Relayed struct {
+	Via  string `json:"via"`            // RelayedSSH, or "dial-stdio" when it was not run by sshd
+	From string `json:"from,omitempty"` // the client machine's address as sshd saw it ($SSH_CONNECTION's first field)
+}
+
+// RelayedSSH is Relayed.Via for a relay run in an ssh login.
+const RelayedSSH = "ssh"
+
+// maxLabel bounds each part of a Relayed's label.
+const maxLabel = 64
+
+// Label names the client in `ls` and messages: "ssh:ADDRESS" (an IPv6
+// address in brackets), or Via alone without an address. What the relay
+// sent is only a label: anything but letters, digits and . : % _ - is
+// replaced by '?' and each part is cut to 64 bytes, so it cannot carry
+// escape sequences to a terminal or stretch a table.
+func (r Relayed) Label() string {
+	via, from := cleanLabel(r.Via), cleanLabel(r.From)
+	if via == "" {
+		via = "dial-stdio"
+	}
+	if from == "" {
+		return via
+	}
+	if strings.Contains(from, ":") {
+		from = "[" + from + "]"
+	}
+	return via + ":" + from
+}
+
+func cleanLabel(s string) string {
+	if len(s) > maxLabel {
+		s = s[:maxLabel]
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".:%_-", c) >= 0) {
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}
+
 // Reply is the JSON payload of MsgReply.
 type Reply struct {
 	Error string `json:"error,omitempty"` // one line, for the user
@@ -202,6 +247,16 @@ type SessionInfo struct {
 	ExitSignal         *int       `json:"exit_signal"`          // null unless killed by a signal
 	LogFile            *string    `json:"log_file"`             // null without log_file
 	LogError           *string    `json:"log_error"`            // the last log_file write error; null if none
+
+	// LastClient is where the session's current client, or else its last
+	// one, came from: "pts/3" (a terminal on the server's host), "ssh:ADDRESS"
+	// (the client machine's address, relayed by linger dial-stdio from an
+	// ssh login), "dial-stdio" (relayed, origin unknown); null if it was
+	// never attached. A label, not a proof (see Relays in protocol.go).
+	LastClient *string `json:"last_client"`
+	// DisconnectedSince is when its last client left (its creation if none
+	// ever attached); null while a client is attached (read-only ones too).
+	DisconnectedSince *time.Time `json:"disconnected_since"`
 }
 
 // SessionStates are the values of SessionInfo.State, as PowerShell's
@@ -229,7 +284,7 @@ type Size struct {
 type Detached struct {
 	Session   string `json:"session"`
 	Reason    string `json:"reason"`               // one of the Reason* constants
-	TakenBy   string `json:"taken_by,omitempty"`   // ReasonStolen: the terminal of the client that took the session ("" if it has none)
+	TakenBy   string `json:"taken_by,omitempty"`   // ReasonStolen: where the client that took the session is, as ls's last_client ("" if unknown)
 	AltScreen bool   `json:"alt_screen,omitempty"` // the session's terminal is on the alternate screen
 }
 

@@ -25,7 +25,8 @@
 //
 // # Conversation
 //
-// On connect both sides send MsgHello first: a uint32 ProtocolVersion
+// On connect both sides send MsgHello first (a relay's MsgRelayed, see
+// Relays, comes before the client's): a uint32 ProtocolVersion
 // followed by the sender's program version as text. Each side compares
 // versions; on a mismatch the server replies MsgReply with the error and
 // closes, and the client says
@@ -50,6 +51,21 @@
 // client acknowledged all of its output, else kept Closed for the next
 // attach or receive (as when the client sends nothing for SlowClientTimeout,
 // or goes away).
+//
+// Relays: linger dial-stdio (the host's end of `linger -H ssh://...`)
+// relays a client on another machine to the server over a unix socket, so
+// the server's peer is dial-stdio, running as the user (SO_PEERCRED
+// checked as for any client). Before relaying a byte of the client's, it
+// sends one MsgRelayed (JSON, see Relayed) saying whom it relays for:
+// through an ssh login, the client machine's address as sshd saw it (the
+// first field of $SSH_CONNECTION: the client does not know its address as
+// the host sees it). The server accepts MsgRelayed only as the first frame
+// of a unix connection, before the hello; the client's own bytes come
+// after it, so a client cannot send one that counts. The server then
+// ignores the request's Caller (a terminal, session ID and directory of
+// another machine) and names the client by the relay (`ls`'s last_client
+// "ssh:ADDRESS"). It is a label, never a credential: who the client is, is
+// the ssh login's user, which is the server's.
 //
 // Direct mode: an attach request with TTY set carries the client's
 // terminal as an SCM_RIGHTS descriptor on the request frame (fd.go). If
@@ -119,7 +135,11 @@ import (
 //	13: a new request without env gets the server's environment (a
 //	   client on another host, through linger dial-stdio), and without
 //	   caller cwd starts in $HOME (was /).
-const ProtocolVersion = 13
+//	14: MsgRelayed, dial-stdio's first frame (whom it relays for);
+//	   SessionInfo's last_client and disconnected_since; taken_by and
+//	   the busy error name the client as last_client does ("pts/3",
+//	   "ssh:ADDRESS"; was the terminal's path).
+const ProtocolVersion = 14
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
@@ -130,7 +150,8 @@ const HeaderSize = 5
 // Message types, in blocks: 0x1_ handshake, 0x2_ request/reply, 0x3_ the
 // attached stream. Retired numbers stay reserved.
 const (
-	MsgHello uint8 = 0x10 // both ways: uint32 version + program version text
+	MsgHello   uint8 = 0x10 // both ways: uint32 version + program version text
+	MsgRelayed uint8 = 0x11 // dial-stdio to the server, first of all: JSON Relayed
 
 	MsgRequest uint8 = 0x20 // client: JSON Request
 	MsgReply   uint8 = 0x21 // server: JSON Reply
