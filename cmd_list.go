@@ -25,7 +25,7 @@ CREATED, CLIENT (where the current or last client came from: "pts/3",
 or "ssh:ADDRESS", its machine's address, for a client on another host; "-"
 if none ever attached) and DISCONNECTED (since when no client is attached,
 "-" while one is; a session never attached counts from its creation),
-shows COMMAND whole, and ends with a line naming the
+shows COMMAND whole, and (when it lists a session) ends with a line naming the
 configuration file the server has loaded, when it was modified and read,
 and whether it changed since (then 'linger server reload' reads it).
 

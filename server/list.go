@@ -70,10 +70,13 @@ func (s *Server) handleList(c *socket.Conn, req *socket.Request) {
 			info := sessionInfo(sess.Info(cl))
 			if states.has(info.State) {
 				w.cells.row(&info, now)
+				n++
 			}
 		}
 		w.buf = w.cells.appendTable(w.buf, req.Width, w.spill)
-		if req.Long {
+		// "no sessions" alone, as when no server runs: a server that is
+		// about to exit, empty, must not answer differently.
+		if req.Long && n > 0 {
 			w.buf = appendConfigLine(w.buf, s.loaded.Load(), now)
 		}
 	}
