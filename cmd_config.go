@@ -22,7 +22,7 @@ import (
 func configCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "config",
-		Usage: "list, show or check session configurations",
+		Usage: "list, show or check session configurations; list host entries",
 		Description: `A session configuration is a named recipe for new sessions: the command to
 run, its directory and extra environment. They live in the TOML file given
 by -c/--config or $LINGER_CONFIG, else $XDG_CONFIG_HOME/linger/config.toml

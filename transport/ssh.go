@@ -11,6 +11,10 @@
 // another protocol version with a message that says which side to
 // upgrade. The banner is not a protocol frame.
 //
+// A host entry of the client's configuration (package config, -H NAME)
+// adds options for ssh and the remote command to run in place of
+// "linger", each word quoted for the remote shell (RemoteWord).
+//
 // The client's side: Parse checks a -H URL before anything runs, Dial
 // runs ssh, reads the banner and returns the child's pipes as a
 // socket.Stream whose Close also ends and reaps ssh. Errors are one line,
