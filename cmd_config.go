@@ -22,14 +22,15 @@ import (
 func configCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "config",
-		Usage: "list, show or check session configurations",
+		Usage: "list, show or check session configurations; list host entries",
 		Description: `A session configuration is a named recipe for new sessions: the command to
 run, its directory and extra environment. They live in the TOML file given
 by -c/--config or $LINGER_CONFIG, else $XDG_CONFIG_HOME/linger/config.toml
 (else ~/.config/linger/config.toml); config.example.toml documents every
-key. Without a file, only the built-in "default" configuration exists.`,
+key. Without a file, only the built-in "default" configuration exists.
+The same file holds the host entries that -H NAME reaches ('config hosts').`,
 		HideHelpCommand: true,
-		Subcommands:     []*cli.Command{configCheckCommand(), configListCommand(), configShowCommand()},
+		Subcommands:     []*cli.Command{configCheckCommand(), configHostsCommand(), configListCommand(), configShowCommand()},
 	}
 }
 
@@ -43,6 +44,74 @@ problem as FILE:LINE: KEY: MESSAGE. Exit status 0 when the file is valid or
 the default file does not exist, 1 otherwise.`,
 		Action: configCheckAction,
 	}
+}
+
+func configHostsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "hosts",
+		Usage: "list the host entries that -H NAME reaches",
+		Description: `List the [hosts.NAME] entries of the configuration file in effect (this
+client's: -c, $LINGER_CONFIG or the default file), sorted by name: the URL,
+the options given to ssh and the linger program run there. No host is
+contacted.
+
+--json prints an array of objects with these fields, always present: name,
+url, ssh_options (array), remote_command (array; [] = "linger").`,
+		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print a JSON array"}},
+		Action: configHostsAction,
+	}
+}
+
+// hostInfo is one host entry in 'config hosts --json'.
+type hostInfo struct {
+	Name          string   `json:"name"`
+	URL           string   `json:"url"`
+	SSHOptions    []string `json:"ssh_options"`
+	RemoteCommand []string `json:"remote_command"`
+}
+
+// configHostsAction lists the host entries from the file alone: listing
+// configuration never dials.
+func configHostsAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("config hosts takes no arguments (see 'linger config hosts --help')")
+	}
+	path, explicit := configPath(c)
+	cfg, err := config.Load(path, explicit)
+	if err != nil {
+		return err
+	}
+	hosts := []hostInfo{}
+	for _, name := range cfg.HostNames() {
+		h := cfg.Hosts[name]
+		hosts = append(hosts, hostInfo{Name: name, URL: h.URL,
+			SSHOptions: append([]string{}, h.SSHOptions...), RemoteCommand: append([]string{}, h.RemoteCommand...)})
+	}
+	if c.Bool("json") {
+		b, err := json.MarshalIndent(hosts, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(c.App.Writer, "%s\n", b)
+		return err
+	}
+	if len(hosts) == 0 {
+		fmt.Fprintf(c.App.ErrWriter, "linger: no host entries in %s (add [hosts.NAME] tables: see config.example.toml)\n", path)
+		return nil
+	}
+	w := tabwriter.NewWriter(c.App.Writer, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tURL\tSSH OPTIONS\tREMOTE COMMAND")
+	for _, h := range hosts {
+		opts, remote := "-", "linger"
+		if len(h.SSHOptions) > 0 {
+			opts = controlEscaper.Replace(config.CommandLine(h.SSHOptions))
+		}
+		if len(h.RemoteCommand) > 0 {
+			remote = controlEscaper.Replace(config.CommandLine(h.RemoteCommand))
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", h.Name, h.URL, opts, remote)
+	}
+	return w.Flush()
 }
 
 func configListCommand() *cli.Command {

@@ -77,7 +77,8 @@ func TestHostURLRefused(t *testing.T) {
 		{"ssh://alice:secret@host", "password"},
 		{"ssh://-l@host", "bad user name"},
 		{"ssh://host/a/b", "server name"},
-		{"web1", "expected ssh://"},
+		{"web1", `no host entry "web1" (no entries in `},
+		{"tcp://web1:1", "expected ssh://"},
 	} {
 		r := e.RunEnv([]string{ssh}, "-H", c.url, "ls")
 		naWantErr(t, r, 2, `-H "`+c.url+`"`, c.want)
@@ -98,7 +99,7 @@ func TestHostErrorClasses(t *testing.T) {
 			"linger: web1: ssh: alice@web1: Permission denied (publickey).\n"},
 		{"exit 255", "linger: web1: ssh failed (exit status 255)\n"},
 		{"echo 'sh: 1: linger: not found' >&2; exit 127",
-			"linger: web1: linger not found (install it there, on the PATH of non-interactive ssh sessions)\n"},
+			"linger: web1: linger not found (install it there, or set remote_command in [hosts.web1])\n"},
 		{`echo "Welcome to web1!"; exec "$@"`,
 			`linger: web1's shell startup printed "Welcome to web1!" before linger answered: make it quiet for non-interactive sessions` + "\n"},
 		{`printf 'motd'; exit 1`,

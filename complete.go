@@ -6,8 +6,9 @@ package main
 // prints, one candidate a line. The candidates come from the command
 // table itself, so new commands and flags complete without touching the
 // scripts: commands, subcommands, flags, the values of flags with a fixed
-// set, configuration names (read from the configuration file), and
-// session names (asked of the running server: never started for this).
+// set, configuration and host entry names (read from the configuration
+// file), and session names (asked of the running server: never started
+// for this).
 // A single line ":files" asks the shell for file names instead.
 
 import (
@@ -154,6 +155,10 @@ func completeFlagValue(f cli.Flag, cur string, w io.Writer, seen map[string]stri
 		printLines(w, configurationNames(seen))
 	case name == "server":
 		printLines(w, serverNames())
+	case name == "host":
+		if cfg := completionConfig(seen); cfg != nil {
+			printLines(w, cfg.HostNames())
+		}
 	default:
 		printLines(w, flagValues[name])
 	}
@@ -170,9 +175,17 @@ func isHidden(f cli.Flag) bool {
 	return ok && !vf.IsVisible()
 }
 
-// configurationNames reads the configuration file the words name (-c),
-// else $LINGER_CONFIG or the default one.
+// configurationNames are the configurations of completionConfig.
 func configurationNames(seen map[string]string) []string {
+	if cfg := completionConfig(seen); cfg != nil {
+		return cfg.Names()
+	}
+	return nil
+}
+
+// completionConfig reads the configuration file the words name (-c),
+// else $LINGER_CONFIG or the default one; nil when it cannot.
+func completionConfig(seen map[string]string) *config.Config {
 	path, explicit := seen["config"], true
 	if path == "" {
 		if path = os.Getenv("LINGER_CONFIG"); path == "" {
@@ -183,7 +196,7 @@ func configurationNames(seen map[string]string) []string {
 	if err != nil {
 		return nil
 	}
-	return cfg.Names()
+	return cfg
 }
 
 // completeSessionNames asks the server the words name (-S, -L), else

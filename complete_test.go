@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,10 @@ func candidates(words ...string) []string {
 // from the command table.
 func TestCompleteTable(t *testing.T) {
 	t.Setenv("LINGER_SOCKET", filepath.Join(t.TempDir(), "none.sock")) // no server: no session names
+	hosts := filepath.Join(t.TempDir(), "hosts.toml")
+	if err := os.WriteFile(hosts, []byte("[hosts.web1]\nurl = \"ssh://web1\"\n[hosts.db]\nurl = \"ssh://db\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		words []string
 		has   []string
@@ -31,6 +36,7 @@ func TestCompleteTable(t *testing.T) {
 		{[]string{"new", "--output-buffering", ""}, []string{"block", "drop"}, nil},
 		{[]string{"new", "-C", ""}, []string{"default"}, nil},
 		{[]string{"-c", ""}, []string{":files"}, nil},
+		{[]string{"-c", hosts, "ls", "-H", ""}, []string{"db", "web1"}, []string{"default"}},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish"}, nil},
 		{[]string{"new", "x", "--", "ls", ""}, nil, []string{"attach", "--steal"}},
 		{[]string{"server", "--daemon", "--"}, []string{"--socket"}, []string{"--daemon", "--log"}}, // hidden flags stay hidden

@@ -99,18 +99,55 @@ func remoteHost(c *cli.Context) (*transport.Host, error) {
 	if !hostFlag && socketFlag {
 		return nil, nil
 	}
-	from := "-H"
-	if !hostFlag {
-		from = "LINGER_HOST"
-	}
-	h, err := transport.Parse(raw)
+	h, err := lookupHost(c, raw)
 	if err != nil {
-		return nil, usagef("%s %q: %v", from, raw, err)
+		return nil, err
 	}
 	for _, ctx := range c.Lineage() {
 		if h.Server == "" && ctx.IsSet("server") {
 			h.Server = ctx.String("server")
 		}
+	}
+	return h, nil
+}
+
+// lookupHost resolves one -H (or $LINGER_HOST) value: an ssh:// URL, or
+// the name of a host entry ([hosts.NAME]) in this client's configuration
+// (-c, $LINGER_CONFIG, else the default file; without one, no entries).
+// Anything else is a usage error naming the entries. With --verbose, the
+// host says its ssh command line when it dials.
+func lookupHost(c *cli.Context, raw string) (*transport.Host, error) {
+	from := "-H"
+	if !onLine("-H", "--host") {
+		from = "LINGER_HOST"
+	}
+	var h *transport.Host
+	if hasURLScheme(raw) {
+		var err error
+		if h, err = transport.Parse(raw); err != nil {
+			return nil, usagef("%s %q: %v", from, raw, err)
+		}
+	} else {
+		path, explicit := configPath(c)
+		cfg, err := config.Load(path, explicit)
+		if err != nil {
+			return nil, err
+		}
+		entry, ok := cfg.Hosts[raw]
+		if !ok {
+			entries := "no entries in " + path
+			if names := cfg.HostNames(); len(names) > 0 {
+				entries = "entries: " + strings.Join(names, ", ")
+			}
+			return nil, usagef("%s %q: no host entry %q (%s; see linger config hosts), or give %s",
+				from, raw, raw, entries, transport.URLForm)
+		}
+		if h, err = entry.Host(); err != nil {
+			return nil, err
+		}
+	}
+	if c.Bool("verbose") {
+		h.Verbose = os.Stderr
 	}
 	return h, nil
 }

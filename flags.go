@@ -28,8 +28,12 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{
 			Name:    "host",
 			Aliases: []string{"H"},
-			Usage:   "use the server on another host, through ssh: `URL` is ssh://[USER@]HOST[:PORT][/SERVER-NAME] (SERVER-NAME: the -L name there)",
+			Usage:   "use the server on another host, through ssh: `URL` is ssh://[USER@]HOST[:PORT][/SERVER-NAME] (SERVER-NAME: the -L name there), or the NAME of a host entry ('linger config hosts')",
 			EnvVars: []string{"LINGER_HOST"},
+		},
+		&cli.BoolFlag{
+			Name:  "verbose",
+			Usage: "print the ssh command line used to reach another host (-H) on stderr, one line, before running it",
 		},
 		&cli.StringFlag{
 			Name:    "config",

@@ -92,12 +92,13 @@ The server starts on demand and exits when its last session is gone. The
 detach key is Ctrl-\ unless the configuration or --detach-key says otherwise.
 
 Options may follow a command's arguments ('linger kill web --all' is
-'linger kill --all web'), and the global options (-L, -S, -H, -c) may follow
-the command name. Nothing after -- is read as an option.
+'linger kill --all web'), and the global options (-L, -S, -H, -c, --verbose)
+may follow the command name. Nothing after -- is read as an option.
 
 -H ssh://[USER@]HOST[:PORT][/SERVER-NAME] (or $LINGER_HOST) talks to the
-server on another host through ssh: 'linger -H ssh://web1 ls'. linger must
-be installed there; see OTHER HOSTS in the man page.
+server on another host through ssh: 'linger -H ssh://web1 ls'; -H NAME uses
+the host entry NAME of the configuration ('linger config hosts'). linger
+must be installed there; see OTHER HOSTS in the man page.
 
 Exit status: 0 on success, 1 on error, 2 on a usage error; an attached client
 whose session's command ends exits with that command's status.`

@@ -66,7 +66,7 @@ func manPage() (string, error) {
 var manEnvironment = []struct{ names, text string }{
 	{"LINGER_SOCKET", "Same as -S. Set inside a session to its server's socket, so linger commands there talk to that server."},
 	{"LINGER_CONFIG", "Same as -c."},
-	{"LINGER_HOST", "Same as -H: the server on another host, ssh://[USER@]HOST[:PORT][/SERVER-NAME]. -S on the command line beats it; it beats $LINGER_SOCKET. A local new does not pass it to the session."},
+	{"LINGER_HOST", "Same as -H: the server on another host, ssh://[USER@]HOST[:PORT][/SERVER-NAME] or the name of a host entry. -S on the command line beats it; it beats $LINGER_SOCKET. A local new does not pass it to the session."},
 	{"LINGER_SSH", "The program -H runs instead of ssh (a wrapper, or a test's fake); it gets ssh's arguments."},
 	{"SSH_CONNECTION", "Read by dial-stdio (set by sshd in the login that runs it): its first field, the client machine's address, is what ls shows as that client's CLIENT, \"ssh:ADDRESS\"."},
 	{"LINGER_IDLE_TIMEOUT", "The idle timeout of new sessions when new has no --idle-timeout (e.g. 90s, 2h, none); else the configuration's."},
@@ -100,12 +100,25 @@ const manHosts = `
 -H ssh://[USER@]HOST[:PORT][/SERVER-NAME] (or $LINGER_HOST) makes a command talk to the linger server of the ssh login's user on HOST, through the system's ssh program, so ~/.ssh/config, agents and known_hosts apply. The client runs
 .PP
 .RS
-ssh -T [-p PORT] [-l USER] -- HOST linger dial-stdio [--server SERVER-NAME]
+ssh -T [-p PORT] [-l USER] [SSH OPTIONS] -- HOST linger dial-stdio [--server SERVER-NAME]
 .RE
 .PP
-and speaks linger's protocol over ssh's standard input and output. SERVER-NAME is the -L name on that host (default "default"; -L NAME gives it when the URL has none). linger must be on the PATH of non-interactive ssh sessions there. A password in the URL, a host starting with "-" and a port that is not a number are refused before anything runs; -H with -S is a usage error. Attach over ssh is relayed (direct mode is local only). A remote new without --cwd starts in the remote user's home directory, with the environment of the remote server (that of the ssh login that started it).
+and speaks linger's protocol over ssh's standard input and output. --verbose prints that command line, shell-quoted, on standard error before running it. ssh may ask for a password, a passphrase or a host key confirmation on the terminal: attach, and new attached, put the terminal in raw mode only once linger has answered. SERVER-NAME is the -L name on that host (default "default"; -L NAME gives it when the URL has none). linger must be on the PATH of non-interactive ssh sessions there. A password in the URL, a host starting with "-" and a port that is not a number are refused before anything runs; -H with -S is a usage error. Attach over ssh is relayed (direct mode is local only). A remote new without --cwd starts in the remote user's home directory, with the environment of the remote server (that of the ssh login that started it).
 .PP
-Errors are one line: "HOST: ssh: ..." (ssh could not connect or authenticate: the last line it printed), "HOST: linger not found", "HOST's shell startup printed ... before linger answered" (make the remote shell quiet for non-interactive sessions), and a protocol mismatch that names both versions and the side to upgrade.
+-H NAME names a host entry of the client's configuration file (-c, $LINGER_CONFIG, else the default file):
+.PP
+.RS
+.nf
+[hosts.web1]
+url = "ssh://alice@web1.example.com"
+ssh_options = ["-o", "ProxyJump=bastion"]
+remote_command = ["/opt/bin/linger", "-c", "/etc/linger/ops.toml"]
+.fi
+.RE
+.PP
+url is required; ssh_options go to ssh before "--"; remote_command is the linger program on that host with its global options, run in place of "linger", each word quoted for the remote shell (a leading "~/" stays the remote home). A value of -H that is neither an ssh:// URL nor an entry is a usage error that lists the entries. linger config hosts lists the entries without contacting any host.
+.PP
+Errors are one line and name the entry, or else the host: "HOST: ssh: ..." (ssh could not connect or authenticate: the last line it printed), "HOST: linger not found (install it there, or set remote_command in [hosts.HOST])", "HOST's shell startup printed ... before linger answered" (make the remote shell quiet for non-interactive sessions), and a protocol mismatch that names both versions and the side to upgrade.
 .SS linger dial-stdio [--server NAME]
 Hidden from --help: what a client on another host runs through ssh. It connects to this user's server (-L NAME; started on demand, as new starts it, in a session of its own so that it outlives the ssh login), writes one line, "linger-dial-stdio 1 PROTOCOL VERSION", then relays standard input to the server and the server to standard output until the server closes (before the client's first byte it tells the server whom it relays for: the client machine's address from $SSH_CONNECTION, which ls shows as CLIENT "ssh:ADDRESS"); the end of standard input half-closes the connection. -H and $LINGER_HOST are ignored: it always talks to the server on its own host.
 `
@@ -117,7 +130,7 @@ const manFiles = `
 The server socket (NAME from -L, default "default"). Its directory is created 0700 and refused when it is a symlink, not owned by the user, or open to group or others; the socket is 0600, the server serves only its own user and root, and the client talks only to its own user's server (root to any) before it sends anything (both checked with SO_PEERCRED).
 .TP
 .B $XDG_CONFIG_HOME/linger/config.toml, else ~/.config/linger/config.toml
-Session configurations (TOML); see config.example.toml for every key and its default. No file means built-in defaults.
+Session configurations and host entries (TOML); see config.example.toml for every key and its default. No file means built-in defaults and no host entries.
 .TP
 .B $XDG_STATE_HOME/linger/NAME.log, else ~/.local/state/linger/NAME.log
 The log of a server started on demand.

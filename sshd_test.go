@@ -25,8 +25,9 @@ const sshdPath = "/usr/sbin/sshd"
 
 // sshServer is a running test sshd.
 type sshServer struct {
-	Alias string // the ssh_config Host that reaches it
-	Env   string // LINGER_SSH=... for the client
+	Alias  string // the ssh_config Host that reaches it
+	Env    string // LINGER_SSH=... for the client
+	Config string // the ssh_config file (ssh -F), which the wrapper in Env uses
 }
 
 // startSSHD starts sshd for e and returns how to reach it. It skips the
@@ -158,7 +159,7 @@ LogLevel ERROR
 	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec ssh -F "+cfg+" \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &sshServer{Alias: "testhost", Env: "LINGER_SSH=" + wrapper}
+	return &sshServer{Alias: "testhost", Env: "LINGER_SSH=" + wrapper, Config: cfg}
 }
 
 // The test sshd works: a plain ssh login runs a command with the env's
@@ -226,5 +227,47 @@ func TestHostEndToEndThroughSSHD(t *testing.T) {
 	}
 	if r := run("ls", "x"); r.Code == 0 {
 		t.Errorf("x still listed after kill: %v", r)
+	}
+}
+
+// A host entry through the real sshd, without $LINGER_SSH: its
+// ssh_options give ssh the test's ssh_config, and its remote_command runs
+// the binary through a path with a space, with a -c file whose path has
+// one too (each word quoted for the remote shell).
+func TestHostEntryThroughSSHD(t *testing.T) {
+	e := newEnv(t)
+	s := startSSHD(t, e)
+	bin := filepath.Join(e.Dir, "my bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(lingerBin, filepath.Join(bin, "linger")); err != nil {
+		t.Fatal(err)
+	}
+	remoteConf := filepath.Join(e.Dir, "remote conf.toml")
+	if err := os.WriteFile(remoteConf, []byte("[configurations.default]\nenv = { WHERE = \"remote-config\" }\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.WriteConfig(fmt.Sprintf("[hosts.box]\nurl = %q\nssh_options = [\"-F\", %q]\nremote_command = [%q, \"-c\", %q]\n",
+		"ssh://"+s.Alias, s.Config, filepath.Join(bin, "linger"), remoteConf))
+	run := func(args ...string) result {
+		t.Helper()
+		return e.RunEnv([]string{"LINGER_SOCKET=/nonexistent/not-used.sock"}, append([]string{"-H", "box"}, args...)...)
+	}
+	r := run("--verbose", "new", "-d", "x", "--", "sh", "-c", "echo where=$WHERE; sleep 100")
+	if r.Code != 0 || r.Stdout != "x\n" {
+		t.Fatalf("new -d through the entry box: %v", r)
+	}
+	if want := "linger: box: ssh -T -F " + s.Config + " -- testhost "; !strings.HasPrefix(r.Stderr, want) || !strings.Contains(r.Stderr, "'\\''") {
+		t.Errorf("--verbose said %q, want a line starting %q, with the remote words quoted", r.Stderr, want)
+	}
+	if !pollQuiet(harnessWait, func() bool { return strings.Contains(run("capture", "x").Stdout, "where=remote-config") }) {
+		t.Errorf("the session did not get the remote -c file's env: %v", run("capture", "x"))
+	}
+	if r := run("ls"); r.Code != 0 || !strings.Contains(r.Stdout, " x ") {
+		t.Errorf("ls through the entry box: %v", r)
+	}
+	if r := run("kill", "x"); r.Code != 0 {
+		t.Errorf("kill through the entry box: %v", r)
 	}
 }

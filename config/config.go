@@ -22,6 +22,10 @@ type Config struct {
 	// always exists: the built-in one unless the file defines its own.
 	Configurations map[string]*Configuration `toml:"configurations"`
 
+	// Hosts are the host entries ([hosts.NAME]) that -H NAME reaches,
+	// keyed by name. Default: none (nil).
+	Hosts map[string]*HostEntry `toml:"hosts"`
+
 	// Path is the file the configuration was read from; "" means the
 	// built-in defaults.
 	Path string `toml:"-"`

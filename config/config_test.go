@@ -268,7 +268,7 @@ func TestLoadConfigProblems(t *testing.T) {
 		f + `:22: configurations.ok.env: environment variable name "X=Y" may not contain '=' or a NUL byte`,
 		f + `:25: configurations.multi.command: expected an array of strings, got array containing integer`,
 		f + `:31: configurations.multi.env.FOO: value may not contain a NUL byte`,
-		f + `:33: unknown key "servr" (expected: configurations|server)`,
+		f + `:33: unknown key "servr" (expected: configurations|hosts|server)`,
 		f + `:36: configurations.list: expected a table, got array of tables`,
 	})
 }
@@ -303,7 +303,7 @@ func TestTypeProblems(t *testing.T) {
 		"[server]\ndetach_key = true":                          `t.toml:2: server.detach_key: expected a string, got boolean`,
 		"[server]\nexit_when_empty = 1":                        `t.toml:2: server.exit_when_empty: expected a boolean, got integer`,
 		"[server]\ndefault_configuration = {}":                 `t.toml:2: server.default_configuration: expected a string, got table`,
-		"Server = {}":                                          `t.toml:1: unknown key "Server" (expected: configurations|server)`,
+		"Server = {}":                                          `t.toml:1: unknown key "Server" (expected: configurations|hosts|server)`,
 		"[configurations.x]\nbuffer_size = []":                 `t.toml:2: configurations.x.buffer_size: expected a size like "8MiB" or an integer number of bytes, got array`,
 		"[configurations.x]\nbuffer_size = -1":                 `t.toml:2: configurations.x.buffer_size: buffer size -1 is out of range (expected: 4KiB to 1GiB)`,
 		"[configurations.x]\nbuffer_size = 1073741825":         `t.toml:2: configurations.x.buffer_size: buffer size 1073741825 is out of range (expected: 4KiB to 1GiB)`,
@@ -483,6 +483,10 @@ func TestExampleConfig(t *testing.T) {
 			for _, f := range s.fields {
 				sub := append(slices.Clip(path), f.key)
 				v, ok := m[f.key]
+				if !ok && f.key == "hosts" { // none by default
+					check(f.schema, sub, v)
+					continue
+				}
 				if !ok {
 					t.Errorf("%s: key %s is not in the example", path, formatKeyPath(sub))
 					continue
@@ -495,6 +499,15 @@ func TestExampleConfig(t *testing.T) {
 		case kindMap:
 			if s.elem.kind != kindTable {
 				return // names are the user's (env)
+			}
+			if s == configSchema.field("hosts") {
+				// None by default: a commented example shows every key.
+				for _, f := range s.elem.fields {
+					if !strings.Contains(string(data), "\n# "+f.key+" = ") {
+						t.Errorf("%s: no commented example of hosts.NAME.%s", path, f.key)
+					}
+				}
+				return
 			}
 			m, _ := val.(map[string]any)
 			v, ok := m[DefaultConfigurationName]
@@ -526,6 +539,7 @@ func TestSchemaMatchesStructs(t *testing.T) {
 	}{
 		{serverSchema, reflect.TypeFor[ServerConfig]()},
 		{configurationSchema, reflect.TypeFor[Configuration]()},
+		{hostSchema, reflect.TypeFor[HostEntry]()},
 		{configSchema, reflect.TypeFor[Config]()},
 	} {
 		var tags []string
@@ -647,4 +661,45 @@ after = true
 			t.Errorf("line(%q) = %d, want %d", tt.path, got, tt.line)
 		}
 	}
+}
+
+// Host entries: decoded with their keys, and every problem on its line.
+func TestLoadConfigHosts(t *testing.T) {
+	cfg, err := Load("testdata/hosts.toml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*HostEntry{
+		"web1": {Name: "web1", URL: "ssh://alice@web1.example.com:2222/ops",
+			SSHOptions:    []string{"-o", "ProxyJump=bastion"},
+			RemoteCommand: []string{"/opt/my bin/linger", "-c", "/etc/linger/ops.toml"}},
+		"db.prod": {Name: "db.prod", URL: "ssh://db1"},
+	}
+	if !reflect.DeepEqual(cfg.Hosts, want) {
+		t.Errorf("hosts = %+v, want %+v", cfg.Hosts, want)
+	}
+	if got := cfg.HostNames(); !slices.Equal(got, []string{"db.prod", "web1"}) {
+		t.Errorf("HostNames = %q", got)
+	}
+	h, err := cfg.Hosts["web1"].Host()
+	if err != nil || h.Entry != "web1" || h.User != "alice" || h.Host != "web1.example.com" || h.Port != "2222" ||
+		h.Server != "ops" || !slices.Equal(h.SSHOptions, want["web1"].SSHOptions) || !slices.Equal(h.RemoteCommand, want["web1"].RemoteCommand) {
+		t.Errorf("Host() = %+v, %v", h, err)
+	}
+	if len(Default().Hosts) != 0 {
+		t.Errorf("default hosts: %v", Default().Hosts)
+	}
+
+	const f = "testdata/hosts-problems.toml"
+	checkProblems(t, problems(t, f), []string{
+		f + `:1: hosts.nourl: url is required (e.g. url = "ssh://alice@nourl")`,
+		f + `:5: hosts.badurl.url: invalid URL "ssh://host:notaport": port "notaport" is not a number from 1 to 65535`,
+		f + `:7: hosts: host entry name "-x": use letters, digits and _ . % + @ - (not first)`,
+		f + `:12: hosts.opts.ssh_options: "ProxyJump=bastion" is not an ssh option (expected options such as ["-o", "ProxyJump=bastion"])`,
+		f + `:16: hosts.empty.ssh_options: an empty string is not an ssh option`,
+		f + `:17: hosts.empty.remote_command: program name (the first element) may not be empty`,
+		f + `:20: hosts.ddash.url: invalid URL "web1": expected ssh://[USER@]HOST[:PORT][/SERVER-NAME]`,
+		f + `:21: hosts.ddash.ssh_options: "--" would end ssh's options: linger adds it before the host`,
+		f + `:22: hosts.ddash: unknown key "rmote_command" (expected: remote_command|ssh_options|url)`,
+	})
 }

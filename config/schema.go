@@ -54,10 +54,19 @@ var idleTimeoutSchema = tomlConverted(kindString, `a duration like "90s" or "2h"
 	func(v any) (any, error) { return ParseIdleTimeout(v.(string)) },
 	func(v any) string { return quoteString(FormatIdleTimeout(v.(time.Duration))) })
 
+// hostSchema is one [hosts.NAME] table (url is required: see
+// checkHostURLs).
+var hostSchema = tomlTable(
+	schemaField{"url", tomlString(checkHostURL)},
+	schemaField{"ssh_options", tomlStrings(checkSSHOptions)},
+	schemaField{"remote_command", tomlStrings(checkCommand)},
+)
+
 // configSchema is the whole file.
 var configSchema = tomlTable(
 	schemaField{"server", serverSchema},
 	schemaField{"configurations", tomlMap(configurationSchema, checkConfigurationName)},
+	schemaField{"hosts", tomlMap(hostSchema, checkHostName)},
 )
 
 // schemaKind is the TOML type a schema node accepts.

@@ -65,6 +65,7 @@ func parseConfig(file, text string) (*Config, error) {
 	v.walk(configSchema, nil, raw)
 	v.checkDefaultConfiguration(raw)
 	v.checkIdleTimeouts(raw)
+	v.checkHostURLs(raw)
 	if len(v.problems) > 0 {
 		slices.SortStableFunc(v.problems, func(a, b Problem) int {
 			if a.Line != b.Line {
@@ -90,6 +91,15 @@ func parseConfig(file, text string) (*Config, error) {
 		c := newConfiguration(name)
 		decodeValue(configurationSchema, val, reflect.ValueOf(c).Elem())
 		cfg.Configurations[name] = c
+	}
+	hosts, _ := raw["hosts"].(map[string]any)
+	for name, val := range hosts {
+		h := &HostEntry{Name: name}
+		decodeValue(hostSchema, val, reflect.ValueOf(h).Elem())
+		if cfg.Hosts == nil {
+			cfg.Hosts = map[string]*HostEntry{}
+		}
+		cfg.Hosts[name] = h
 	}
 	return cfg, nil
 }

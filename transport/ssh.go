@@ -11,6 +11,10 @@
 // another protocol version with a message that says which side to
 // upgrade. The banner is not a protocol frame.
 //
+// A host entry of the client's configuration (package config, -H NAME)
+// adds options for ssh and the remote command to run in place of
+// "linger", each word quoted for the remote shell (RemoteWord).
+//
 // The client's side: Parse checks a -H URL before anything runs, Dial
 // runs ssh, reads the banner and returns the child's pipes as a
 // socket.Stream whose Close also ends and reaps ssh. Errors are one line,
@@ -22,8 +26,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +61,15 @@ type Host struct {
 	Host   string
 	Port   string // "" = ssh's default
 	Server string // the remote -L name ("" = default)
+
+	// From a host entry ([hosts.NAME] in the client's configuration):
+	Entry         string   // its NAME, which errors use; "" when -H gave a URL
+	SSHOptions    []string // given to ssh before "--"
+	RemoteCommand []string // the linger program there and its global options; nil = "linger"
+
+	// Verbose, when not nil, is told the ssh command line before it runs
+	// (--verbose), one line.
+	Verbose io.Writer
 }
 
 // URLForm is the form Parse accepts, for error messages.
@@ -64,6 +79,10 @@ const URLForm = "ssh://[USER@]HOST[:PORT][/SERVER-NAME]"
 // the characters a user or server name, or a host, may hold. Loops, not
 // regular expressions: those would be compiled at every linger start.
 func wordChars(s string) bool { return onlyOf(s, "_.%+@-") }
+
+// ValidName reports whether s may name a server in a URL or a host entry:
+// letters, digits and _ . % + @ -, not starting with "-".
+func ValidName(s string) bool { return wordChars(s) && s[0] != '-' }
 func hostChars(s string) bool { return onlyOf(s, "_.%:-") }
 
 func onlyOf(s, punct string) bool {
@@ -140,11 +159,19 @@ func Parse(raw string) (*Host, error) {
 	return h, nil
 }
 
-// Name is the host as errors name it.
-func (h *Host) Name() string { return h.Host }
+// Name is the host as errors name it: the host entry's name when -H
+// named one, else the host of the URL.
+func (h *Host) Name() string {
+	if h.Entry != "" {
+		return h.Entry
+	}
+	return h.Host
+}
 
-// Command is the command line Dial runs: $LINGER_SSH or ssh, its options,
-// the host and the remote command.
+// Command is the command line Dial runs: $LINGER_SSH or ssh, its options
+// (-p, -l, the host entry's ssh_options), "--", the host and the remote
+// command. ssh joins the words of the remote command with spaces for the
+// remote shell, so each is quoted for it when needed (RemoteWord).
 func (h *Host) Command() []string {
 	prog := os.Getenv("LINGER_SSH")
 	if prog == "" {
@@ -157,17 +184,57 @@ func (h *Host) Command() []string {
 	if h.User != "" {
 		argv = append(argv, "-l", h.User)
 	}
-	argv = append(argv, "--", h.Host, "linger", "dial-stdio")
+	argv = append(argv, h.SSHOptions...)
+	argv = append(argv, "--", h.Host)
+	remote := h.RemoteCommand
+	if len(remote) == 0 {
+		remote = []string{"linger"}
+	}
+	remote = append(slices.Clip(remote), "dial-stdio")
 	if h.Server != "" {
-		argv = append(argv, "--server", h.Server)
+		remote = append(remote, "--server", h.Server)
+	}
+	for _, w := range remote {
+		argv = append(argv, RemoteWord(w))
 	}
 	return argv
+}
+
+// RemoteWord is w quoted for the remote shell (ShellQuote), except that
+// a leading "~/" stays unquoted, so that it is the remote home:
+// ~/'my bin/linger'.
+func RemoteWord(w string) string {
+	if rest, ok := strings.CutPrefix(w, "~/"); ok && rest != "" {
+		return "~/" + ShellQuote(rest)
+	}
+	return ShellQuote(w)
+}
+
+// ShellQuote quotes w for a POSIX shell when it holds anything but
+// letters, digits and , . _ + : @ % / -.
+func ShellQuote(w string) string {
+	if onlyOf(w, ",._+:@%/-") {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+// CommandLine is argv as one line a POSIX shell reads back as argv.
+func CommandLine(argv []string) string {
+	words := make([]string, len(argv))
+	for i, w := range argv {
+		words[i] = ShellQuote(w)
+	}
+	return strings.Join(words, " ")
 }
 
 // Dial runs ssh to h, waits for dial-stdio's banner and returns the
 // stream to the server there. version is this program's, for a mismatch.
 func (h *Host) Dial(version string) (socket.Stream, error) {
 	argv := h.Command()
+	if h.Verbose != nil {
+		fmt.Fprintf(h.Verbose, "linger: %s: %s\n", h.Name(), CommandLine(argv))
+	}
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -256,6 +323,16 @@ func (h *Host) checkBanner(before, line, version string) error {
 	return nil
 }
 
+// entryTable is the TOML table of h's host entry, or of the one to write
+// for h: hosts.NAME, NAME quoted when it is not a bare key.
+func (h *Host) entryTable() string {
+	name := h.Name()
+	if !onlyOf(name, "_-") {
+		name = strconv.Quote(name)
+	}
+	return "hosts." + name
+}
+
 // noisy is the error for text before the banner.
 func (h *Host) noisy(text string) error {
 	text = strings.TrimSpace(text)
@@ -280,8 +357,10 @@ func (h *Host) exitError(s *Stream, seen string) error {
 			return fmt.Errorf("%s: ssh failed (exit status 255)", h.Name())
 		}
 		return fmt.Errorf("%s: ssh: %s", h.Name(), last)
+	case code == 127 && len(h.RemoteCommand) > 0:
+		return fmt.Errorf("%s: %s not found (check remote_command in [%s])", h.Name(), h.RemoteCommand[0], h.entryTable())
 	case code == 127:
-		return fmt.Errorf("%s: linger not found (install it there, on the PATH of non-interactive ssh sessions)", h.Name())
+		return fmt.Errorf("%s: linger not found (install it there, or set remote_command in [%s])", h.Name(), h.entryTable())
 	case strings.TrimSpace(seen) != "":
 		return h.noisy(seen)
 	case last != "":
