@@ -119,7 +119,10 @@ import (
 //	13: a new request without env gets the server's environment (a
 //	   client on another host, through linger dial-stdio), and without
 //	   caller cwd starts in $HOME (was /).
-const ProtocolVersion = 13
+//	14: a config request with "show" gets, in the reply's config, "shown":
+//	   the request's configuration ("" = the default one) as `linger
+//	   config show` prints it (config show on another host).
+const ProtocolVersion = 14
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
