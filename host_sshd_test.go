@@ -10,6 +10,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -233,5 +234,70 @@ func TestHostConfigAndServerThroughSSHD(t *testing.T) {
 	}
 	if _, err := os.Lstat(e.Sock); err == nil {
 		t.Errorf("the remote server's socket %s is still there after server stop", e.Sock)
+	}
+}
+
+// livePIDs lists the live processes.
+func livePIDs() []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, ent := range ents {
+		if pid, err := strconv.Atoi(ent.Name()); err == nil && procAlive(pid) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// A server started on demand through an ssh login outlives the login: once
+// the ssh client and the sshd process of its login are gone, the server
+// still runs, in a session of its own, and keeps its sessions, which the
+// next login finds.
+func TestHostServerOutlivesSSHLogin(t *testing.T) {
+	h := newHostSSH(t)
+	e := h.e
+	if r := h.run("new", "-d", "x", "--", "sleep", "100"); r.Code != 0 {
+		t.Fatalf("new -d over ssh: %v", r)
+	}
+	sshd, server := 0, 0
+	conf := filepath.Join(e.Dir, "sshd", "sshd_config")
+	for _, pid := range livePIDs() {
+		cmd := pidCmdline(pid)
+		// sshd rewrites its argv: "sshd: /usr/sbin/sshd -D ... [listener] ..."
+		if strings.Contains(cmd, sshdPath+" ") && strings.Contains(cmd, conf) {
+			sshd = pid
+		}
+		if strings.Contains(cmd, " -S "+e.Sock+" server --daemon") {
+			server = pid
+		}
+	}
+	if sshd == 0 || server == 0 {
+		t.Fatalf("sshd (pid %d) or the server it started (pid %d) not found", sshd, server)
+	}
+	// the login's sshd process (sshd-session, or sshd on older OpenSSH)
+	// ends once the client has gone
+	if !pollQuiet(harnessWait, func() bool {
+		for _, pid := range livePIDs() {
+			if st, ok := readProcStat(pid); ok && st.Ppid == sshd {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatalf("the ssh login's processes did not end")
+	}
+	st, ok := readProcStat(server)
+	if !ok || !procAlive(server) {
+		t.Fatalf("the server (pid %d) ended with the ssh login", server)
+	}
+	if st.Session != server {
+		t.Errorf("the server is in session %d, want one of its own (%d)", st.Session, server)
+	}
+	s := naWaitSession(t, e, "x", "kept", func(s *socket.SessionInfo) bool { return s.State == "Disconnected" })
+	if s.Name != "x" {
+		t.Errorf("session x after the login ended: %+v", s)
+	}
+	if r := h.run("ls"); r.Code != 0 || !strings.Contains(r.Stdout, " x ") {
+		t.Errorf("the next ssh login does not find x: %v", r)
 	}
 }
