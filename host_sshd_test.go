@@ -26,7 +26,9 @@ type hostSSH struct {
 	host string
 }
 
+// newHostSSH starts a test sshd for a new env (the test runs in parallel).
 func newHostSSH(t *testing.T) *hostSSH {
+	t.Parallel()
 	e := newEnv(t)
 	s := startSSHD(t, e)
 	return &hostSSH{t: t, e: e, s: s, host: "ssh://" + s.Alias}
