@@ -15,7 +15,8 @@ import (
 // $XDG_RUNTIME_DIR/systemd/private and systemd-run on PATH, a server
 // started on demand runs as `systemd-run --user --scope --quiet --collect
 // -- linger ... server --daemon ...`; when systemd-run fails, the server
-// starts without it; without the socket, systemd-run is not asked.
+// starts without it; without the socket, or when the command line has a
+// '$' (systemd-run would expand it), systemd-run is not asked.
 //
 // CI has no systemd (no user manager runs in its containers), so the
 // systemd-run here is a fake that records its arguments and execs the
@@ -75,6 +76,19 @@ func TestSpawnInSystemdScope(t *testing.T) {
 		lingerBin, "-S", e.Sock, "server", "--daemon", "--log", filepath.Join(e.Dir, "state", "linger", "s.log")}
 	if got := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"); !slices.Equal(got, want) {
 		t.Errorf("systemd-run's arguments:\n got %q\nwant %q", got, want)
+	}
+
+	// a '$' in the command line, which systemd-run would expand: no scope
+	fake(`while [ "$1" != "--" ]; do shift; done; shift; exec "$@"`)
+	odd := filepath.Join(e.Dir, "a$HOME.sock")
+	if r := e.Run("-S", odd, "new", "-d", "x", "--", "sleep", "100"); r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("new -d -S %s: %v", odd, r)
+	}
+	if r := e.Run("-S", odd, "server", "stop"); r.Code != 0 {
+		t.Fatalf("server stop -S %s: %v", odd, r)
+	}
+	if _, err := os.Stat(record); err == nil {
+		t.Errorf("systemd-run was run for a socket path with a '$'")
 	}
 
 	// systemd-run cannot make the scope: the server starts without it

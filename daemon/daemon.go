@@ -168,7 +168,10 @@ func Spawn(o Spawned, lock *os.File) error {
 	if o.LogFile != "" {
 		args = append(args, "--log", o.LogFile)
 	}
-	if run, prefix := scope(); run != "" {
+	// systemd-run (v254 and later) expands $VAR in a scope's command line,
+	// and --expand-environment=no, which would stop it, fails on older
+	// ones: a path with a '$' starts without a scope rather than mangled.
+	if run, prefix := scope(); run != "" && !strings.Contains(strings.Join(args, " "), "$") {
 		err := spawn(run, append(prefix, args...), o.LogFile, lock, true)
 		if !errors.Is(err, errSilent) {
 			return err
