@@ -18,7 +18,8 @@ import (
 )
 
 // configCommand() reads the configuration file locally, except `config
-// list`, which shows what a running server has loaded.
+// list`, which shows what a running server has loaded, and `config show`
+// with -H, which shows what the server on that host has loaded.
 func configCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "config",
@@ -123,7 +124,8 @@ func configListCommand() *cli.Command {
 what that server has loaded (which file, modified when), and says when the
 file on disk has changed since or is another one than -c/$LINGER_CONFIG
 names ('linger server reload' reads it again); with no server, it reads
-the file.
+the file. With -H, it lists what the server on that host has loaded
+(starting it there if none runs).
 
 --json prints an array of objects with these fields, always present: name,
 default (true for the default configuration), command (array; [] = $SHELL
@@ -141,7 +143,8 @@ func configShowCommand() *cli.Command {
 		Usage:     "print a session configuration as TOML",
 		ArgsUsage: "[NAME]",
 		Description: `Print configuration NAME (the default one without NAME) with the effective
-value of every key, defaults included.`,
+value of every key, defaults included. With -H, the configuration the
+server on that host has loaded (starting it there if none runs).`,
 		Action: configShowAction,
 	}
 }
@@ -166,7 +169,7 @@ func configListAction(c *cli.Context) error {
 	switch {
 	case err == nil:
 		confs = info.Configurations
-	case client.IsNoServer(err):
+	case client.IsNoServer(err) && e.Host == nil:
 		cfg, err := loadConfigInEffect(c)
 		if err != nil {
 			return err
@@ -200,7 +203,8 @@ func configListAction(c *cli.Context) error {
 	}
 	if info != nil {
 		path, _ := configPath(c)
-		for _, line := range loadedLines(e.Where(), info, path) {
+		// on another host, this host's files say nothing of the server's
+		for _, line := range loadedLines(e.Where(), info, path, e.Host == nil) {
 			fmt.Fprintln(c.App.Writer, line)
 		}
 	}
@@ -208,12 +212,12 @@ func configListAction(c *cli.Context) error {
 }
 
 // loadedLines say, under `config list`, which file the server on sock
-// has loaded and whether the file on disk (path, the one this client
-// would read) has changed since.
-func loadedLines(sock string, info *socket.ConfigInfo, path string) []string {
+// has loaded and, when onDisk (the server runs on this host), whether the
+// file on disk (path, the one this client would read) has changed since.
+func loadedLines(sock string, info *socket.ConfigInfo, path string, onDisk bool) []string {
 	if info.Path == "" {
 		lines := []string{"", fmt.Sprintf("server on %s: built-in defaults (no configuration file when it last read one, %s)", sock, info.LoadedAt.Local().Format(timeFormat))}
-		if configFileExists(path) {
+		if onDisk && configFileExists(path) {
 			lines = append(lines, fmt.Sprintf("%s exists now: run 'linger server reload' to use it", path))
 		}
 		return lines
@@ -223,6 +227,9 @@ func loadedLines(sock string, info *socket.ConfigInfo, path string) []string {
 		modified = info.ModTime.Local().Format(timeFormat)
 	}
 	lines := []string{"", fmt.Sprintf("server on %s: %s (modified %s, read %s)", sock, info.Path, modified, info.LoadedAt.Local().Format(timeFormat))}
+	if !onDisk {
+		return lines
+	}
 	fi, err := os.Stat(info.Path)
 	switch {
 	case err != nil:
@@ -255,6 +262,22 @@ func configCwd(cwd string) string {
 func configShowAction(c *cli.Context) error {
 	if c.NArg() > 1 {
 		return usagef("config show takes at most one NAME (see 'linger config show --help')")
+	}
+	if isRemote(c) {
+		// the host's files are not ours to read: its server shows them
+		e, err := endpoint(c)
+		if err != nil {
+			return err
+		}
+		rep, err := e.Request(&socket.Request{Op: socket.OpConfig, Show: true, Configuration: c.Args().First()})
+		if err != nil {
+			return err
+		}
+		if rep.Config == nil {
+			return errors.New("the server did not show the configuration")
+		}
+		_, err = fmt.Fprint(c.App.Writer, rep.Config.Shown)
+		return err
 	}
 	cfg, err := loadConfigInEffect(c)
 	if err != nil {

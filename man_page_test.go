@@ -53,6 +53,7 @@ func manPage() (string, error) {
 	}
 	walk("", app.Commands)
 	b.WriteString(manHosts)
+	b.WriteString(manLogout)
 	b.WriteString(manFiles)
 	b.WriteString(".SH ENVIRONMENT\n")
 	for _, v := range manEnvironment {
@@ -120,7 +121,19 @@ url is required; ssh_options go to ssh before "--"; remote_command is the linger
 .PP
 Errors are one line and name the entry, or else the host: "HOST: ssh: ..." (ssh could not connect or authenticate: the last line it printed), "HOST: linger not found (install it there, or set remote_command in [hosts.HOST])", "HOST's shell startup printed ... before linger answered" (make the remote shell quiet for non-interactive sessions), and a protocol mismatch that names both versions and the side to upgrade.
 .SS linger dial-stdio [--server NAME]
-Hidden from --help: what a client on another host runs through ssh. It connects to this user's server (-L NAME; started on demand, as new starts it, in a session of its own so that it outlives the ssh login), writes one line, "linger-dial-stdio 1 PROTOCOL VERSION", then relays standard input to the server and the server to standard output until the server closes (before the client's first byte it tells the server whom it relays for: the client machine's address from $SSH_CONNECTION, which ls shows as CLIENT "ssh:ADDRESS"); the end of standard input half-closes the connection. -H and $LINGER_HOST are ignored: it always talks to the server on its own host.
+Hidden from --help: what a client on another host runs through ssh. It connects to this user's server (-L NAME; started on demand, as new starts it, in a session of its own so that it outlives the ssh login: see LOGOUT), writes one line, "linger-dial-stdio 1 PROTOCOL VERSION", then relays standard input to the server and the server to standard output until the server closes (before the client's first byte it tells the server whom it relays for: the client machine's address from $SSH_CONNECTION, which ls shows as CLIENT "ssh:ADDRESS"); the end of standard input half-closes the connection. -H and $LINGER_HOST are ignored: it always talks to the server on its own host.
+`
+
+// manLogout says how a server started on demand outlives the login.
+const manLogout = `
+.SH LOGOUT
+A server started on demand (by any command, or by dial-stdio for an ssh login) runs in a session of its own (setsid), so closing the terminal or ending the ssh connection does not end it. Where a systemd user manager runs (the file $XDG_RUNTIME_DIR/systemd/private exists), the server starts under "systemd-run --user --scope --quiet --collect", in a scope of its own under that manager, which systemd-logind's KillUserProcesses=yes does not kill at logout; when systemd-run fails, the server starts without it. The user manager itself, and all that runs under it, ends with the user's last login unless lingering is on for that user:
+.PP
+.RS
+loginctl enable-linger USER
+.RE
+.PP
+(as root, or for yourself where polkit allows it). That "linger" is systemd-logind's setting, which lets a user's services run while the user is logged out; it is not this program, and the names clash by chance. contrib/systemd/linger.service runs the server as a user service instead.
 `
 
 const manFiles = `

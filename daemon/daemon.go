@@ -5,11 +5,22 @@
 // not (Begin, Handover.Ready). A server started by hand takes the same
 // lock, so it cannot race a client starting one.
 //
+// A server started on demand must outlive the login it was started from
+// (an ssh login running `linger dial-stdio`, a terminal): it is in a
+// session of its own (setsid), so the hangup of the login's terminal does
+// not reach it, and, when a systemd user manager runs, in a systemd scope
+// of its own, which logind's KillUserProcesses=yes does not end with the
+// login (Spawn). The user manager itself ends with the user's last login
+// unless lingering is enabled (`loginctl enable-linger`).
+//
 //	client                                  linger server --daemon
 //	------                                  ----------------------
 //	Lock(<socket>.lock)  (flock, exclusive)
 //	dial again: someone may have won
-//	Spawn: setsid, stdio /dev/null,
+//	Spawn: setsid (in a systemd scope
+//	  of its own when systemd is there:
+//	  systemd-run --user --scope),
+//	  stdio /dev/null,
 //	  fd 3 = the lock, fd 4 = a pipe  --->  Begin: takes fd 3 and fd 4,
 //	                                         log to --log FILE
 //	                                         ... listens on the socket ...
@@ -29,6 +40,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -136,6 +148,13 @@ func flockTimeout(f *os.File, timeout time.Duration) error {
 // hands it the lock (which the caller holds: it is released when the
 // server listens) and waits until the server says it listens, or why it
 // could not start. The caller keeps and closes its lock.
+//
+// When a systemd user manager runs for this user (Scope), the server
+// starts in a scope of its own under that manager, so that logind's
+// KillUserProcesses, which ends every process of a login (an ssh login
+// included) when it ends, spares it; if systemd-run cannot make the scope
+// (it exits without the server having said anything), the server starts
+// as without systemd.
 func Spawn(o Spawned, lock *os.File) error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -149,6 +168,54 @@ func Spawn(o Spawned, lock *os.File) error {
 	if o.LogFile != "" {
 		args = append(args, "--log", o.LogFile)
 	}
+	// systemd-run (v254 and later) expands $VAR in a scope's command line,
+	// and --expand-environment=no, which would stop it, fails on older
+	// ones: a path with a '$' starts without a scope rather than mangled.
+	if run, prefix := scope(); run != "" && !strings.Contains(strings.Join(args, " "), "$") {
+		err := spawn(run, append(prefix, args...), o.LogFile, lock, true)
+		if !errors.Is(err, errSilent) {
+			return err
+		}
+	}
+	return spawn(exe, args, o.LogFile, lock, false)
+}
+
+// scope is how Spawn puts the server in a systemd scope of its own: the
+// systemd-run program and its arguments before the server's command line,
+// or "" when there is no systemd user manager to ask.
+//
+// The user manager is there when its private socket,
+// $XDG_RUNTIME_DIR/systemd/private, is: `systemd --user` makes it, and
+// systemd-run --user connects to it. A stat costs microseconds, where
+// asking (`systemctl --user is-system-running`) would cost a process and
+// a bus round trip on every start; a socket left over by a dead manager
+// only costs a failed systemd-run, after which Spawn starts the server
+// without it.
+func scope() (run string, prefix []string) {
+	dir := os.Getenv("XDG_RUNTIME_DIR")
+	if dir == "" {
+		return "", nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "systemd", "private")); err != nil {
+		return "", nil
+	}
+	run, err := exec.LookPath("systemd-run")
+	if err != nil {
+		return "", nil
+	}
+	// --scope: systemd-run makes the scope, then execs the command itself,
+	// so it keeps our descriptors (the lock, the pipe); --collect: the
+	// scope is removed when the server ends, however it ends.
+	return run, []string{run, "--user", "--scope", "--quiet", "--collect", "--"}
+}
+
+// errSilent is what spawn says, when asked to (silentErr), if the process
+// it started exited without a word on the pipe.
+var errSilent = errors.New("exited without a word")
+
+// spawn starts argv (path, the program) as Spawn says and waits for its
+// word.
+func spawn(path string, argv []string, logFile string, lock *os.File, silentErr bool) error {
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return err
@@ -161,7 +228,7 @@ func Spawn(o Spawned, lock *os.File) error {
 	}
 	// fd 3: the lock, held by the server until it listens; fd 4: it writes
 	// "ok" or its error there.
-	p, err := os.StartProcess(exe, args, &os.ProcAttr{
+	p, err := os.StartProcess(path, argv, &os.ProcAttr{
 		Dir:   "/",
 		Env:   os.Environ(),
 		Files: []*os.File{devnull, devnull, devnull, lock, pw},
@@ -183,9 +250,11 @@ func Spawn(o Spawned, lock *os.File) error {
 	case line != "":
 		return errors.New(strings.TrimPrefix(line, "linger: "))
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Errorf("the server did not start within %v (see %s)", StartTimeout, o.LogFile)
+		return fmt.Errorf("the server did not start within %v (see %s)", StartTimeout, logFile)
+	case silentErr:
+		return errSilent
 	default:
-		return fmt.Errorf("the server exited while starting (see %s)", o.LogFile)
+		return fmt.Errorf("the server exited while starting (see %s)", logFile)
 	}
 }
 

@@ -109,10 +109,21 @@ func (s *Server) handleReload(c *socket.Conn, req *socket.Request) {
 }
 
 // handleConfig says what configuration the server has loaded (`linger
-// config list`, and clients checking their -c against it).
+// config list`, and clients checking their -c against it) and, asked to
+// show one, that configuration as TOML (`linger config show` on another
+// host, whose files the client cannot read).
 func (s *Server) handleConfig(c *socket.Conn, req *socket.Request) {
-	info := configInfo(s.loaded.Load())
+	l := s.loaded.Load()
+	info := configInfo(l)
 	info.Sessions = len(s.reg.Sessions())
+	if req.Show {
+		conf, err := l.cfg.Shared(req.Configuration)
+		if err != nil {
+			s.replyErr(c, err)
+			return
+		}
+		info.Shown = conf.TOML()
+	}
 	s.reply(c, socket.Reply{Config: info})
 }
 

@@ -16,7 +16,8 @@
 //	wait      receive.go (until commands end; --collect removes their sessions)
 //	capture   capture.go (the screen from the session's emulator)
 //	reload    config.go (read the configuration file again; also SIGHUP)
-//	config    config.go (the configuration loaded: `config list`, -c checks)
+//	config    config.go (the configuration loaded: `config list`, -c checks,
+//	          `config show` from another host)
 //
 // The other files: server.go (listening, handshake, dispatch), tty.go
 // (direct mode's writer to the client's terminal), memory.go (giving

@@ -39,6 +39,10 @@ type Request struct {
 	// wait otherwise leaves a Closed session for receive or attach)
 	Collect bool `json:"collect,omitempty"`
 
+	// OpConfig: also show Configuration ("" = the default one) as TOML
+	// (ConfigInfo.Shown), as `linger config show` prints it
+	Show bool `json:"show,omitempty"`
+
 	// OpList: States lists only sessions in these states (Opened,
 	// Disconnected, Broken, Closed; none = every state). Long adds the
 	// table's long columns. Width is the client's terminal width, to which
@@ -189,6 +193,8 @@ type ConfigInfo struct {
 	ExitWhenEmpty        bool   `json:"exit_when_empty"`
 
 	Configurations []ConfigurationInfo `json:"configurations"` // by name
+
+	Shown string `json:"shown,omitempty"` // OpConfig with Show: the configuration as TOML
 }
 
 // ConfigurationInfo describes one session configuration. It is also the

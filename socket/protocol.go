@@ -139,7 +139,10 @@ import (
 //	   SessionInfo's last_client and disconnected_since; taken_by and
 //	   the busy error name the client as last_client does ("pts/3",
 //	   "ssh:ADDRESS"; was the terminal's path).
-const ProtocolVersion = 14
+//	15: a config request with "show" gets, in the reply's config, "shown":
+//	   the request's configuration ("" = the default one) as `linger
+//	   config show` prints it (config show on another host).
+const ProtocolVersion = 15
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
