@@ -105,7 +105,11 @@ func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
 		end()
 		return
 	}
-	timeout := time.After(10 * time.Second)
+	// A client still taking the output it was sent before MsgEnd (MBs
+	// sit in the pipes of an ssh relay) is slow, not gone: the wait ends
+	// after endAckTimeout without progress, not after a fixed time.
+	timeout := time.NewTimer(endAckTimeout)
+	defer timeout.Stop()
 wait:
 	for {
 		select {
@@ -116,8 +120,11 @@ wait:
 			if n == ackDone {
 				break wait
 			}
+			if n > acked {
+				timeout.Reset(endAckTimeout)
+			}
 			acked = n
-		case <-timeout:
+		case <-timeout.C:
 			break wait
 		}
 	}
@@ -126,6 +133,10 @@ wait:
 		c.WriteJSON(socket.MsgExited, socket.Exited{Session: sess.Name(), Status: st.String(), ShellCode: st.ShellCode()})
 	}
 }
+
+// endAckTimeout is how long a receiver may go without acknowledging
+// anything after MsgEnd before the server stops waiting for its last word.
+const endAckTimeout = 10 * time.Second
 
 // ackDone is sent on readAcks' channel when the client says it has sent
 // its last acknowledgement (MsgDetach after MsgEnd).
