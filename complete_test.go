@@ -31,6 +31,7 @@ func TestCompleteTable(t *testing.T) {
 		{[]string{"new", "--output-buffering", ""}, []string{"block", "drop"}, nil},
 		{[]string{"new", "-C", ""}, []string{"default"}, nil},
 		{[]string{"-c", ""}, []string{":files"}, nil},
+		{[]string{"ls", "-H", "ssh://a", "-H", "ssh://b", "--"}, []string{"--json", "--host", "--connect-timeout"}, nil}, // -H repeated changes nothing
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish"}, nil},
 		{[]string{"new", "x", "--", "ls", ""}, nil, []string{"attach", "--steal"}},
 		{[]string{"server", "--daemon", "--"}, []string{"--socket"}, []string{"--daemon", "--log"}}, // hidden flags stay hidden

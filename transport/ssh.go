@@ -45,7 +45,7 @@ func Banner(version string) string {
 }
 
 // bannerTimeout bounds the wait for the banner, ssh's connection and
-// authentication included.
+// authentication included, for a Host without ConnectTimeout.
 const bannerTimeout = 30 * time.Second
 
 // Host is a server on another host, from an ssh:// URL.
@@ -55,6 +55,16 @@ type Host struct {
 	Host   string
 	Port   string // "" = ssh's default
 	Server string // the remote -L name ("" = default)
+
+	// ConnectTimeout bounds reaching the host: ssh's TCP connect and
+	// handshake (-o ConnectTimeout, in whole seconds rounded up), then the
+	// wait for dial-stdio's banner (authentication and the remote server's
+	// start included). 0: ssh's default, and bannerTimeout.
+	ConnectTimeout time.Duration
+	// Interactive: ssh may be asking the user at the terminal (a
+	// password, a passphrase, a host key), so the wait for the banner has
+	// no bound; ssh's ConnectTimeout still bounds the network.
+	Interactive bool
 }
 
 // URLForm is the form Parse accepts, for error messages.
@@ -157,6 +167,9 @@ func (h *Host) Command() []string {
 	if h.User != "" {
 		argv = append(argv, "-l", h.User)
 	}
+	if h.ConnectTimeout > 0 {
+		argv = append(argv, "-o", "ConnectTimeout="+strconv.FormatInt(int64((h.ConnectTimeout+time.Second-1)/time.Second), 10))
+	}
 	argv = append(argv, "--", h.Host, "linger", "dial-stdio")
 	if h.Server != "" {
 		argv = append(argv, "--server", h.Server)
@@ -196,6 +209,7 @@ func (h *Host) Dial(version string) (socket.Stream, error) {
 		close(s.done)
 	}()
 	if err := h.readBanner(s, version); err != nil {
+		cmd.Process.Kill() // stuck connecting, or no use: no second to wait (Close)
 		s.Close()
 		return nil, err
 	}
@@ -205,8 +219,14 @@ func (h *Host) Dial(version string) (socket.Stream, error) {
 // readBanner reads up to the banner, one byte at a time (what follows is
 // the protocol, for the caller to read), and checks it.
 func (h *Host) readBanner(s *Stream, version string) error {
-	s.r.SetReadDeadline(time.Now().Add(bannerTimeout))
-	defer s.r.SetReadDeadline(time.Time{})
+	wait := h.ConnectTimeout
+	if wait == 0 {
+		wait = bannerTimeout
+	}
+	if !h.Interactive {
+		s.r.SetReadDeadline(time.Now().Add(wait))
+		defer s.r.SetReadDeadline(time.Time{})
+	}
 	var seen []byte
 	b := make([]byte, 1)
 	for {
@@ -224,7 +244,7 @@ func (h *Host) readBanner(s *Stream, version string) error {
 			continue
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("%s: no answer from linger dial-stdio within %v", h.Name(), bannerTimeout)
+			return fmt.Errorf("%s: no answer within %v (ssh connecting, or linger dial-stdio starting there; see --connect-timeout)", h.Name(), wait)
 		}
 		if err != nil {
 			return h.exitError(s, string(seen))
@@ -279,7 +299,7 @@ func (h *Host) exitError(s *Stream, seen string) error {
 		if last == "" {
 			return fmt.Errorf("%s: ssh failed (exit status 255)", h.Name())
 		}
-		return fmt.Errorf("%s: ssh: %s", h.Name(), last)
+		return fmt.Errorf("%s: ssh: %s", h.Name(), strings.TrimPrefix(last, "ssh: "))
 	case code == 127:
 		return fmt.Errorf("%s: linger not found (install it there, on the PATH of non-interactive ssh sessions)", h.Name())
 	case strings.TrimSpace(seen) != "":
