@@ -189,9 +189,11 @@ func checkHostCount(c *cli.Context) error {
 	if len(hostValues(c)) < 2 {
 		return nil
 	}
-	switch name := c.Command.Name; {
-	case name == "ls", (name == "kill" || name == "detach") && c.Bool("all"):
-		return nil
+	if c.Command != nil {
+		switch name := c.Command.Name; {
+		case name == "ls", (name == "kill" || name == "detach") && c.Bool("all"):
+			return nil
+		}
 	}
 	return severalHostsError(c)
 }
