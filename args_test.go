@@ -30,6 +30,9 @@ func TestReorderArgs(t *testing.T) {
 		{"linger ls --server=x --json", "linger --server=x ls --json"},
 		{"linger new x -S /tmp/s -d -c f -- sh", "linger -S /tmp/s -c f new -d x -- sh"},
 		{"linger kill a -L x b --all", "linger -L x kill --all a b"},
+		// -H may be repeated: every one moves, in order
+		{"linger ls -H a x -H=b --json -H c", "linger -H a -H=b -H c ls --json x"},
+		{"linger -H a kill -H b --all --connect-timeout 3s", "linger -H a -H b --connect-timeout 3s kill --all"},
 		// a value that looks like a flag or a command stays a value
 		{"linger new -C ls x", "linger new -C ls x"},
 		{"linger attach x --detach-key -x", "linger attach --detach-key -x x"},

@@ -14,6 +14,8 @@ func detachCommand() *cli.Command {
 		Description: `Detaches every client attached to the named sessions (every session with
 --all); the sessions keep running. Inside a session, without a name, it
 detaches that session. At an attached terminal the detach key does the same.
+--all takes several -H: every host in parallel; exit status 4 when some could
+not be reached (each said on stderr).
 
 --idle-timeout and --output-buffering change those settings of the sessions
 as they are detached (as PowerShell's Disconnect-PSSession); an idle timeout
@@ -38,8 +40,16 @@ above the configuration's max_idle_timeout is refused.`,
 			if err != nil {
 				return err
 			}
-			_, err = request(c, &socket.Request{Op: socket.OpDetach, Targets: c.Args().Slice(), All: c.Bool("all"),
-				OutputBuffering: mode, IdleTimeout: idle})
+			req := &socket.Request{Op: socket.OpDetach, Targets: c.Args().Slice(), All: c.Bool("all"),
+				OutputBuffering: mode, IdleTimeout: idle}
+			hosts, err := severalHosts(c)
+			if err != nil {
+				return err
+			}
+			if hosts != nil {
+				return requestHosts(hosts, req) // fanout.go
+			}
+			_, err = request(c, req)
 			return err
 		},
 	}

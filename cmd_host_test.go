@@ -40,7 +40,7 @@ func TestHostThroughFakeSSH(t *testing.T) {
 	if r.Code != 0 || r.Stdout != "job\n" {
 		t.Fatalf("new -d over ssh: %v", r)
 	}
-	if got, want := sshArgs(e), "-T -p 2222 -l alice -- web1 linger dial-stdio\n"; got != want {
+	if got, want := sshArgs(e), "-T -p 2222 -l alice -o ConnectTimeout=10 -- web1 linger dial-stdio\n"; got != want {
 		t.Errorf("ssh ran with %q, want %q", got, want)
 	}
 	// A remote session starts in the remote home, not in the client's directory.
@@ -56,7 +56,7 @@ func TestHostThroughFakeSSH(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, "job") {
 		t.Fatalf("LINGER_HOST ls: %v", r)
 	}
-	if !strings.HasSuffix(sshArgs(e), "-T -- web1 linger dial-stdio --server other\n") {
+	if !strings.HasSuffix(sshArgs(e), "-T -o ConnectTimeout=10 -- web1 linger dial-stdio --server other\n") {
 		t.Errorf("ssh args: %q", sshArgs(e))
 	}
 	// -S on the command line beats $LINGER_HOST.

@@ -54,7 +54,13 @@ not being read), idle_timeout_seconds (0 = none), idle_expires_at (RFC
 3339, null while a client is attached or without timeout), exit_code (null
 while running or for a signal), exit_signal (null unless killed by a
 signal), log_file (null without one) and log_error (the last write error
-of log_file, else null).`,
+of log_file, else null).
+
+With several -H (linger ls -H ssh://web1 -H ssh://web2), the hosts are
+asked in parallel: one table with a HOST column first (the -H value as
+given; no configuration line with -l), or one JSON array whose objects also
+have "host". A host that fails is one line on stderr and the exit status is
+4; the others are listed.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "add configuration, buffering, unreceived and dropped bytes, created; COMMAND whole"},
 			&cli.StringSliceFlag{Name: "state", Usage: "list only sessions in `STATE` (" + strings.Join(socket.SessionStates, "|") + "; repeatable)"},
@@ -78,14 +84,23 @@ func listAction(c *cli.Context) error {
 			return usagef("empty session name")
 		}
 	}
+	req := &socket.Request{Op: socket.OpList, Targets: c.Args().Slice(), States: states, Long: c.Bool("long")}
+	if c.Bool("json") {
+		req.Format = socket.FormatJSON
+	}
+	hosts, err := severalHosts(c)
+	if err != nil {
+		return err
+	}
+	if hosts != nil {
+		return listHosts(hosts, req) // fanout.go
+	}
 	e, err := endpoint(c)
 	if err != nil {
 		return err
 	}
-	req := &socket.Request{Op: socket.OpList, Caller: caller(c), Targets: c.Args().Slice(), States: states, Long: c.Bool("long")}
-	if c.Bool("json") {
-		req.Format = socket.FormatJSON
-	} else {
+	req.Caller = caller(c)
+	if !c.Bool("json") {
 		req.Width = client.Width(os.Stdout)
 	}
 	return e.List(req, os.Stdout) // the server renders it (server/list.go)

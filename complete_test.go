@@ -37,6 +37,7 @@ func TestCompleteTable(t *testing.T) {
 		{[]string{"new", "-C", ""}, []string{"default"}, nil},
 		{[]string{"-c", ""}, []string{":files"}, nil},
 		{[]string{"-c", hosts, "ls", "-H", ""}, []string{"db", "web1"}, []string{"default"}},
+		{[]string{"ls", "-H", "ssh://a", "-H", "ssh://b", "--"}, []string{"--json", "--host", "--connect-timeout"}, nil}, // -H repeated changes nothing
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish"}, nil},
 		{[]string{"new", "x", "--", "ls", ""}, nil, []string{"attach", "--steal"}},
 		{[]string{"server", "--daemon", "--"}, []string{"--socket"}, []string{"--daemon", "--log"}}, // hidden flags stay hidden

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -61,6 +62,9 @@ func checkGlobalFlags(c *cli.Context) error {
 		if ctx.IsSet("server") && ctx.String("server") == "" {
 			return usagef("-L: empty server name (give a NAME, or leave -L out for the server \"default\")")
 		}
+		if ctx.IsSet("connect-timeout") && ctx.Duration("connect-timeout") <= 0 {
+			return usagef("--connect-timeout: give a duration above 0 (e.g. 10s, 1m)")
+		}
 		if p := ctx.String("socket"); hasURLScheme(p) {
 			from := "-S"
 			if os.Getenv("LINGER_SOCKET") == p {
@@ -84,12 +88,35 @@ func logPath(sock string) string {
 }
 
 // remoteHost is the host -H or $LINGER_HOST names, or nil for the local
-// server. Flags beat the environment: -H with -S is a usage error, -S
-// beats $LINGER_HOST, and $LINGER_HOST beats $LINGER_SOCKET. A -L
-// NAME names the remote server when the URL has no SERVER-NAME.
+// server (remoteHosts); several -H are a usage error here, where only one
+// is meant.
 func remoteHost(c *cli.Context) (*transport.Host, error) {
-	raw := lookupString(c, "host")
-	if raw == "" {
+	hosts, err := remoteHosts(c)
+	if err != nil || len(hosts) == 0 {
+		return nil, err
+	}
+	if len(hosts) > 1 {
+		return nil, severalHostsError(c)
+	}
+	return hosts[0].Host, nil
+}
+
+// hostTarget is one host of the command: the value as the user gave it
+// (what several-host output and errors name it by), and the host.
+type hostTarget struct {
+	Given string
+	*transport.Host
+}
+
+// remoteHosts are the hosts -H (repeatable) or $LINGER_HOST (one value)
+// name, in the order given, or none for the local server. Flags beat the
+// environment: -H with -S is a usage error, -S beats $LINGER_HOST, and
+// $LINGER_HOST beats $LINGER_SOCKET. Each value is checked before any
+// host is contacted, and each gets --connect-timeout; a single host may
+// prompt at the terminal (transport.Host.Interactive).
+func remoteHosts(c *cli.Context) ([]hostTarget, error) {
+	vals := hostValues(c)
+	if len(vals) == 0 {
 		return nil, nil
 	}
 	hostFlag, socketFlag := onLine("-H", "--host"), onLine("-S", "--socket")
@@ -99,16 +126,33 @@ func remoteHost(c *cli.Context) (*transport.Host, error) {
 	if !hostFlag && socketFlag {
 		return nil, nil
 	}
-	h, err := lookupHost(c, raw)
-	if err != nil {
-		return nil, err
+	hosts := make([]hostTarget, 0, len(vals))
+	for _, raw := range vals {
+		h, err := lookupHost(c, raw)
+		if err != nil {
+			return nil, err
+		}
+		h.ConnectTimeout = connectTimeout(c)
+		h.Interactive = len(vals) == 1 && client.IsTerminal(os.Stdin)
+		hosts = append(hosts, hostTarget{Given: raw, Host: h})
 	}
-	for _, ctx := range c.Lineage() {
-		if h.Server == "" && ctx.IsSet("server") {
-			h.Server = ctx.String("server")
+	return hosts, nil
+}
+
+// hostValues are the -H values on the command line, in order, else
+// $LINGER_HOST: one value, never split.
+func hostValues(c *cli.Context) []string {
+	if onLine("-H", "--host") {
+		for _, ctx := range c.Lineage() {
+			if ctx.IsSet("host") {
+				return ctx.StringSlice("host")
+			}
 		}
 	}
-	return h, nil
+	if v := os.Getenv("LINGER_HOST"); v != "" {
+		return []string{v}
+	}
+	return nil
 }
 
 // lookupHost resolves one -H (or $LINGER_HOST) value: an ssh:// URL, or
@@ -146,10 +190,44 @@ func lookupHost(c *cli.Context, raw string) (*transport.Host, error) {
 			return nil, err
 		}
 	}
+	for _, ctx := range c.Lineage() {
+		if h.Server == "" && ctx.IsSet("server") {
+			h.Server = ctx.String("server")
+		}
+	}
 	if c.Bool("verbose") {
 		h.Verbose = os.Stderr
 	}
 	return h, nil
+}
+
+// takesSeveralHosts names the commands that accept several -H.
+const takesSeveralHosts = "ls, kill --all and detach --all"
+
+// severalHostsError is the usage error of a command given several -H
+// that works on one host.
+func severalHostsError(c *cli.Context) error {
+	return usagef("-H given %d times: only %s take several hosts", len(hostValues(c)), takesSeveralHosts)
+}
+
+// checkHostCount, before each command, refuses several -H unless the
+// command takes several (ls, kill --all, detach --all).
+func checkHostCount(c *cli.Context) error {
+	if len(hostValues(c)) < 2 {
+		return nil
+	}
+	if c.Command != nil {
+		switch name := c.Command.Name; {
+		case name == "ls", (name == "kill" || name == "detach") && c.Bool("all"):
+			return nil
+		}
+	}
+	return severalHostsError(c)
+}
+
+// connectTimeout is --connect-timeout.
+func connectTimeout(c *cli.Context) time.Duration {
+	return c.Duration("connect-timeout")
 }
 
 // onLine reports whether the command line, before "--", has one of the
@@ -168,10 +246,10 @@ func onLine(flags ...string) bool {
 	return false
 }
 
-// isRemote reports whether the command talks to a server on another host.
+// isRemote reports whether the command talks to servers on other hosts.
 func isRemote(c *cli.Context) bool {
-	h, err := remoteHost(c)
-	return err == nil && h != nil
+	hosts, err := remoteHosts(c)
+	return err == nil && len(hosts) > 0
 }
 
 // endpoint says how to reach the server the global options name: on
@@ -185,8 +263,13 @@ func endpoint(c *cli.Context) (client.Endpoint, error) {
 		}
 		return e, lerr
 	}
-	// The server there reads its own configuration: -c is this host's.
-	return client.Endpoint{Host: h, Program: program(), Warn: warnConfig}, nil
+	return hostEndpoint(h), nil
+}
+
+// hostEndpoint says how to reach the server on host h. The server there
+// reads its own configuration: -c is this host's.
+func hostEndpoint(h *transport.Host) client.Endpoint {
+	return client.Endpoint{Host: h, Program: program(), Warn: warnConfig}
 }
 
 // localEndpoint says how to reach the local server the global options name. A

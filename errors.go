@@ -18,6 +18,8 @@ const (
 	exitOK    = 0 // success
 	exitError = 1 // something went wrong; the message says what
 	exitUsage = 2 // the command line was wrong
+
+	exitSomeHosts = 4 // of several hosts (-H), some could not be reached or failed; the others' results are printed
 )
 
 // usageError marks an error in how linger was called (exit 2).

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"time"
 
 	"linger/config"
 
@@ -25,11 +26,16 @@ func globalFlags() []cli.Flag {
 			Usage:   "use the server socket at `PATH` (overrides -L)",
 			EnvVars: []string{"LINGER_SOCKET"},
 		},
-		&cli.StringFlag{
+		&cli.StringSliceFlag{
 			Name:    "host",
 			Aliases: []string{"H"},
-			Usage:   "use the server on another host, through ssh: `URL` is ssh://[USER@]HOST[:PORT][/SERVER-NAME] (SERVER-NAME: the -L name there), or the NAME of a host entry ('linger config hosts')",
-			EnvVars: []string{"LINGER_HOST"},
+			Usage:   "use the server on another host, through ssh: `URL` is ssh://[USER@]HOST[:PORT][/SERVER-NAME] (SERVER-NAME: the -L name there), or the NAME of a host entry ('linger config hosts'); ls, kill --all and detach --all take several -H",
+			EnvVars: []string{"LINGER_HOST"}, // one value, never split: see hostValues
+		},
+		&cli.DurationFlag{
+			Name:  "connect-timeout",
+			Usage: "give up on a host (-H) not answering within `DURATION`: ssh's connection and handshake, then linger starting there (not while ssh may prompt at the terminal)",
+			Value: 10 * time.Second,
 		},
 		&cli.BoolFlag{
 			Name:  "verbose",

@@ -61,6 +61,9 @@ func run(args []string) int {
 func newApp() *cli.App {
 	cmds := commands()
 	setUsageErrors(cmds)
+	for _, c := range cmds {
+		c.Before = checkHostCount // several -H: ls, kill --all, detach --all only
+	}
 	return &cli.App{
 		Name:                 "linger",
 		Usage:                "keep shells and commands alive after you walk away",
@@ -92,16 +95,22 @@ The server starts on demand and exits when its last session is gone. The
 detach key is Ctrl-\ unless the configuration or --detach-key says otherwise.
 
 Options may follow a command's arguments ('linger kill web --all' is
-'linger kill --all web'), and the global options (-L, -S, -H, -c, --verbose)
-may follow the command name. Nothing after -- is read as an option.
+'linger kill --all web'), and the global options (-L, -S, -H, -c,
+--connect-timeout, --verbose) may follow the command name. Nothing after --
+is read as an option.
 
 -H ssh://[USER@]HOST[:PORT][/SERVER-NAME] (or $LINGER_HOST) talks to the
 server on another host through ssh: 'linger -H ssh://web1 ls'; -H NAME uses
 the host entry NAME of the configuration ('linger config hosts'). linger
-must be installed there; see OTHER HOSTS in the man page.
+must be installed there; see OTHER HOSTS in the man page. ls, kill --all and
+detach --all take several -H at once ('linger ls -H web1 -H ssh://web2': one
+table with a HOST column), asking the hosts in parallel; --connect-timeout
+bounds reaching each host.
 
-Exit status: 0 on success, 1 on error, 2 on a usage error; an attached client
-whose session's command ends exits with that command's status.`
+Exit status: 0 on success, 1 on error, 2 on a usage error, 4 when some of
+several hosts (-H) could not be reached or failed (the others' results are
+printed); an attached client whose session's command ends exits with that
+command's status.`
 
 // setUsageErrors makes every command report flag errors our way (one
 // line, exit 2) instead of urfave/cli's help dump.

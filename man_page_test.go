@@ -101,7 +101,7 @@ const manHosts = `
 -H ssh://[USER@]HOST[:PORT][/SERVER-NAME] (or $LINGER_HOST) makes a command talk to the linger server of the ssh login's user on HOST, through the system's ssh program, so ~/.ssh/config, agents and known_hosts apply. The client runs
 .PP
 .RS
-ssh -T [-p PORT] [-l USER] [SSH OPTIONS] -- HOST linger dial-stdio [--server SERVER-NAME]
+ssh -T [-p PORT] [-l USER] [SSH OPTIONS] -o ConnectTimeout=SECONDS -- HOST linger dial-stdio [--server SERVER-NAME]
 .RE
 .PP
 and speaks linger's protocol over ssh's standard input and output. --verbose prints that command line, shell-quoted, on standard error before running it. ssh may ask for a password, a passphrase or a host key confirmation on the terminal: attach, and new attached, put the terminal in raw mode only once linger has answered. SERVER-NAME is the -L name on that host (default "default"; -L NAME gives it when the URL has none). linger must be on the PATH of non-interactive ssh sessions there. A password in the URL, a host starting with "-" and a port that is not a number are refused before anything runs; -H with -S is a usage error. Attach over ssh is relayed (direct mode is local only). A remote new without --cwd starts in the remote user's home directory, with the environment of the remote server (that of the ssh login that started it).
@@ -118,6 +118,10 @@ remote_command = ["/opt/bin/linger", "-c", "/etc/linger/ops.toml"]
 .RE
 .PP
 url is required; ssh_options go to ssh before "--"; remote_command is the linger program on that host with its global options, run in place of "linger", each word quoted for the remote shell (a leading "~/" stays the remote home). A value of -H that is neither an ssh:// URL nor an entry is a usage error that lists the entries. linger config hosts lists the entries without contacting any host.
+.PP
+--connect-timeout DURATION (default 10s) bounds reaching a host: ssh gets it as ConnectTimeout (whole seconds, rounded up: the TCP connection and ssh's handshake), and the client waits that long for linger dial-stdio to answer (authentication and the remote server's start included), except with one host when standard input is a terminal, where ssh may be asking for a password, a passphrase or a host key: then only ssh's ConnectTimeout applies.
+.PP
+Several hosts: ls, kill --all and detach --all accept -H more than once (other commands refuse it: usage error); $LINGER_HOST is always one host. The hosts are asked in parallel, each within --connect-timeout. ls prints one table with a HOST column first (the -H value as given), the hosts in the order given and each host's sessions in its own order, without -l's configuration line; ls --json prints one array whose objects also have "host". A host that fails does not stop the others: its error is one line on standard error, "linger: HOST: ...", the others' results are printed, and the exit status is 4 (0 when every host answered). With one -H, output and errors are those of a local command.
 .PP
 Errors are one line and name the entry, or else the host: "HOST: ssh: ..." (ssh could not connect or authenticate: the last line it printed), "HOST: linger not found (install it there, or set remote_command in [hosts.HOST])", "HOST's shell startup printed ... before linger answered" (make the remote shell quiet for non-interactive sessions), and a protocol mismatch that names both versions and the side to upgrade.
 .SS linger dial-stdio [--server NAME]

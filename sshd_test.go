@@ -6,7 +6,9 @@ package main
 // runs ssh -F it). The remote side of the login is this test's env: the
 // login's PATH starts with the binary under test, and its LINGER_SOCKET
 // and XDG directories are the env's, so the harness's cleanup stops what
-// the remote dial-stdio started.
+// the remote dial-stdio started. Other addresses (ssh://127.0.0.1:PORT)
+// get the same keys and BatchMode: whatever fails there is the network,
+// never a prompt.
 
 import (
 	"encoding/json"
@@ -154,7 +156,16 @@ LogLevel ERROR
   StrictHostKeyChecking yes
   BatchMode yes
   LogLevel ERROR
-`, port, me.Username, filepath.Join(dir, "client_key"), filepath.Join(dir, "known_hosts")))
+Host *
+  IdentityFile %s
+  IdentitiesOnly yes
+  UserKnownHostsFile %s
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  BatchMode yes
+  LogLevel ERROR
+`, port, me.Username, filepath.Join(dir, "client_key"), filepath.Join(dir, "known_hosts"),
+		filepath.Join(dir, "client_key"), filepath.Join(dir, "known_hosts")))
 	wrapper := filepath.Join(dir, "ssh")
 	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec ssh -F "+cfg+" \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)

@@ -206,8 +206,9 @@ var (
 	longColumns  = [...]string{"ID", "NAME", "STATE", "AVAILABILITY", "IDLE", "CONFIGURATION", "BUFFERING", "UNRECEIVED", "DROPPED", "CREATED", "CLIENT", "DISCONNECTED", "COMMAND"}
 )
 
-// maxColumns is the most columns a table has.
-const maxColumns = len(longColumns)
+// maxColumns is the most columns a table has: HOST (AppendHostsTable),
+// then the long table's.
+const maxColumns = 1 + len(longColumns)
 
 // noSessions is the table of no sessions.
 const noSessions = "no sessions\n"
@@ -226,18 +227,22 @@ type cells struct {
 // rowBytes is about what one row's cells take, to size the buffer once.
 const rowBytes = 128
 
-// start empties c and adds the header of the short or long table, with
+// start empties c and adds the header of the short or long table, after
+// the columns first (each row then adds their cells before row's), with
 // room for about rows rows.
-func (c *cells) start(rows int, long bool) {
+func (c *cells) start(rows int, long bool, first ...string) {
 	head := shortColumns[:]
 	if long {
 		head = longColumns[:]
 	}
-	c.long, c.ncol = long, len(head)
+	c.long, c.ncol = long, len(first)+len(head)
 	c.b = slices.Grow(c.b[:0], (rows+1)*rowBytes)
 	c.ends = slices.Grow(c.ends[:0], (rows+1)*c.ncol)
 	c.runes = slices.Grow(c.runes[:0], (rows+1)*c.ncol)
 	c.width = [maxColumns]int32{}
+	for _, h := range first {
+		c.add(h)
+	}
 	for _, h := range head {
 		c.add(h)
 	}
@@ -411,6 +416,48 @@ func appendAgo(b []byte, d time.Duration) []byte {
 		return append(strconv.AppendInt(b, int64(d/time.Hour), 10), "h ago"...)
 	}
 	return append(strconv.AppendInt(b, int64(d/(24*time.Hour)), 10), "d ago"...)
+}
+
+// AppendHostsTable appends the table of `linger ls` across several hosts
+// (the client renders it from each host's JSON listing): this table with
+// a HOST column first, hosts[i] on the rows of lists[i], COMMAND cut to
+// width as here. It has no configuration line: each host has its own.
+func AppendHostsTable(b []byte, hosts []string, lists [][]socket.SessionInfo, width int, long bool) []byte {
+	var c cells
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	c.start(n, long, "HOST")
+	now := time.Now()
+	for i, l := range lists {
+		for j := range l {
+			c.add(hosts[i])
+			c.row(&l[j], now)
+		}
+	}
+	return c.appendTable(b, width, nil)
+}
+
+// AppendHostsJSON appends the JSON of `linger ls --json` across several
+// hosts: one array of every host's sessions, as here, each object with
+// "host" (hosts[i] for lists[i]) first.
+func AppendHostsJSON(b []byte, hosts []string, lists [][]socket.SessionInfo) []byte {
+	n := 0
+	for i, l := range lists {
+		for j := range l {
+			if n == 0 {
+				b = append(b, '[')
+			} else {
+				b = append(b, ',')
+			}
+			b = appendString(append(b, "\n  {\n    \"host\": "...), hosts[i])
+			b = appendSessionJSON(append(b, ','), &l[j])
+			b = append(b, "\n  }"...)
+			n++
+		}
+	}
+	return appendJSONEnd(b, n)
 }
 
 // appendJSONItem appends session i (counting from 0) of a JSON listing.

@@ -7,7 +7,8 @@
 //
 //	new       requests.go (handleNew); with attach, then attach.go
 //	attach    attach.go (the attached stream; the terminal side is package client)
-//	list      list.go (`ls`, filtered and rendered here, table or JSON)
+//	list      list.go (`ls`, filtered and rendered here, table or JSON;
+//	          its renderers also make the client's listing of several hosts)
 //	detach    requests.go
 //	kill      requests.go
 //	rename    requests.go

@@ -51,7 +51,7 @@ func Banner(version string) string {
 }
 
 // bannerTimeout bounds the wait for the banner, ssh's connection and
-// authentication included.
+// authentication included, for a Host without ConnectTimeout.
 const bannerTimeout = 30 * time.Second
 
 // Host is a server on another host, from an ssh:// URL.
@@ -70,6 +70,16 @@ type Host struct {
 	// Verbose, when not nil, is told the ssh command line before it runs
 	// (--verbose), one line.
 	Verbose io.Writer
+
+	// ConnectTimeout bounds reaching the host: ssh's TCP connect and
+	// handshake (-o ConnectTimeout, in whole seconds rounded up), then the
+	// wait for dial-stdio's banner (authentication and the remote server's
+	// start included). 0: ssh's default, and bannerTimeout.
+	ConnectTimeout time.Duration
+	// Interactive: ssh may be asking the user at the terminal (a
+	// password, a passphrase, a host key), so the wait for the banner has
+	// no bound; ssh's ConnectTimeout still bounds the network.
+	Interactive bool
 }
 
 // URLForm is the form Parse accepts, for error messages.
@@ -184,7 +194,10 @@ func (h *Host) Command() []string {
 	if h.User != "" {
 		argv = append(argv, "-l", h.User)
 	}
-	argv = append(argv, h.SSHOptions...)
+	argv = append(argv, h.SSHOptions...) // first: an entry's own ConnectTimeout wins
+	if h.ConnectTimeout > 0 {
+		argv = append(argv, "-o", "ConnectTimeout="+strconv.FormatInt(int64((h.ConnectTimeout+time.Second-1)/time.Second), 10))
+	}
 	argv = append(argv, "--", h.Host)
 	remote := h.RemoteCommand
 	if len(remote) == 0 {
@@ -263,6 +276,7 @@ func (h *Host) Dial(version string) (socket.Stream, error) {
 		close(s.done)
 	}()
 	if err := h.readBanner(s, version); err != nil {
+		cmd.Process.Kill() // stuck connecting, or no use: no second to wait (Close)
 		s.Close()
 		return nil, err
 	}
@@ -272,8 +286,14 @@ func (h *Host) Dial(version string) (socket.Stream, error) {
 // readBanner reads up to the banner, one byte at a time (what follows is
 // the protocol, for the caller to read), and checks it.
 func (h *Host) readBanner(s *Stream, version string) error {
-	s.r.SetReadDeadline(time.Now().Add(bannerTimeout))
-	defer s.r.SetReadDeadline(time.Time{})
+	wait := h.ConnectTimeout
+	if wait == 0 {
+		wait = bannerTimeout
+	}
+	if !h.Interactive {
+		s.r.SetReadDeadline(time.Now().Add(wait))
+		defer s.r.SetReadDeadline(time.Time{})
+	}
 	var seen []byte
 	b := make([]byte, 1)
 	for {
@@ -291,7 +311,7 @@ func (h *Host) readBanner(s *Stream, version string) error {
 			continue
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("%s: no answer from linger dial-stdio within %v", h.Name(), bannerTimeout)
+			return fmt.Errorf("%s: no answer within %v (ssh connecting, or linger dial-stdio starting there; see --connect-timeout)", h.Name(), wait)
 		}
 		if err != nil {
 			return h.exitError(s, string(seen))
@@ -356,7 +376,7 @@ func (h *Host) exitError(s *Stream, seen string) error {
 		if last == "" {
 			return fmt.Errorf("%s: ssh failed (exit status 255)", h.Name())
 		}
-		return fmt.Errorf("%s: ssh: %s", h.Name(), last)
+		return fmt.Errorf("%s: ssh: %s", h.Name(), strings.TrimPrefix(last, "ssh: "))
 	case code == 127 && len(h.RemoteCommand) > 0:
 		return fmt.Errorf("%s: %s not found (check remote_command in [%s])", h.Name(), h.RemoteCommand[0], h.entryTable())
 	case code == 127:
