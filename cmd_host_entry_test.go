@@ -43,7 +43,7 @@ func TestHostEntry(t *testing.T) {
 	if want := "linger: web1: /opt/my bin/linger not found (check remote_command in [hosts.web1])\n"; r.Stderr != want {
 		t.Errorf("exit 127 with a remote_command:\n got %q\nwant %q", r.Stderr, want)
 	}
-	if got, want := sshArgs(e), `-T -p 2222 -l alice -o ProxyJump=bastion host -- web1 '/opt/my bin/linger' -c '/etc/x y.toml' dial-stdio --server ops`+"\n"; got != want {
+	if got, want := sshArgs(e), `-T -p 2222 -l alice -o ProxyJump=bastion host -o ConnectTimeout=10 -- web1 '/opt/my bin/linger' -c '/etc/x y.toml' dial-stdio --server ops`+"\n"; got != want {
 		t.Errorf("ssh ran with\n %q\nwant %q", got, want)
 	}
 	r = e.RunEnv([]string{ssh, "LINGER_HOST=web2"}, "ls")
@@ -61,7 +61,7 @@ func TestHostEntry(t *testing.T) {
 	r = e.RunEnv([]string{ssh}, "ls", "-H", "web1", "--verbose")
 	lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n")
 	fake := strings.TrimPrefix(ssh, "LINGER_SSH=")
-	want := "linger: web1: " + fake + ` -T -p 2222 -l alice -o 'ProxyJump=bastion host' -- web1 ''\''/opt/my bin/linger'\''' -c ''\''/etc/x y.toml'\''' dial-stdio --server ops`
+	want := "linger: web1: " + fake + ` -T -p 2222 -l alice -o 'ProxyJump=bastion host' -o ConnectTimeout=10 -- web1 ''\''/opt/my bin/linger'\''' -c ''\''/etc/x y.toml'\''' dial-stdio --server ops`
 	if r.Code != 1 || len(lines) != 2 || lines[0] != want {
 		t.Errorf("--verbose:\n got %q\nwant first line %q", r.Stderr, want)
 	}
@@ -77,7 +77,7 @@ func TestHostEntry(t *testing.T) {
 	if r := e.RunEnv([]string{ssh, "LINGER_HOST=local"}, "ls"); r.Code != 0 || !strings.Contains(r.Stdout, "job") {
 		t.Errorf("LINGER_HOST=local ls: %v", r)
 	}
-	if got := sshArgs(e); !strings.HasSuffix(got, "-T -- web9 linger dial-stdio\n-T -- web9 linger dial-stdio\n") {
+	if got := sshArgs(e); !strings.HasSuffix(got, "-T -o ConnectTimeout=10 -- web9 linger dial-stdio\n-T -o ConnectTimeout=10 -- web9 linger dial-stdio\n") {
 		t.Errorf("ssh args for the entry local: %q", got)
 	}
 }

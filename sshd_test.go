@@ -269,7 +269,7 @@ func TestHostEntryThroughSSHD(t *testing.T) {
 	if r.Code != 0 || r.Stdout != "x\n" {
 		t.Fatalf("new -d through the entry box: %v", r)
 	}
-	if want := "linger: box: ssh -T -F " + s.Config + " -- testhost "; !strings.HasPrefix(r.Stderr, want) || !strings.Contains(r.Stderr, "'\\''") {
+	if want := "linger: box: ssh -T -F " + s.Config + " -o ConnectTimeout=10 -- testhost "; !strings.HasPrefix(r.Stderr, want) || !strings.Contains(r.Stderr, "'\\''") {
 		t.Errorf("--verbose said %q, want a line starting %q, with the remote words quoted", r.Stderr, want)
 	}
 	if !pollQuiet(harnessWait, func() bool { return strings.Contains(run("capture", "x").Stdout, "where=remote-config") }) {

@@ -237,6 +237,9 @@ func CommandLine(argv []string) string {
 	words := make([]string, len(argv))
 	for i, w := range argv {
 		words[i] = ShellQuote(w)
+		if i > 0 && onlyOf(w, ",._+:@%/-=") { // "=" is plain after the program
+			words[i] = w
+		}
 	}
 	return strings.Join(words, " ")
 }
