@@ -44,7 +44,7 @@ func dialStdio(c *cli.Context) error {
 	if err := socket.WriteRelayed(conn, relayedFor(os.Getenv("SSH_CONNECTION"))); err != nil {
 		return fmt.Errorf("relaying to the server: %v", err)
 	}
-	if _, err := io.WriteString(os.Stdout, transport.Banner(version)); err != nil {
+	if _, err := io.WriteString(os.Stdout, transport.Banner(socket.ProtocolVersion, version)); err != nil {
 		return nil // the client is gone
 	}
 	go func() {

@@ -44,7 +44,7 @@ type Endpoint struct {
 // by dial-stdio whenever none runs.
 func (e Endpoint) Connect(autoStart bool) (*socket.Conn, error) {
 	if e.Host != nil {
-		s, err := e.Host.Dial(strings.TrimPrefix(e.Program, "linger "))
+		s, err := e.Host.Dial(socket.ProtocolVersion, strings.TrimPrefix(e.Program, "linger "))
 		if err != nil {
 			return nil, err
 		}

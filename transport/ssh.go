@@ -17,7 +17,10 @@
 //
 // The client's side: Parse checks a -H URL before anything runs, Dial
 // runs ssh, reads the banner and returns the child's pipes as a
-// socket.Stream whose Close also ends and reaps ssh. Errors are one line,
+// Stream (a socket.Stream) whose Close also ends and reaps ssh. The
+// protocol's version is the caller's to give: this package knows nothing
+// of linger's protocol, so the configuration (package config) can check
+// host entries with Parse. Errors are one line,
 // classified (ssh could not connect, linger not found, shell noise,
 // another protocol) rather than a dump of ssh's stderr.
 package transport
@@ -35,7 +38,6 @@ import (
 	"sync"
 	"time"
 
-	"linger/socket"
 )
 
 // BannerMagic starts the banner; BannerVersion is the banner's own format.
@@ -46,8 +48,8 @@ const (
 
 // Banner is the line dial-stdio writes before relaying:
 // "linger-dial-stdio 1 PROTOCOL VERSION\n".
-func Banner(version string) string {
-	return fmt.Sprintf("%s %d %d %s\n", BannerMagic, BannerVersion, socket.ProtocolVersion, version)
+func Banner(protocol int, version string) string {
+	return fmt.Sprintf("%s %d %d %s\n", BannerMagic, BannerVersion, protocol, version)
 }
 
 // bannerTimeout bounds the wait for the banner, ssh's connection and
@@ -245,8 +247,9 @@ func CommandLine(argv []string) string {
 }
 
 // Dial runs ssh to h, waits for dial-stdio's banner and returns the
-// stream to the server there. version is this program's, for a mismatch.
-func (h *Host) Dial(version string) (socket.Stream, error) {
+// stream to the server there. protocol and version are this program's
+// (socket.ProtocolVersion), for a mismatch.
+func (h *Host) Dial(protocol int, version string) (*Stream, error) {
 	argv := h.Command()
 	if h.Verbose != nil {
 		fmt.Fprintf(h.Verbose, "linger: %s: %s\n", h.Name(), CommandLine(argv))
@@ -278,7 +281,7 @@ func (h *Host) Dial(version string) (socket.Stream, error) {
 		cmd.Wait()
 		close(s.done)
 	}()
-	if err := h.readBanner(s, version); err != nil {
+	if err := h.readBanner(s, protocol, version); err != nil {
 		cmd.Process.Kill() // stuck connecting, or no use: no second to wait (Close)
 		s.Close()
 		return nil, err
@@ -288,7 +291,7 @@ func (h *Host) Dial(version string) (socket.Stream, error) {
 
 // readBanner reads up to the banner, one byte at a time (what follows is
 // the protocol, for the caller to read), and checks it.
-func (h *Host) readBanner(s *Stream, version string) error {
+func (h *Host) readBanner(s *Stream, protocol int, version string) error {
 	wait := h.ConnectTimeout
 	if wait == 0 {
 		wait = bannerTimeout
@@ -305,7 +308,7 @@ func (h *Host) readBanner(s *Stream, version string) error {
 			seen = append(seen, b[0])
 			if b[0] == '\n' {
 				if i := bytes.Index(seen, []byte(BannerMagic+" ")); i >= 0 {
-					return h.checkBanner(string(seen[:i]), string(seen[i:len(seen)-1]), version)
+					return h.checkBanner(string(seen[:i]), string(seen[i:len(seen)-1]), protocol, version)
 				}
 			}
 			if len(seen) > 4096 {
@@ -323,7 +326,7 @@ func (h *Host) readBanner(s *Stream, version string) error {
 }
 
 // checkBanner checks the banner line; before is what came before it.
-func (h *Host) checkBanner(before, line, version string) error {
+func (h *Host) checkBanner(before, line string, protocol int, version string) error {
 	if strings.TrimSpace(before) != "" {
 		return h.noisy(before)
 	}
@@ -335,13 +338,13 @@ func (h *Host) checkBanner(before, line, version string) error {
 	if err != nil {
 		return fmt.Errorf("%s: unexpected answer from linger dial-stdio: %q", h.Name(), line)
 	}
-	if proto != socket.ProtocolVersion {
+	if proto != protocol {
 		upgrade := "linger on " + h.Name()
-		if proto > socket.ProtocolVersion {
+		if proto > protocol {
 			upgrade = "this linger"
 		}
 		return fmt.Errorf("%s runs linger %s (protocol %d), this is linger %s (protocol %d): upgrade %s",
-			h.Name(), f[3], proto, version, socket.ProtocolVersion, upgrade)
+			h.Name(), f[3], proto, version, protocol, upgrade)
 	}
 	return nil
 }
