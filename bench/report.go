@@ -130,6 +130,8 @@ type results struct {
 	hello      []float64
 	relayEcho  *echoRes
 	floorNotes []string
+
+	ssh *sshRes // ssh.go
 }
 
 func hostInfo() string {
@@ -282,6 +284,7 @@ func (r *results) markdown() string {
 	r.sectionScale(&m)
 	r.sectionDetached(&m)
 	r.sectionCurves(&m)
+	r.sectionSSH(&m)
 	return m.String()
 }
 
