@@ -41,6 +41,8 @@ type sshRes struct {
 	tpBytes  int64
 	tpLinger tpRes // linger -H attach
 	tpSSH    tpRes // ssh ALIAS sh, the same command typed
+	// CPU ms by kind of process (cpuByProcess), summed over the rounds
+	tpCPULinger, tpCPUSSH map[string]float64
 
 	echoLinger echoRes // linger -H attach
 	echoSSH    echoRes // ssh -t ALIAS, the same program
@@ -322,6 +324,8 @@ func (h *harness) sshThroughput(s *sshd, lt *tool, r *sshRes) error {
 	outs := []*outer{lo, so}
 	res := []*tpRes{&r.tpLinger, &r.tpSSH}
 	label := []string{"linger -H", "ssh"}
+	cpu := []map[string]float64{{}, {}}
+	r.tpCPULinger, r.tpCPUSSH = cpu[0], cpu[1]
 	for k, o := range outs {
 		if _, _, err := h.printRun(o, warm); err != nil {
 			res[k].err = "warm-up: " + err.Error()
@@ -335,12 +339,13 @@ func (h *harness) sshThroughput(s *sshd, lt *tool, r *sshRes) error {
 			}
 			c0 := cpuByProcess()
 			d, out, err := h.printRun(outs[k], size)
-			if os.Getenv("LBENCH_CPU") != "" {
-				for n, v := range cpuByProcess() {
-					if dv := v - c0[n]; dv > 0 {
-						h.logf("  cpu %s: %.0f ms", n, dv)
-					}
+			for n, v := range cpuByProcess() {
+				if dv := v - c0[n]; dv > 0 && n != "" {
+					cpu[k][n] += dv
 				}
+			}
+			if err == nil && out < size {
+				err = fmt.Errorf("only %d of the %d bytes printed reached the terminal", out, size)
 			}
 			if err != nil {
 				x.err = err.Error()
@@ -586,6 +591,11 @@ func (r *results) sectionSSH(m *md) {
 		}
 	}
 	m.p("")
+	if sel("ssh-throughput") {
+		m.p("Where the CPU went in the throughput rounds, ms per MB printed (both ends of the ssh connection are on this machine): linger -H: %s; ssh: %s.",
+			cpuPerMB(x.tpCPULinger, x.tpBytes, len(x.tpLinger.mbps)), cpuPerMB(x.tpCPUSSH, x.tpBytes, len(x.tpSSH.mbps)))
+		m.p("")
+	}
 	m.p("CPU of all processes = the harness's waited-for children plus every process below it (sshd and what it reaped, the server), before and after the command: on this machine both ends of every ssh connection share its cores.")
 	m.p("")
 }
@@ -601,21 +611,55 @@ func nonEmpty(s ...string) []string {
 	return out
 }
 
-// cpuByProcess is the CPU time (ms) each process below the harness has
-// used (with the children it reaped), keyed by a short label: the
-// executable's name and its first arguments.
+// cpuByProcess is the CPU time (ms) the processes below the harness have
+// used so far (each with the children it reaped), summed by kind: the
+// pieces of the chain between a session's program and the terminal.
+// Processes of no such kind are under "".
 func cpuByProcess() map[string]float64 {
 	out := map[string]float64{}
 	for _, p := range descendants(os.Getpid()) {
 		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.pid))
 		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		label := filepath.Base(args[0])
-		for _, a := range args[1:] {
-			if !strings.HasPrefix(a, "-") && !strings.Contains(a, "/") && len(label) < 40 {
-				label += " " + a
-			}
+		cmd := strings.Join(args, " ")
+		var kind string
+		switch base := filepath.Base(args[0]); {
+		case base == "ssh":
+			kind = "ssh"
+		case strings.HasPrefix(base, "sshd"):
+			kind = "sshd"
+		case base == "sh":
+			kind = "shell (head)"
+		case strings.Contains(cmd, "dial-stdio"):
+			kind = "dial-stdio"
+		case strings.Contains(cmd, " attach "):
+			kind = "linger client"
+		case strings.Contains(cmd, " server"):
+			kind = "linger server"
 		}
-		out[fmt.Sprintf("%s[%d]", label, p.pid)] += float64(cpuTicks(p.pid)+childTicks(p.pid)) * 10
+		out[kind] += float64(cpuTicks(p.pid)+childTicks(p.pid)) * 10
 	}
 	return out
+}
+
+// cpuPerMB renders CPU ms by kind of process per MB of n runs of size
+// bytes, the largest first.
+func cpuPerMB(cpu map[string]float64, size int64, n int) string {
+	if n == 0 || len(cpu) == 0 {
+		return "—"
+	}
+	var kinds []string
+	total := 0.0
+	for k, v := range cpu {
+		total += v
+		if k != "" {
+			kinds = append(kinds, k)
+		}
+	}
+	slices.SortFunc(kinds, func(a, b string) int { return int(cpu[b] - cpu[a]) })
+	per := func(v float64) string { return num(v / (float64(size) * float64(n) / mb)) }
+	parts := []string{"total " + per(total)}
+	for _, k := range kinds {
+		parts = append(parts, k+" "+per(cpu[k]))
+	}
+	return strings.Join(parts, ", ")
 }
