@@ -75,7 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	history := fs.String("history", "0,1000,100000", "history: lines printed before the screen the attach must show")
 	fs.IntVar(&o.historyReps, "history-reps", 5, "history: attaches per tool and size")
 	fs.IntVar(&o.detachedMB, "detached-mb", 50, "detached: MB printed while nobody is attached")
-	fs.IntVar(&o.sshReps, "ssh-reps", 20, "ssh-ls, ssh-hosts: timed rounds")
+	fs.IntVar(&o.sshReps, "ssh-reps", 10, "ssh-ls, ssh-hosts: timed rounds")
 	fs.DurationVar(&o.budget, "scale-budget", 40*time.Second, "scale/list: time allowed per tool for creating sessions")
 	fs.StringVar(&o.lingerBin, "linger", "", "linger binary to measure (default: build this checkout into the run directory)")
 	fs.StringVar(&o.baseBin, "base", "", "also measure linger `BIN` (e.g. the build before a change) as tool linger-base, beside linger in the same rounds")
