@@ -259,3 +259,20 @@ func checkSSH(t *testing.T, res *results, report string) {
 		t.Errorf("report has no section 7 with its rows")
 	}
 }
+
+// Without OpenSSH the ssh figures are one line in the report, not an
+// error: here ssh is hidden from PATH.
+func TestSSHSkippedWithoutOpenSSH(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	h := &harness{o: &options{tests: sshTests}, log: io.Discard}
+	s, note, err := h.startSSHD(&tool{name: "linger"})
+	if s != nil || err != nil || !strings.Contains(note, " not found (apt-get install openssh-server openssh-client)") {
+		t.Fatalf("startSSHD without ssh on PATH: %v, %q, %v", s, note, err)
+	}
+	r := &results{opts: h.o, ssh: &sshRes{note: note}}
+	var m md
+	r.sectionSSH(&m)
+	if got := m.String(); !strings.Contains(got, "Not measured: ") || strings.Contains(got, "| figure |") {
+		t.Errorf("section 7 without ssh:\n%s", got)
+	}
+}
