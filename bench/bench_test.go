@@ -151,6 +151,7 @@ func TestQuick(t *testing.T) {
 	if len(res.throughput["raw"].mbps) == 0 {
 		t.Errorf("raw: missing throughput samples")
 	}
+	checkSSH(t, res, report)
 
 	h.cleanup()
 	for _, p := range descendants(os.Getpid()) {
@@ -214,4 +215,64 @@ func summaryRow(report, prefix string) []string {
 		}
 	}
 	return nil
+}
+
+// checkSSH checks section 7: with OpenSSH installed, every ssh figure was
+// measured beside its floor (the many-hosts listing, or a note that this
+// build takes one -H), and linger -H delivered every byte printed.
+func checkSSH(t *testing.T, res *results, report string) {
+	t.Helper()
+	x := res.ssh
+	if x == nil {
+		t.Errorf("no ssh figures")
+		return
+	}
+	for _, p := range []string{sshdPath, "ssh", "ssh-keygen"} {
+		if _, err := exec.LookPath(p); err != nil {
+			if !strings.Contains(report, "Not measured: "+p+" not found") {
+				t.Errorf("%s is missing but section 7 does not say so", p)
+			}
+			return
+		}
+	}
+	if x.note != "" {
+		t.Fatalf("ssh figures not measured: %s", x.note)
+	}
+	if len(x.tpLinger.mbps) == 0 || len(x.tpSSH.mbps) == 0 {
+		t.Errorf("ssh throughput: missing samples: linger %+v, ssh %+v", x.tpLinger, x.tpSSH)
+	}
+	for _, out := range x.tpLinger.outMB {
+		if out*mb < float64(x.tpBytes) {
+			t.Errorf("ssh throughput: %.0f bytes reached the terminal of %d printed", out*mb, x.tpBytes)
+		}
+	}
+	if len(x.echoLinger.us) == 0 || len(x.echoSSH.us) == 0 {
+		t.Errorf("ssh echo: missing samples: linger %+v, ssh %+v", x.echoLinger, x.echoSSH)
+	}
+	if len(x.ls) == 0 || len(x.sshTrue) == 0 || len(x.localLs) == 0 {
+		t.Errorf("ssh ls: missing samples (%s)", x.lsErr)
+	}
+	if !strings.HasPrefix(x.hostsNote, "not supported by this build") && (len(x.hostsN) == 0 || len(x.hostsOne) == 0) {
+		t.Errorf("ssh hosts: neither samples nor a note: %+v", x)
+	}
+	if !strings.Contains(report, "## 7. Over ssh to 127.0.0.1") || !strings.Contains(report, "| `ls` across 8 hosts, ms |") {
+		t.Errorf("report has no section 7 with its rows")
+	}
+}
+
+// Without OpenSSH the ssh figures are one line in the report, not an
+// error: here ssh is hidden from PATH.
+func TestSSHSkippedWithoutOpenSSH(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	h := &harness{o: &options{tests: sshTests}, log: io.Discard}
+	s, note, err := h.startSSHD(&tool{name: "linger"})
+	if s != nil || err != nil || !strings.Contains(note, " not found (apt-get install openssh-server openssh-client)") {
+		t.Fatalf("startSSHD without ssh on PATH: %v, %q, %v", s, note, err)
+	}
+	r := &results{opts: h.o, ssh: &sshRes{note: note}}
+	var m md
+	r.sectionSSH(&m)
+	if got := m.String(); !strings.Contains(got, "Not measured: ") || strings.Contains(got, "| figure |") {
+		t.Errorf("section 7 without ssh:\n%s", got)
+	}
 }

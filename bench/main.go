@@ -25,7 +25,7 @@ import (
 )
 
 // allTests in report order.
-var allTests = []string{"throughput", "echo", "start", "attach", "scale", "detached", "streams", "history", "list", "prompts"}
+var allTests = append([]string{"throughput", "echo", "start", "attach", "scale", "detached", "streams", "history", "list", "prompts"}, sshTests...)
 
 type options struct {
 	tests       []string
@@ -45,6 +45,7 @@ type options struct {
 	history     []int
 	historyReps int
 	detachedMB  int
+	sshReps     int           // ssh-ls, ssh-hosts: timed rounds
 	budget      time.Duration // per tool, creating sessions in the scale sweep
 	lingerBin   string
 	baseBin     string // -base: a second linger measured as linger-base ("": none)
@@ -74,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	history := fs.String("history", "0,1000,100000", "history: lines printed before the screen the attach must show")
 	fs.IntVar(&o.historyReps, "history-reps", 5, "history: attaches per tool and size")
 	fs.IntVar(&o.detachedMB, "detached-mb", 50, "detached: MB printed while nobody is attached")
+	fs.IntVar(&o.sshReps, "ssh-reps", 10, "ssh-ls, ssh-hosts: timed rounds")
 	fs.DurationVar(&o.budget, "scale-budget", 40*time.Second, "scale/list: time allowed per tool for creating sessions")
 	fs.StringVar(&o.lingerBin, "linger", "", "linger binary to measure (default: build this checkout into the run directory)")
 	fs.StringVar(&o.baseBin, "base", "", "also measure linger `BIN` (e.g. the build before a change) as tool linger-base, beside linger in the same rounds")
@@ -111,6 +113,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		def("history", func() { *history = "0,1000" })
 		def("history-reps", func() { o.historyReps = 1 })
 		def("detached-mb", func() { o.detachedMB = 10 })
+		def("ssh-reps", func() { o.sshReps = 5 })
 	}
 	var err error
 	if o.tests, err = names(*tests, allTests, "test"); err != nil {
@@ -141,7 +144,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		name string
 		v    int
 	}{{"mb", o.mb}, {"reps", o.reps}, {"echo", o.echoN}, {"start", o.startN}, {"attach", o.attachN},
-		{"streams-mb", o.streamsMB}, {"streams-reps", o.streamsReps}, {"history-reps", o.historyReps}, {"detached-mb", o.detachedMB}} {
+		{"streams-mb", o.streamsMB}, {"streams-reps", o.streamsReps}, {"history-reps", o.historyReps}, {"detached-mb", o.detachedMB}, {"ssh-reps", o.sshReps}} {
 		if c.v < 1 {
 			return nil, fmt.Errorf("-%s must be at least 1", c.name)
 		}
@@ -509,9 +512,11 @@ func (h *harness) run() (*results, error) {
 		{"streams", h.testStreams},
 		{"history", h.testHistory},
 		{"prompts", h.testPrompts},
+		{"ssh", h.testSSH}, // every ssh-* figure, against one sshd
 	}
 	for _, s := range steps {
-		sel := h.selected(s.name) || (s.name == "scale" && h.selected("list"))
+		sel := h.selected(s.name) || (s.name == "scale" && h.selected("list")) ||
+			(s.name == "ssh" && slices.ContainsFunc(sshTests, h.selected))
 		if !sel {
 			continue
 		}

@@ -130,6 +130,8 @@ type results struct {
 	hello      []float64
 	relayEcho  *echoRes
 	floorNotes []string
+
+	ssh *sshRes // ssh.go
 }
 
 func hostInfo() string {
@@ -274,7 +276,10 @@ func (r *results) markdown() string {
 	m.p("")
 	m.p("Every figure is the median [min–max] of the samples; ×raw is the ratio to the raw baseline measured in the same rounds (the same workload on a plain pty, the harness being the terminal). Tools alternate within every round, in an order rotated from round to round.")
 	m.p("")
-	r.summary(&m, names)
+	if r.throughput != nil || r.echo != nil || r.start != nil || r.attach != nil || r.scale != nil ||
+		r.prompts != nil || r.detached != nil || r.streams != nil || r.history != nil {
+		r.summary(&m, names) // (not for the ssh figures alone: section 7 is their summary)
+	}
 	r.sectionThroughput(&m)
 	r.sectionEcho(&m)
 	r.sectionStart(&m)
@@ -282,6 +287,7 @@ func (r *results) markdown() string {
 	r.sectionScale(&m)
 	r.sectionDetached(&m)
 	r.sectionCurves(&m)
+	r.sectionSSH(&m)
 	return m.String()
 }
 

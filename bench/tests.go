@@ -136,6 +136,15 @@ func (h *harness) openShell(t *tool, name string) (*outer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := h.shellReady(o, t.name); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// shellReady waits until the shell behind o (a client named what) answers
+// a command, then turns o's emulator off; on failure it closes o.
+func (h *harness) shellReady(o *outer, what string) error {
 	// Ctrl-U first: dtach types a Ctrl-L into the session on attach, which
 	// the shell would take as part of the command. A client may also still
 	// be setting up, so retry with a fresh marker.
@@ -156,10 +165,10 @@ func (h *harness) openShell(t *tool, name string) (*outer, error) {
 	}
 	if werr != nil {
 		o.close()
-		return nil, fmt.Errorf("the shell behind %s did not answer: %v", t.name, werr)
+		return fmt.Errorf("the shell behind %s did not answer: %v", what, werr)
 	}
 	o.setScreen(false)
-	return o, nil
+	return nil
 }
 
 // lineEnd is the largest n' <= n at which the workload ends a line, so a
@@ -343,14 +352,36 @@ func (h *harness) testEcho() error {
 		order = append(order, t)
 	}
 	settle(3 * time.Second)
-	for i := 0; i < h.o.echoN; i++ {
+	var ous []*outer
+	var rs []*echoRes
+	for _, t := range order {
+		ous, rs = append(ous, outs[t]), append(rs, results[t])
+	}
+	echoKeys(h.o.echoN, ous, rs)
+	for t, o := range outs {
+		r := results[t]
+		h.logf("echo %-6s p50 %.0f µs, p99 %.0f µs", t.name, percentile(r.us, 50), percentile(r.us, 99))
+		release(t, o)
+	}
+	return nil
+}
+
+// echoKeys types n letters into every outer terminal of outs (each
+// running the echo helper behind its client), interleaved keystroke by
+// keystroke in an order rotated each time, and records in the matching
+// rs how long each letter took to show in the top-left cell.
+func echoKeys(n int, outs []*outer, rs []*echoRes) {
+	idx := make([]int, len(outs))
+	for i := range idx {
+		idx[i] = i
+	}
+	for i := 0; i < n; i++ {
 		c := rune('a' + i%26)
-		for _, t := range rotate(order, i) {
-			r := results[t]
+		for _, k := range rotate(idx, i) {
+			r, o := rs[k], outs[k]
 			if r.err != "" {
 				continue
 			}
-			o := outs[t]
 			o.expectScreen(func(t *vt.Terminal) bool { return t.Cell(0, 0).Rune == c })
 			t0 := time.Now()
 			if err := o.write(string(c)); err != nil {
@@ -368,12 +399,6 @@ func (h *harness) testEcho() error {
 			r.us = append(r.us, float64(at.Sub(t0).Nanoseconds())/1e3)
 		}
 	}
-	for t, o := range outs {
-		r := results[t]
-		h.logf("echo %-6s p50 %.0f µs, p99 %.0f µs", t.name, percentile(r.us, 50), percentile(r.us, 99))
-		release(t, o)
-	}
-	return nil
 }
 
 // ---- 3. start detached ----
