@@ -54,6 +54,7 @@ type sshRes struct {
 
 	hostsNote        string // "not supported by this build ..."
 	hostsOne, hostsN []float64
+	sshTrueN         []float64 // sshAliasN `ssh ALIAS true` at once: the floor of the logins alone
 	cpuOne, cpuN     []float64 // all processes, ms per run
 	nearOne, nearN   []float64 // of which the commands run here (linger, ssh clients)
 	hostsErr         string
@@ -500,12 +501,21 @@ func (h *harness) sshHosts(s *sshd, lt *tool, r *sshRes) {
 	for i := 1; i <= sshAliasN; i++ {
 		many = append(many, "-H", hostURL(i))
 	}
-	cmds := [][]string{{lt.bin, "-H", hostURL(1), "ls"}, cat(append([]string{lt.bin}, many...), "ls")}
-	dst := []*[]float64{&r.hostsOne, &r.hostsN}
-	cpu := []*[]float64{&r.cpuOne, &r.cpuN}
-	near := []*[]float64{&r.nearOne, &r.nearN}
+	// The third command is the logins alone: sshAliasN plain `ssh lbN
+	// true` at once. Both ends of every login share this machine's cores,
+	// so this, not one host, is what bounds the fan-out here.
+	var par strings.Builder
+	for i := 1; i <= sshAliasN; i++ {
+		fmt.Fprintf(&par, "%s & ", strings.Join(s.ssh(alias(i), "true"), " "))
+	}
+	par.WriteString("wait")
+	cmds := [][]string{{lt.bin, "-H", hostURL(1), "ls"}, cat(append([]string{lt.bin}, many...), "ls"), {"/bin/sh", "-c", par.String()}}
+	var cpuPar, nearPar []float64
+	dst := []*[]float64{&r.hostsOne, &r.hostsN, &r.sshTrueN}
+	cpu := []*[]float64{&r.cpuOne, &r.cpuN, &cpuPar}
+	near := []*[]float64{&r.nearOne, &r.nearN, &nearPar}
 	for i := 0; i < h.o.sshReps; i++ {
-		for _, k := range rotate([]int{0, 1}, i) {
+		for _, k := range rotate([]int{0, 1, 2}, i) {
 			n0, f0 := cpuSplit()
 			d, out, err := runCmd(h.pt, cmds[k], s.env, lt.dir, 60*time.Second)
 			if err == nil && k == 1 && strings.Count(string(out), "sl0001") != sshAliasN {
@@ -522,7 +532,7 @@ func (h *harness) sshHosts(s *sshd, lt *tool, r *sshRes) {
 			*dst[k] = append(*dst[k], ms(d))
 		}
 	}
-	h.logf("ssh-hosts: ls across %d hosts %.1f ms, one host %.1f ms", sshAliasN, median(r.hostsN), median(r.hostsOne))
+	h.logf("ssh-hosts: ls across %d hosts %.1f ms, one host %.1f ms, %d ssh true at once %.1f ms", sshAliasN, median(r.hostsN), median(r.hostsOne), sshAliasN, median(r.sshTrueN))
 }
 
 // fanoutSupport says why this build cannot list several hosts at once
@@ -599,7 +609,7 @@ func (r *results) sectionSSH(m *md) {
 		} else {
 			m.row(fmt.Sprintf("`ls` across %d hosts, ms", sshAliasN), spread(x.hostsN), spread(x.hostsOne), "`ls` of one host",
 				ratio(median(x.hostsN), median(x.hostsOne)), "≤ 1.5×",
-				strings.Join(nonEmpty(errCell(x.hostsErr), fmt.Sprintf("%d rounds; CPU of all processes per run: %s ms (%d hosts) / %s ms (one), of which linger and its ssh clients: %s / %s ms", len(x.hostsN), num(median(x.cpuN)), sshAliasN, num(median(x.cpuOne)), num(median(x.nearN)), num(median(x.nearOne)))), "; "))
+				strings.Join(nonEmpty(errCell(x.hostsErr), fmt.Sprintf("%d rounds; CPU of all processes per run: %s ms (%d hosts) / %s ms (one), of which linger and its ssh clients: %s / %s ms; the %d logins alone (`ssh ALIAS true`, all at once): %s ms, so %s of that", len(x.hostsN), num(median(x.cpuN)), sshAliasN, num(median(x.cpuOne)), num(median(x.nearN)), num(median(x.nearOne)), sshAliasN, num(median(x.sshTrueN)), ratio(median(x.hostsN), median(x.sshTrueN)))), "; "))
 		}
 	}
 	m.p("")
