@@ -120,3 +120,40 @@ func TestHostErrorClasses(t *testing.T) {
 }
 
 func protoString() string { return strconv.Itoa(socket.ProtocolVersion) }
+
+// -H unix:///PATH is -S PATH: one names the server at that socket, several
+// list servers side by side (no ssh runs), and a relative path is refused.
+func TestHostUnixSocket(t *testing.T) {
+	e := newEnv(t)
+	ssh := fakeSSH(t, e, `exit 99`)
+	other := filepath.Join(e.Dir, "other.sock")
+	if r := e.RunEnv([]string{ssh}, "-H", "unix://"+other, "new", "-d", "x", "--", "sleep", "100"); r.Code != 0 || r.Stdout != "x\n" {
+		t.Fatalf("new -d -H unix://: %v", r)
+	}
+	if r := e.Run("ls", "-S", other); r.Code != 0 || !strings.Contains(r.Stdout, " x ") {
+		t.Errorf("the session made with -H unix:// is not on that socket: %v", r)
+	}
+	if r := e.Run("ls"); r.Code != 0 || strings.Contains(r.Stdout, " x ") {
+		t.Errorf("the session made with -H unix:// is on the default socket: %v", r)
+	}
+	if r := e.RunEnv([]string{ssh}, "new", "-d", "y", "--", "sleep", "100"); r.Code != 0 {
+		t.Fatalf("new -d y: %v", r)
+	}
+	r := e.RunEnv([]string{ssh}, "ls", "-H", "unix://"+e.Sock, "-H", "unix://"+other)
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if r.Code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[0], "HOST ") ||
+		!strings.HasPrefix(lines[1], "unix://"+e.Sock+" ") || !strings.Contains(lines[1], " y ") ||
+		!strings.HasPrefix(lines[2], "unix://"+other+" ") || !strings.Contains(lines[2], " x ") {
+		t.Errorf("ls across two unix:// sockets:\n%v", r)
+	}
+	if sshArgs(e) != "" {
+		t.Errorf("ssh ran for unix:// hosts: %q", sshArgs(e))
+	}
+	r = e.Run("ls", "-H", "unix://rel.sock")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "absolute path") {
+		t.Errorf("-H unix://rel.sock: want exit 2 naming the absolute path, got %v", r)
+	}
+	if r := e.Run("kill", "-H", "unix://"+other, "x"); r.Code != 0 {
+		t.Errorf("kill -H unix://: %v", r)
+	}
+}

@@ -87,25 +87,29 @@ func logPath(sock string) string {
 	return filepath.Join(dir, "linger", strings.TrimSuffix(filepath.Base(sock), ".sock")+".log")
 }
 
-// remoteHost is the host -H or $LINGER_HOST names, or nil for the local
-// server (remoteHosts); several -H are a usage error here, where only one
-// is meant.
-func remoteHost(c *cli.Context) (*transport.Host, error) {
-	hosts, err := remoteHosts(c)
-	if err != nil || len(hosts) == 0 {
-		return nil, err
-	}
-	if len(hosts) > 1 {
-		return nil, severalHostsError(c)
-	}
-	return hosts[0].Host, nil
-}
-
 // hostTarget is one host of the command: the value as the user gave it
-// (what several-host output and errors name it by), and the host.
+// (what several-host output and errors name it by), and the host: over
+// ssh, or a server's socket on this machine (unix:///PATH, as -S PATH).
 type hostTarget struct {
 	Given string
-	*transport.Host
+	*transport.Host        // nil for a unix:// target
+	Socket          string // unix:///PATH: PATH
+}
+
+// endpoint says how to reach the target's server.
+func (t hostTarget) endpoint() client.Endpoint {
+	if t.Host == nil {
+		return client.Endpoint{Socket: t.Socket, Program: program(), LogFile: logPath(t.Socket), Warn: warnConfig}
+	}
+	return hostEndpoint(t.Host)
+}
+
+// name is the target as errors name it.
+func (t hostTarget) name() string {
+	if t.Host == nil {
+		return t.Socket
+	}
+	return t.Host.Name()
 }
 
 // remoteHosts are the hosts -H (repeatable) or $LINGER_HOST (one value)
@@ -128,6 +132,13 @@ func remoteHosts(c *cli.Context) ([]hostTarget, error) {
 	}
 	hosts := make([]hostTarget, 0, len(vals))
 	for _, raw := range vals {
+		if path, ok := strings.CutPrefix(raw, "unix://"); ok {
+			if !filepath.IsAbs(path) {
+				return nil, usagef("%s %q: unix:// takes the absolute path of a server's socket (unix:///PATH, as -S PATH)", hostSource(), raw)
+			}
+			hosts = append(hosts, hostTarget{Given: raw, Socket: filepath.Clean(path)})
+			continue
+		}
 		h, err := lookupHost(c, raw)
 		if err != nil {
 			return nil, err
@@ -161,10 +172,7 @@ func hostValues(c *cli.Context) []string {
 // Anything else is a usage error naming the entries. With --verbose, the
 // host says its ssh command line when it dials.
 func lookupHost(c *cli.Context, raw string) (*transport.Host, error) {
-	from := "-H"
-	if !onLine("-H", "--host") {
-		from = "LINGER_HOST"
-	}
+	from := hostSource()
 	var h *transport.Host
 	if hasURLScheme(raw) {
 		var err error
@@ -199,6 +207,15 @@ func lookupHost(c *cli.Context, raw string) (*transport.Host, error) {
 		h.Verbose = os.Stderr
 	}
 	return h, nil
+}
+
+// hostSource names where -H values come from, for errors: the flag, else
+// $LINGER_HOST.
+func hostSource() string {
+	if onLine("-H", "--host") {
+		return "-H"
+	}
+	return "LINGER_HOST"
 }
 
 // takesSeveralHosts names the commands that accept several -H.
@@ -249,21 +266,34 @@ func onLine(flags ...string) bool {
 // isRemote reports whether the command talks to servers on other hosts.
 func isRemote(c *cli.Context) bool {
 	hosts, err := remoteHosts(c)
-	return err == nil && len(hosts) > 0
+	if err != nil {
+		return false
+	}
+	for _, h := range hosts {
+		if h.Host != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // endpoint says how to reach the server the global options name: on
-// another host (-H), else the local one (localEndpoint).
+// another host (-H), a socket given as -H unix:///PATH, else the local
+// one (localEndpoint). Several -H are a usage error here, where only one
+// is meant.
 func endpoint(c *cli.Context) (client.Endpoint, error) {
-	h, err := remoteHost(c)
-	if err != nil || h == nil {
-		e, lerr := localEndpoint(c)
-		if err != nil {
-			return client.Endpoint{}, err
-		}
-		return e, lerr
+	hosts, err := remoteHosts(c)
+	switch {
+	case err != nil:
+		return client.Endpoint{}, err
+	case len(hosts) > 1:
+		return client.Endpoint{}, severalHostsError(c)
+	case len(hosts) == 1 && hosts[0].Host != nil:
+		return hosts[0].endpoint(), nil
+	case len(hosts) == 1:
+		return localEndpointAt(c, hosts[0].Socket)
 	}
-	return hostEndpoint(h), nil
+	return localEndpoint(c)
 }
 
 // hostEndpoint says how to reach the server on host h. The server there
@@ -281,6 +311,11 @@ func localEndpoint(c *cli.Context) (client.Endpoint, error) {
 	if err != nil {
 		return client.Endpoint{}, err
 	}
+	return localEndpointAt(c, sock)
+}
+
+// localEndpointAt is localEndpoint for the server socket sock.
+func localEndpointAt(c *cli.Context, sock string) (client.Endpoint, error) {
 	e := client.Endpoint{Socket: sock, Program: program(), LogFile: logPath(sock), Warn: warnConfig}
 	if p, explicit := configPath(c); explicit {
 		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {

@@ -42,7 +42,7 @@ func eachHost(hosts []hostTarget, do func(i int, e client.Endpoint) error) (ok [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = do(i, hostEndpoint(h.Host))
+			errs[i] = do(i, h.endpoint())
 		}()
 	}
 	wg.Wait()
@@ -60,7 +60,7 @@ func eachHost(hosts []hostTarget, do func(i int, e client.Endpoint) error) (ok [
 // hostMessage is err without what would name the host twice.
 func hostMessage(h hostTarget, err error) string {
 	msg := strings.TrimPrefix(err.Error(), "linger: ")
-	return strings.TrimPrefix(msg, h.Name()+": ")
+	return strings.TrimPrefix(msg, h.name()+": ")
 }
 
 // requestHosts sends req to every host (kill --all, detach --all).

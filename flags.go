@@ -29,7 +29,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringSliceFlag{
 			Name:    "host",
 			Aliases: []string{"H"},
-			Usage:   "use the server on another host, through ssh: `URL` is ssh://[USER@]HOST[:PORT][/SERVER-NAME] (SERVER-NAME: the -L name there), or the NAME of a host entry ('linger config hosts'); ls, kill --all and detach --all take several -H",
+			Usage:   "use the server on another host, through ssh: `URL` is ssh://[USER@]HOST[:PORT][/SERVER-NAME] (SERVER-NAME: the -L name there), unix:///PATH (as -S PATH), or the NAME of a host entry ('linger config hosts'); ls, kill --all and detach --all take several -H",
 			EnvVars: []string{"LINGER_HOST"}, // one value, never split: see hostValues
 		},
 		&cli.DurationFlag{

@@ -67,7 +67,7 @@ func manPage() (string, error) {
 var manEnvironment = []struct{ names, text string }{
 	{"LINGER_SOCKET", "Same as -S. Set inside a session to its server's socket, so linger commands there talk to that server."},
 	{"LINGER_CONFIG", "Same as -c."},
-	{"LINGER_HOST", "Same as -H: the server on another host, ssh://[USER@]HOST[:PORT][/SERVER-NAME] or the name of a host entry. -S on the command line beats it; it beats $LINGER_SOCKET. A local new does not pass it to the session."},
+	{"LINGER_HOST", "Same as -H: the server on another host, ssh://[USER@]HOST[:PORT][/SERVER-NAME], unix:///PATH or the name of a host entry. -S on the command line beats it; it beats $LINGER_SOCKET. A local new does not pass it to the session."},
 	{"LINGER_SSH", "The program -H runs instead of ssh (a wrapper, or a test's fake); it gets ssh's arguments."},
 	{"SSH_CONNECTION", "Read by dial-stdio (set by sshd in the login that runs it): its first field, the client machine's address, is what ls shows as that client's CLIENT, \"ssh:ADDRESS\"."},
 	{"LINGER_IDLE_TIMEOUT", "The idle timeout of new sessions when new has no --idle-timeout (e.g. 90s, 2h, none); else the configuration's."},
@@ -105,6 +105,8 @@ ssh -T [-p PORT] [-l USER] [SSH OPTIONS] -o ConnectTimeout=SECONDS -- HOST linge
 .RE
 .PP
 and speaks linger's protocol over ssh's standard input and output. --verbose prints that command line, shell-quoted, on standard error before running it. ssh may ask for a password, a passphrase or a host key confirmation on the terminal: attach, and new attached, put the terminal in raw mode only once linger has answered. SERVER-NAME is the -L name on that host (default "default"; -L NAME gives it when the URL has none). linger must be on the PATH of non-interactive ssh sessions there. A password in the URL, a host starting with "-" and a port that is not a number are refused before anything runs; -H with -S is a usage error. Attach over ssh is relayed (direct mode is local only). A remote new without --cwd starts in the remote user's home directory, with the environment of the remote server (that of the ssh login that started it).
+.PP
+-H unix:///PATH is -S PATH: the server whose socket is PATH on this machine (an absolute path), without ssh; several -H may mix such sockets and hosts.
 .PP
 -H NAME names a host entry of the client's configuration file (-c, $LINGER_CONFIG, else the default file):
 .PP
