@@ -91,7 +91,7 @@ func logPath(sock string) string {
 // (what several-host output and errors name it by), and the host: over
 // ssh, or a server's socket on this machine (unix:///PATH, as -S PATH).
 type hostTarget struct {
-	Given string
+	Given           string
 	*transport.Host        // nil for a unix:// target
 	Socket          string // unix:///PATH: PATH
 }

@@ -37,7 +37,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
 )
 
 // BannerMagic starts the banner; BannerVersion is the banner's own format.
