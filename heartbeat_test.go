@@ -111,3 +111,51 @@ func TestHeartbeatKeepsIdleClient(t *testing.T) {
 	}
 	naDetachAndWait(t, tm, "x")
 }
+
+// receive -f and wait over a blackholed connection end on their own, with
+// an error, once the server has been silent for 3 heartbeats (before
+// heartbeats they waited forever); the server lets go of them too.
+func TestHeartbeatBlackholeEndsReceiveAndWait(t *testing.T) {
+	e, host, p, sshEnv := hbSetup(t)
+	type ran struct {
+		r   result
+		end time.Time
+	}
+	rx, wt := make(chan ran, 1), make(chan ran, 1)
+	go func() { r := e.RunEnv([]string{sshEnv}, "-H", host, "receive", "-f", "x"); rx <- ran{r, time.Now()} }()
+	go func() { r := e.RunEnv([]string{sshEnv}, "-H", host, "wait", "x"); wt <- ran{r, time.Now()} }()
+	// both are connected: two relayed connections through the proxy,
+	// and receive -f took "ready"
+	naWaitSession(t, e, "x", "received", func(s *socket.SessionInfo) bool { return s.BufferedBytes == 0 })
+	if !pollQuiet(harnessWait, func() bool { return p.Accepted() == 2 }) {
+		t.Fatalf("%d connections through the proxy, want 2", p.Accepted())
+	}
+	time.Sleep(2 * hbInterval) // quiet, connected: nothing ends
+	select {
+	case r := <-rx:
+		t.Fatalf("receive -f ended while connected: %v", r.r)
+	case r := <-wt:
+		t.Fatalf("wait ended while connected: %v", r.r)
+	default:
+	}
+
+	p.Blackhole()
+	start := time.Now()
+	for name, ch := range map[string]chan ran{"receive -f": rx, "wait": wt} {
+		var r ran
+		select {
+		case r = <-ch:
+		case <-time.After(3*hbInterval + hbMargin + 5*time.Second):
+			t.Fatalf("%s still runs %v after the blackhole", name, time.Since(start))
+		}
+		if el := r.end.Sub(start); el > 3*hbInterval+hbMargin+time.Second {
+			t.Errorf("%s ended %v after the blackhole", name, el)
+		}
+		if r.r.Code != 1 || !strings.Contains(r.r.Stderr, "heard nothing") {
+			t.Errorf("%s over a blackhole: %v, want exit 1 and heard nothing", name, r.r)
+		}
+	}
+	if r := e.Run("receive", "x"); r.Code != 0 {
+		t.Errorf("receive x after the blackhole: %v", r)
+	}
+}

@@ -59,11 +59,38 @@ func NewConnSize(nc Stream, size int) *Conn {
 	}
 	if c.rc != nil && isUnixSocket(nc) {
 		c.fr = &fdReader{rc: c.rc, oob: make([]byte, syscall.CmsgSpace(4*4))}
-		c.r = bufio.NewReaderSize(c.fr, size)
+		c.r = bufio.NewReaderSize(&beatReader{c, c.fr}, size)
 	} else {
-		c.r = bufio.NewReaderSize(nc, size)
+		c.r = bufio.NewReaderSize(&beatReader{c, nc}, size)
 	}
 	return c
+}
+
+// beatReader is what a Conn's buffer reads: with heartbeats started, every
+// read of the stream may wait SilentBeats intervals at most (or until the
+// read deadline, if sooner), so that only a peer that sends nothing at all
+// is gone; one slowly sending a big frame is not.
+type beatReader struct {
+	c *Conn
+	r io.Reader
+}
+
+func (b *beatReader) Read(p []byte) (int, error) {
+	c := b.c
+	if c.heartbeat <= 0 {
+		return b.r.Read(p)
+	}
+	silence := SilentBeats * c.heartbeat
+	d, silent := time.Now().Add(silence), true
+	if rd := c.deadline(); !rd.IsZero() && !d.Before(rd) {
+		d, silent = rd, false
+	}
+	c.nc.SetReadDeadline(d)
+	n, err := b.r.Read(p)
+	if err != nil && silent && errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("%w in %v: %d heartbeats", ErrSilent, silence, SilentBeats)
+	}
+	return n, err
 }
 
 // Stream returns the underlying stream.
@@ -104,7 +131,7 @@ func (c *Conn) Close() error {
 
 // ErrSilent is ReadFrame's error when the peer of a connection with
 // heartbeats sent nothing for SilentBeats intervals.
-var ErrSilent = errors.New("no word from the other side")
+var ErrSilent = errors.New("heard nothing from the other side")
 
 // SilentBeats is how many heartbeat intervals of silence make a peer gone.
 const SilentBeats = 3
@@ -246,22 +273,9 @@ func (c *Conn) WriteJSON(typ uint8, v any) error {
 // ErrSilent after SilentBeats intervals without a frame.
 func (c *Conn) ReadFrame() (typ uint8, payload []byte, err error) {
 	for {
-		silent := false
-		if c.heartbeat > 0 {
-			d := time.Now().Add(SilentBeats * c.heartbeat)
-			if rd := c.deadline(); rd.IsZero() || d.Before(rd) {
-				silent = true
-			} else {
-				d = rd
-			}
-			c.nc.SetReadDeadline(d)
-		}
 		typ, payload, err = ReadFrame(c.r, c.buf)
 		if cap(payload) > cap(c.buf) && cap(payload) <= 64<<10 {
 			c.buf = payload[:0]
-		}
-		if err != nil && silent && errors.Is(err, os.ErrDeadlineExceeded) {
-			return typ, payload, fmt.Errorf("%w for %v (%d heartbeats)", ErrSilent, SilentBeats*c.heartbeat, SilentBeats)
 		}
 		if err != nil || typ != MsgHeartbeat {
 			return typ, payload, err
