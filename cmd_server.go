@@ -48,7 +48,7 @@ started with; with -c FILE or $LINGER_CONFIG, FILE from now on). New
 sessions use the new configurations; running sessions keep the ones they
 were started with. The server settings apply from then on: detach_key to
 new attaches, default_configuration to new sessions, exit_when_empty the
-next time the last session is gone. A file with problems is refused, each
+next time the last session is gone, heartbeat to new connections. A file with problems is refused, each
 problem printed as 'linger config check' does, and the server keeps the
 configuration it has. SIGHUP to the server does the same (logged).`,
 				Action: serverReloadAction,

@@ -513,7 +513,7 @@ func TestServerLogQuietWhenClientsLeave(t *testing.T) {
 	}
 	dial().Close() // at once
 	c := dial()    // after its hello
-	if err := socket.NewConn(c.(*net.UnixConn)).WriteFrame(socket.MsgHello, socket.EncodeHello("probe")); err != nil {
+	if err := socket.NewConn(c.(*net.UnixConn)).WriteFrame(socket.MsgHello, socket.EncodeHello("probe", 0)); err != nil {
 		t.Fatal(err)
 	}
 	c.Close()

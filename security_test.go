@@ -182,7 +182,7 @@ func (c *rawConn) expectServerHello() error {
 	if typ != socket.MsgHello {
 		return fmt.Errorf("first frame 0x%02x, want hello", typ)
 	}
-	if v, _, err := socket.DecodeHello(p); err != nil || v != socket.ProtocolVersion {
+	if v, _, _, err := socket.DecodeHello(p); err != nil || v != socket.ProtocolVersion {
 		return fmt.Errorf("server hello version %d (%v)", v, err)
 	}
 	return nil

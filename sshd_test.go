@@ -29,7 +29,27 @@ const sshdPath = "/usr/sbin/sshd"
 type sshServer struct {
 	Alias  string // the ssh_config Host that reaches it
 	Env    string // LINGER_SSH=... for the client
+	Port   int    // where sshd listens on 127.0.0.1
 	Config string // the ssh_config file (ssh -F), which the wrapper in Env uses
+
+	block string // its Host block's settings but the port (for ViaProxy)
+}
+
+// ViaProxy starts a fault proxy (faultproxy_test.go) in front of the sshd
+// and adds the ssh_config Host alias that reaches the sshd through it
+// (host key checked as for Alias), which it returns with the proxy.
+func (s *sshServer) ViaProxy(t *testing.T, alias string) (string, *faultProxy) {
+	t.Helper()
+	p := startFaultProxy(t, fmt.Sprintf("127.0.0.1:%d", s.Port))
+	f, err := os.OpenFile(s.Config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "\nHost %s\n  Port %d\n  HostKeyAlias [127.0.0.1]:%d\n%s", alias, p.Port(), s.Port, s.block); err != nil {
+		t.Fatal(err)
+	}
+	return alias, p
 }
 
 // startSSHD starts sshd for e and returns how to reach it. It skips the
@@ -145,9 +165,7 @@ LogLevel ERROR
 	}
 
 	writeFile("known_hosts", fmt.Sprintf("[127.0.0.1]:%d %s\n", port, read("host_key.pub")))
-	cfg := writeFile("ssh_config", fmt.Sprintf(`Host testhost
-  HostName 127.0.0.1
-  Port %d
+	block := fmt.Sprintf(`  HostName 127.0.0.1
   User %s
   IdentityFile %s
   IdentitiesOnly yes
@@ -156,7 +174,12 @@ LogLevel ERROR
   StrictHostKeyChecking yes
   BatchMode yes
   LogLevel ERROR
-Host *
+`, me.Username, filepath.Join(dir, "client_key"), filepath.Join(dir, "known_hosts"))
+	// Host * last: any other address (a closed port, a blackhole) fails on
+	// the network, not on host keys or a prompt.
+	cfg := writeFile("ssh_config", fmt.Sprintf(`Host testhost
+  Port %d
+%sHost *
   IdentityFile %s
   IdentitiesOnly yes
   UserKnownHostsFile %s
@@ -164,13 +187,12 @@ Host *
   StrictHostKeyChecking yes
   BatchMode yes
   LogLevel ERROR
-`, port, me.Username, filepath.Join(dir, "client_key"), filepath.Join(dir, "known_hosts"),
-		filepath.Join(dir, "client_key"), filepath.Join(dir, "known_hosts")))
+`, port, block, filepath.Join(dir, "client_key"), filepath.Join(dir, "known_hosts")))
 	wrapper := filepath.Join(dir, "ssh")
 	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec ssh -F "+cfg+" \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &sshServer{Alias: "testhost", Env: "LINGER_SSH=" + wrapper, Config: cfg}
+	return &sshServer{Alias: "testhost", Env: "LINGER_SSH=" + wrapper, Port: port, Config: cfg, block: block}
 }
 
 // The test sshd works: a plain ssh login runs a command with the env's

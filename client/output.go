@@ -20,6 +20,9 @@ import (
 func copyOutput(conn *socket.Conn, w io.Writer, ack bool) (int64, error) {
 	n, err := conn.CopyOutput(w, ack)
 	var we *socket.WriteError
+	if errors.Is(err, socket.ErrSilent) {
+		return n, errLost(err) // heartbeats: a remote server that went quiet
+	}
 	if err != nil && !errors.As(err, &we) {
 		return n, errLost(nil)
 	}

@@ -47,6 +47,14 @@ type ServerConfig struct {
 	// ExitWhenEmpty makes the server exit when its last session is gone.
 	// Default: true.
 	ExitWhenEmpty bool `toml:"exit_when_empty"`
+
+	// Heartbeat is how often the two ends of a remote connection (a
+	// client relayed through ssh) say they are there when they have
+	// nothing else to send; the server announces it in its hello. An end
+	// that hears nothing for 3 heartbeats takes the other as gone: the
+	// server detaches the client (the session becomes Broken). Between
+	// MinHeartbeat and MaxHeartbeat. Default: 5s (DefaultHeartbeat).
+	Heartbeat time.Duration `toml:"heartbeat"`
 }
 
 // Configuration is one [configurations.NAME] table: what a new session
@@ -142,6 +150,7 @@ func Default() *Config {
 			DefaultConfiguration: DefaultConfigurationName,
 			DetachKey:            KeyName(DefaultDetachKey),
 			ExitWhenEmpty:        true,
+			Heartbeat:            DefaultHeartbeat,
 		},
 		Configurations: map[string]*Configuration{
 			DefaultConfigurationName: newConfiguration(DefaultConfigurationName),

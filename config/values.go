@@ -154,6 +154,26 @@ func AppendHumanSize(b []byte, n int64) []byte {
 	return append(strconv.AppendUint(b, q, 10), humanUnits[shift]...)
 }
 
+// DefaultHeartbeat, MinHeartbeat and MaxHeartbeat bound [server] heartbeat.
+const (
+	DefaultHeartbeat = 5 * time.Second
+	MinHeartbeat     = 10 * time.Millisecond
+	MaxHeartbeat     = time.Hour
+)
+
+// ParseHeartbeat parses a heartbeat interval: a Go duration such as "5s"
+// or "300ms", from MinHeartbeat to MaxHeartbeat.
+func ParseHeartbeat(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid heartbeat %q (expected a duration like \"5s\" or \"300ms\")", s)
+	}
+	if d < MinHeartbeat || d > MaxHeartbeat {
+		return 0, fmt.Errorf("invalid heartbeat %q (expected %v to %v)", s, MinHeartbeat, MaxHeartbeat)
+	}
+	return d, nil
+}
+
 // ParseIdleTimeout parses an idle timeout: "none" (any case) or "0" for
 // none (0), else a non-negative Go duration such as "90s", "2h" or
 // "1h30m" (time.ParseDuration).

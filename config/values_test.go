@@ -276,3 +276,20 @@ func TestAppendHumanSize(t *testing.T) {
 		}
 	}
 }
+
+// [server] heartbeat: a duration in its bounds, default 5s.
+func TestParseHeartbeat(t *testing.T) {
+	for in, want := range map[string]time.Duration{"5s": 5 * time.Second, "300ms": 300 * time.Millisecond, "1h": time.Hour} {
+		if d, err := ParseHeartbeat(in); err != nil || d != want {
+			t.Errorf("ParseHeartbeat(%q) = %v %v, want %v", in, d, err, want)
+		}
+	}
+	for _, in := range []string{"", "5", "1ms", "0s", "-1s", "2h", "none"} {
+		if d, err := ParseHeartbeat(in); err == nil {
+			t.Errorf("ParseHeartbeat(%q) = %v, want an error", in, d)
+		}
+	}
+	if Default().Server.Heartbeat != 5*time.Second {
+		t.Errorf("default heartbeat %v, want 5s", Default().Server.Heartbeat)
+	}
+}

@@ -273,7 +273,7 @@ func (cl *client) finish(typ uint8, msg func(alt bool) any) {
 				return
 			}
 			cl.after.Store(true)
-			cl.conn.Stream().SetReadDeadline(time.Now().Add(mux.SlowClientTimeout))
+			cl.conn.SetReadDeadline(time.Now().Add(mux.SlowClientTimeout))
 		}()
 	})
 }
@@ -416,7 +416,11 @@ func (s *Server) readClient(cl *client, sess *mux.Session, keyboard bool) {
 		if err != nil {
 			// lost client (or we closed it after Detached/Exited)
 			if s.reg.Detach(sess, cl, true) {
-				s.log.Printf("session %s (%d): client %s went away without detaching", sess.Name(), sess.ID, ttyOr(cl.info.TTY))
+				how := "went away without detaching"
+				if errors.Is(err, socket.ErrSilent) {
+					how = "is gone (" + err.Error() + ")" // heartbeats: a remote client
+				}
+				s.log.Printf("session %s (%d): client %s %s", sess.Name(), sess.ID, clientOr(cl.info), how)
 			} else if sess.Exiting(cl) {
 				s.endExited(cl, sess, false) // gone, or given up on, before its last word
 				return
@@ -445,7 +449,7 @@ func (s *Server) readClient(cl *client, sess *mux.Session, keyboard bool) {
 				sess.Ack(cl, n)
 			}
 			if cl.after.Load() { // it is still reading towards MsgExited
-				cl.conn.Stream().SetReadDeadline(time.Now().Add(mux.SlowClientTimeout))
+				cl.conn.SetReadDeadline(time.Now().Add(mux.SlowClientTimeout))
 			}
 		case socket.MsgDetach:
 			if s.reg.Detach(sess, cl, false) {
@@ -494,6 +498,14 @@ func (s *Server) readTTY(cl *client, sess *mux.Session) {
 		return
 	}
 	s.ttyLost(cl, sess, err) // the terminal is gone (hung up)
+}
+
+// clientOr names a client in the log: its terminal, else where it is.
+func clientOr(info mux.ClientInfo) string {
+	if info.TTY == "" && info.From != "" {
+		return info.From
+	}
+	return ttyOr(info.TTY)
 }
 
 func ttyOr(tty string) string {

@@ -287,7 +287,8 @@ func (s *Server) serve(nc *os.File) {
 		return
 	}
 	c := socket.NewConnSize(nc, 4<<10)
-	if _, _, err := c.Hello(s.opts.Program, true, 5*time.Second); err != nil {
+	heartbeat := s.config().Server.Heartbeat
+	if _, _, err := c.HelloHeartbeat(s.opts.Program, heartbeat, true, 5*time.Second); err != nil {
 		var ve *socket.VersionError
 		if errors.As(err, &ve) {
 			c.WriteJSON(socket.MsgReply, socket.Reply{Error: ve.Error(), Code: socket.ErrVersion})
@@ -308,6 +309,11 @@ func (s *Server) serve(nc *os.File) {
 		return
 	}
 	nc.SetReadDeadline(time.Time{})
+	if c.Relayed() != nil || !c.Unix() {
+		// A remote client: heartbeats tell when it is gone while its
+		// connection stays open (see Heartbeats in socket/protocol.go).
+		c.StartHeartbeat(heartbeat)
+	}
 	if c.Relayed() != nil {
 		// A client on another machine (linger dial-stdio relays it): its
 		// terminal, session ID and directory are that machine's, and mean

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -30,9 +31,17 @@ type Conn struct {
 	hdr    [HeaderSize]byte
 	vec    [2][]byte
 
-	helloFrom    string    // a client's: the server's hello is still to be read (its socket path)
-	relayed      *Relayed  // a server's: the MsgRelayed that came before the hello, if any
-	readDeadline time.Time // the reader's, from SetReadDeadline
+	helloFrom    string       // a client's: the server's hello is still to be read (its socket path)
+	relayed      *Relayed     // a server's: the MsgRelayed that came before the hello, if any
+	readDeadline atomic.Int64 // the reader's, from SetReadDeadline: unix nanoseconds (0 = none)
+
+	// Heartbeats (see Heartbeats in protocol.go).
+	remote        bool          // a client's: the stream is no unix socket, so heartbeats are wanted
+	peerHeartbeat time.Duration // the interval the peer's hello announced (a server's)
+	heartbeat     time.Duration // ours once started (StartHeartbeat); 0: none
+	lastWrite     atomic.Int64  // unix nanoseconds of the last frame written
+	closeOnce     sync.Once
+	closed        chan struct{} // closed by Close: the heartbeat stops
 }
 
 // NewConn wraps a connected stream, reading it through a 64 KiB buffer:
@@ -44,17 +53,44 @@ func NewConn(nc Stream) *Conn { return NewConnSize(nc, 64<<10) }
 // frame is read past the buffer), and keeps a buffer per connection, so it
 // uses a small one.
 func NewConnSize(nc Stream, size int) *Conn {
-	c := &Conn{nc: nc}
+	c := &Conn{nc: nc, closed: make(chan struct{})}
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.rc, _ = sc.SyscallConn()
 	}
 	if c.rc != nil && isUnixSocket(nc) {
 		c.fr = &fdReader{rc: c.rc, oob: make([]byte, syscall.CmsgSpace(4*4))}
-		c.r = bufio.NewReaderSize(c.fr, size)
+		c.r = bufio.NewReaderSize(&beatReader{c, c.fr}, size)
 	} else {
-		c.r = bufio.NewReaderSize(nc, size)
+		c.r = bufio.NewReaderSize(&beatReader{c, nc}, size)
 	}
 	return c
+}
+
+// beatReader is what a Conn's buffer reads: with heartbeats started, every
+// read of the stream may wait SilentBeats intervals at most (or until the
+// read deadline, if sooner), so that only a peer that sends nothing at all
+// is gone; one slowly sending a big frame is not.
+type beatReader struct {
+	c *Conn
+	r io.Reader
+}
+
+func (b *beatReader) Read(p []byte) (int, error) {
+	c := b.c
+	if c.heartbeat <= 0 {
+		return b.r.Read(p)
+	}
+	silence := SilentBeats * c.heartbeat
+	d, silent := time.Now().Add(silence), true
+	if rd := c.deadline(); !rd.IsZero() && !d.Before(rd) {
+		d, silent = rd, false
+	}
+	c.nc.SetReadDeadline(d)
+	n, err := b.r.Read(p)
+	if err != nil && silent && errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("%w in %v: %d heartbeats", ErrSilent, silence, SilentBeats)
+	}
+	return n, err
 }
 
 // Stream returns the underlying stream.
@@ -68,16 +104,83 @@ func (c *Conn) Unix() bool { return c.fr != nil }
 // SetReadDeadline bounds the reads (of frames) from now on; zero: none.
 // Reading the server's hello (see Dial) keeps it.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	c.readDeadline = t
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	c.readDeadline.Store(ns)
 	return c.nc.SetReadDeadline(t)
+}
+
+// deadline is SetReadDeadline's time (zero: none).
+func (c *Conn) deadline() time.Time {
+	if ns := c.readDeadline.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // Close closes the connection, and a passed descriptor nobody took.
 func (c *Conn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
 	if f := c.TakeFD(); f != nil {
 		f.Close()
 	}
 	return c.nc.Close()
+}
+
+// ErrSilent is ReadFrame's error when the peer of a connection with
+// heartbeats sent nothing for SilentBeats intervals.
+var ErrSilent = errors.New("heard nothing from the other side")
+
+// SilentBeats is how many heartbeat intervals of silence make a peer gone.
+const SilentBeats = 3
+
+// PeerHeartbeat is the heartbeat interval the server's hello announced
+// (a client's side, once the hello is read; 0: none).
+func (c *Conn) PeerHeartbeat() time.Duration { return c.peerHeartbeat }
+
+// Remote reports whether a client's connection wants heartbeats: it was
+// opened (Open) on a stream that is no unix socket.
+func (c *Conn) Remote() bool { return c.remote }
+
+// StartHeartbeat starts heartbeats on c (see Heartbeats in protocol.go):
+// from now on c writes MsgHeartbeat whenever it has written nothing for
+// interval, until it is closed, and ReadFrame fails with ErrSilent when
+// nothing came for SilentBeats intervals. Call it once, from the reading
+// side, before the reads it should bound.
+func (c *Conn) StartHeartbeat(interval time.Duration) {
+	if interval <= 0 || c.heartbeat > 0 {
+		return
+	}
+	c.heartbeat = interval
+	c.lastWrite.Store(time.Now().UnixNano())
+	go func() {
+		t := time.NewTimer(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.closed:
+				return
+			case <-t.C:
+			}
+			idle := time.Since(time.Unix(0, c.lastWrite.Load()))
+			if idle < interval {
+				t.Reset(interval - idle)
+				continue
+			}
+			// A peer that takes no 5 bytes in SilentBeats intervals has
+			// given up on us anyway.
+			if c.WriteFrameDeadline(MsgHeartbeat, nil, time.Now().Add(SilentBeats*interval)) != nil {
+				select {
+				case <-c.closed:
+					return
+				default:
+				}
+			}
+			t.Reset(interval)
+		}
+	}()
 }
 
 // WriteFrame writes one frame with a single writev and no copy of payload.
@@ -133,6 +236,9 @@ func (c *Conn) writeLocked(typ uint8, payload []byte, deadline time.Time) error 
 	if err != nil && n > 0 {
 		c.broken = true // the peer got part of a frame
 	}
+	if n > 0 {
+		c.lastWrite.Store(time.Now().UnixNano())
+	}
 	return err
 }
 
@@ -162,13 +268,19 @@ func (c *Conn) WriteJSON(typ uint8, v any) error {
 	return c.WriteFrame(typ, p)
 }
 
-// ReadFrame reads the next frame. The payload is valid until the next call.
+// ReadFrame reads the next frame. The payload is valid until the next
+// call. It skips MsgHeartbeat; with heartbeats started it fails with
+// ErrSilent after SilentBeats intervals without a frame.
 func (c *Conn) ReadFrame() (typ uint8, payload []byte, err error) {
-	typ, payload, err = ReadFrame(c.r, c.buf)
-	if cap(payload) > cap(c.buf) && cap(payload) <= 64<<10 {
-		c.buf = payload[:0]
+	for {
+		typ, payload, err = ReadFrame(c.r, c.buf)
+		if cap(payload) > cap(c.buf) && cap(payload) <= 64<<10 {
+			c.buf = payload[:0]
+		}
+		if err != nil || typ != MsgHeartbeat {
+			return typ, payload, err
+		}
 	}
-	return typ, payload, err
 }
 
 // Buffered reports whether read data is waiting in the buffer (a client
@@ -257,7 +369,12 @@ func WriteRelayed(w io.Writer, r Relayed) error {
 // Hello sends our MsgHello and reads the peer's, within timeout. isServer
 // says which side we are, for the wording of a mismatch.
 func (c *Conn) Hello(program string, isServer bool, timeout time.Duration) (peerVersion uint32, peerProgram string, err error) {
-	werr := c.WriteFrameDeadline(MsgHello, EncodeHello(program), time.Now().Add(timeout))
+	return c.HelloHeartbeat(program, 0, isServer, timeout)
+}
+
+// HelloHeartbeat is Hello announcing a heartbeat interval (a server's).
+func (c *Conn) HelloHeartbeat(program string, heartbeat time.Duration, isServer bool, timeout time.Duration) (peerVersion uint32, peerProgram string, err error) {
+	werr := c.WriteFrameDeadline(MsgHello, EncodeHello(program, heartbeat), time.Now().Add(timeout))
 	return c.readHello(isServer, timeout, werr)
 }
 
@@ -270,11 +387,11 @@ func (c *Conn) readHello(isServer bool, timeout time.Duration, werr error) (peer
 		timeout = time.Second
 	}
 	d := time.Now().Add(timeout)
-	if !c.readDeadline.IsZero() && c.readDeadline.Before(d) {
-		d = c.readDeadline
+	if rd := c.deadline(); !rd.IsZero() && rd.Before(d) {
+		d = rd
 	}
 	c.nc.SetReadDeadline(d)
-	defer c.nc.SetReadDeadline(c.readDeadline)
+	defer c.nc.SetReadDeadline(c.deadline())
 	typ, p, err := c.ReadFrame()
 	if err == nil && typ == MsgRelayed && isServer && c.Unix() {
 		// a relay's, first of all (see Relays in protocol.go)
@@ -304,9 +421,12 @@ func (c *Conn) readHello(isServer bool, timeout time.Duration, werr error) (peer
 	if typ != MsgHello {
 		return 0, "", fmt.Errorf("expected hello, got message 0x%02x", typ)
 	}
-	v, prog, err := DecodeHello(p)
+	v, hb, prog, err := DecodeHello(p)
 	if err != nil {
 		return 0, "", err
+	}
+	if !isServer {
+		c.peerHeartbeat = hb
 	}
 	if v != ProtocolVersion {
 		if isServer {

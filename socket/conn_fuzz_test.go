@@ -47,7 +47,7 @@ func FuzzConnReadJSON(f *testing.F) {
 	f.Add(uint8(2), fzCat(fzFrame(MsgReply, rep), fzFrame(MsgOutput, []byte("out")), fzFrame(MsgExited, ext)))
 	f.Add(uint8(3), fzCat(fzFrame(MsgRequest, []byte(`{"op":1}`)), fzFrame(MsgRequest, []byte(`nul`))))
 	f.Add(uint8(4), fzCat(fzFrame(MsgOutput, bytes.Repeat([]byte("x"), 70000)), fzFrame(MsgOutput, []byte("y")), fzFrame(MsgOutput, bytes.Repeat([]byte("w"), 100))))
-	f.Add(uint8(0), fzFrame(MsgHello, EncodeHello("linger test")))
+	f.Add(uint8(0), fzFrame(MsgHello, EncodeHello("linger test", 0)))
 	f.Add(uint8(0), fzFrame(MsgHello, []byte{0, 0, 0, 9, 'x'}))
 	f.Add(uint8(0), fzFrame(MsgReply, []byte(`{"error":"not your server","code":"version"}`)))
 	f.Add(uint8(1), fzFrame(MsgHello, []byte{0, 0}))

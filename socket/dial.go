@@ -71,7 +71,8 @@ func DialRaw(path string) (*os.File, error) {
 // closed.
 func Open(s Stream, program, where string) (*Conn, error) {
 	c := NewConn(s)
-	if err := c.WriteFrameDeadline(MsgHello, EncodeHello(program), time.Now().Add(helloTimeout)); err != nil {
+	c.remote = !isUnixSocket(s)
+	if err := c.WriteFrameDeadline(MsgHello, EncodeHello(program, 0), time.Now().Add(helloTimeout)); err != nil {
 		_, _, err = c.readHello(false, helloTimeout, err)
 		c.Close()
 		return nil, helloError(where, err)
@@ -129,6 +130,9 @@ func (c *Conn) Request(req *Request) (*Reply, error) {
 func (c *Conn) replyTo(werr error) (*Reply, error) {
 	if err := c.awaitHello(); err != nil {
 		return nil, err // it explains a failed write too
+	}
+	if c.remote {
+		c.StartHeartbeat(c.peerHeartbeat) // the conversation may stay quiet for long (wait)
 	}
 	if werr != nil {
 		return nil, fmt.Errorf("lost connection to the server (%w)", werr)

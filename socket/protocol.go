@@ -26,8 +26,10 @@
 // # Conversation
 //
 // On connect both sides send MsgHello first (a relay's MsgRelayed, see
-// Relays, comes before the client's): a uint32 ProtocolVersion
-// followed by the sender's program version as text. Each side compares
+// Relays, comes before the client's): a uint32 ProtocolVersion, a uint32
+// heartbeat interval in milliseconds (the server's [server] heartbeat; a
+// client sends 0; see Heartbeats), then the sender's program version as
+// text. Each side compares
 // versions; on a mismatch the server replies MsgReply with the error and
 // closes, and the client says
 //
@@ -93,6 +95,20 @@
 // count as received, so output in flight when a client dies is kept for the
 // next one; a clean detach (MsgDetach, then MsgDetached) counts everything
 // sent before MsgDetached.
+// Heartbeats: on a remote connection (the server's side: one a relay
+// carries, or any that is no unix socket; the client's: any that is no
+// unix socket, e.g. ssh's pipes) both sides, once the client has sent its
+// request, send MsgHeartbeat (empty) whenever they have sent nothing for
+// the interval the server's hello announced, in every conversation
+// (an attach, receive -f, wait: all may stay quiet for long). A reader
+// skips MsgHeartbeat wherever it comes. A side that receives nothing at
+// all (no frame) for 3 intervals takes the other as gone and closes the
+// connection: the server then treats the client as one that died (an
+// attached one leaves its session Broken, so another client may attach
+// without --steal); the client ends as on a lost connection. Local
+// connections (a unix socket, no relay) have no heartbeats: the kernel
+// tells either side when the other dies.
+//
 // Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
 // with a 5-byte header, so there is no per-byte work.
 //
@@ -104,6 +120,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"time"
 )
 
 // ProtocolVersion is the version of everything in this file. Bump it when a
@@ -142,7 +160,10 @@ import (
 //	15: a config request with "show" gets, in the reply's config, "shown":
 //	   the request's configuration ("" = the default one) as `linger
 //	   config show` prints it (config show on another host).
-const ProtocolVersion = 15
+//	16: MsgHello carries a uint32 heartbeat interval in milliseconds
+//	   after the version (the server's; a client's is 0); MsgHeartbeat
+//	   on remote connections (see Heartbeats).
+const ProtocolVersion = 16
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
@@ -151,7 +172,7 @@ const MaxFrame = 1 << 20
 const HeaderSize = 5
 
 // Message types, in blocks: 0x1_ handshake, 0x2_ request/reply, 0x3_ the
-// attached stream. Retired numbers stay reserved.
+// attached stream, 0x4_ liveness. Retired numbers stay reserved.
 const (
 	MsgHello   uint8 = 0x10 // both ways: uint32 version + program version text
 	MsgRelayed uint8 = 0x11 // dial-stdio to the server, first of all: JSON Relayed
@@ -168,6 +189,8 @@ const (
 	MsgEnd      uint8 = 0x36 // server: receive has no more output (empty payload)
 	MsgAck      uint8 = 0x37 // client: uint64 bytes of this stream's output written so far
 	MsgRestore  uint8 = 0x38 // server: uint64 stream bytes it stands for + terminal drawing
+
+	MsgHeartbeat uint8 = 0x40 // both ways, on remote connections: I am here (empty payload)
 )
 
 // RestoreHeader is the size of MsgRestore's count of stream bytes.
@@ -214,20 +237,31 @@ func ReadFrame(r io.Reader, buf []byte) (typ uint8, payload []byte, err error) {
 	return typ, buf, nil
 }
 
-// EncodeHello builds the MsgHello payload.
-func EncodeHello(program string) []byte {
-	p := make([]byte, 4+len(program))
+// EncodeHello builds the MsgHello payload: ProtocolVersion, the
+// heartbeat interval (a server's; a client says 0), the program's version.
+func EncodeHello(program string, heartbeat time.Duration) []byte {
+	p := make([]byte, 8+len(program))
 	binary.BigEndian.PutUint32(p, ProtocolVersion)
-	copy(p[4:], program)
+	binary.BigEndian.PutUint32(p[4:], uint32(min(max(heartbeat.Milliseconds(), 0), math.MaxUint32)))
+	copy(p[8:], program)
 	return p
 }
 
-// DecodeHello splits a MsgHello payload.
-func DecodeHello(p []byte) (version uint32, program string, err error) {
+// DecodeHello splits a MsgHello payload. Only the version is sure to
+// mean the same in every protocol version: a hello of another version is
+// read as version 14's was (the rest is the program), with no heartbeat.
+func DecodeHello(p []byte) (version uint32, heartbeat time.Duration, program string, err error) {
 	if len(p) < 4 {
-		return 0, "", errors.New("short hello")
+		return 0, 0, "", errors.New("short hello")
 	}
-	return binary.BigEndian.Uint32(p), string(p[4:]), nil
+	version = binary.BigEndian.Uint32(p)
+	if version != ProtocolVersion {
+		return version, 0, string(p[4:]), nil
+	}
+	if len(p) < 8 {
+		return 0, 0, "", errors.New("short hello")
+	}
+	return version, time.Duration(binary.BigEndian.Uint32(p[4:])) * time.Millisecond, string(p[8:]), nil
 }
 
 // EncodeAck builds a MsgAck payload.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 )
 
 // fzFrame encodes one frame: header then payload.
@@ -32,7 +33,7 @@ func fzCat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 // typ and payload also make one well-formed frame that must read back.
 func FuzzReadFrame(f *testing.F) {
 	f.Add([]byte{}, uint8(MsgHello), []byte("linger 1.0"))
-	f.Add(fzFrame(MsgHello, EncodeHello("linger 1.0")), uint8(MsgOutput), []byte{})
+	f.Add(fzFrame(MsgHello, EncodeHello("linger 1.0", 0)), uint8(MsgOutput), []byte{})
 	f.Add(fzCat(fzFrame(MsgOutput, []byte("abc")), fzFrame(MsgDetach, nil), fzFrame(MsgInput, []byte{0x1c})), uint8(MsgInput), []byte("x"))
 	f.Add(fzFrame(MsgResize, EncodeSize(80, 24)), uint8(MsgResize), []byte{0, 80, 0, 24})
 	f.Add(fzHeader(MsgOutput, MaxFrame), uint8(MsgOutput), bytes.Repeat([]byte("z"), 300))
@@ -112,11 +113,12 @@ func FuzzReadFrame(f *testing.F) {
 	})
 }
 
-// FuzzDecodeHello: any payload of 4 bytes or more decodes, shorter ones
-// fail, and what decodes is what EncodeHello would have built.
+// FuzzDecodeHello: any payload of 4 bytes or more of another version
+// decodes (only its version counts), one of ours needs 8; what decodes is
+// what EncodeHello would have built.
 func FuzzDecodeHello(f *testing.F) {
-	f.Add(EncodeHello("linger 1.0"))
-	f.Add(EncodeHello(""))
+	f.Add(EncodeHello("linger 1.0", 5*time.Second))
+	f.Add(EncodeHello("", 0))
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 0})
 	f.Add([]byte{0, 0, 0, 2, 'x'})
@@ -124,8 +126,9 @@ func FuzzDecodeHello(f *testing.F) {
 	f.Add(append([]byte{0, 0, 0, 1}, "linger \xff\xfe\x00\n"...))
 
 	f.Fuzz(func(t *testing.T, p []byte) {
-		v, prog, err := DecodeHello(p)
-		if len(p) < 4 {
+		v, hb, prog, err := DecodeHello(p)
+		ours := len(p) >= 4 && binary.BigEndian.Uint32(p) == ProtocolVersion
+		if len(p) < 4 || ours && len(p) < 8 {
 			if err == nil {
 				t.Fatalf("%d-byte hello decoded", len(p))
 			}
@@ -134,16 +137,17 @@ func FuzzDecodeHello(f *testing.F) {
 		if err != nil {
 			t.Fatalf("DecodeHello(%q): %v", p, err)
 		}
-		if v != binary.BigEndian.Uint32(p) || prog != string(p[4:]) {
-			t.Fatalf("DecodeHello(%q) = %d %q", p, v, prog)
-		}
-		if v == ProtocolVersion && !bytes.Equal(EncodeHello(prog), p) {
-			t.Fatalf("EncodeHello(%q) = %q, want %q", prog, EncodeHello(prog), p)
+		if !ours {
+			if v != binary.BigEndian.Uint32(p) || prog != string(p[4:]) || hb != 0 {
+				t.Fatalf("DecodeHello(%q) = %d %v %q", p, v, hb, prog)
+			}
+		} else if !bytes.Equal(EncodeHello(prog, hb), p) {
+			t.Fatalf("EncodeHello(%q, %v) = %q, want %q", prog, hb, EncodeHello(prog, hb), p)
 		}
 		// and the other way round
-		v2, prog2, err := DecodeHello(EncodeHello(string(p)))
-		if err != nil || v2 != ProtocolVersion || prog2 != string(p) {
-			t.Fatalf("hello of %q read back as %d %q %v", p, v2, prog2, err)
+		v2, hb2, prog2, err := DecodeHello(EncodeHello(string(p), 300*time.Millisecond))
+		if err != nil || v2 != ProtocolVersion || prog2 != string(p) || hb2 != 300*time.Millisecond {
+			t.Fatalf("hello of %q read back as %d %v %q %v", p, v2, hb2, prog2, err)
 		}
 	})
 }

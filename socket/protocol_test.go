@@ -58,9 +58,9 @@ func TestSizeAndHello(t *testing.T) {
 	if _, _, err := DecodeSize([]byte{1}); err == nil {
 		t.Fatal("short payload accepted")
 	}
-	v, prog, err := DecodeHello(EncodeHello("linger x"))
-	if err != nil || v != ProtocolVersion || prog != "linger x" {
-		t.Fatalf("hello: %d %q %v", v, prog, err)
+	v, hb, prog, err := DecodeHello(EncodeHello("linger x", 1500*time.Millisecond))
+	if err != nil || v != ProtocolVersion || prog != "linger x" || hb != 1500*time.Millisecond {
+		t.Fatalf("hello: %d %v %q %v", v, hb, prog, err)
 	}
 }
 
@@ -79,7 +79,7 @@ func TestVersionMismatch(t *testing.T) {
 			return
 		}
 		c := NewConn(nc)
-		p := EncodeHello("old server")
+		p := EncodeHello("old server", 0)
 		p[3] = 99 // version 99
 		c.WriteFrame(MsgHello, p)
 		c.ReadFrame()
@@ -128,7 +128,7 @@ func TestRequestAfterHello(t *testing.T) {
 			typ, _, herr := c.ReadFrame()
 			rerr := c.ReadJSON(MsgRequest, &req)
 			served <- fmt.Sprintf("%s %d %v %v", req.Op, typ, herr, rerr)
-			c.WriteFrame(MsgHello, EncodeHello("server"))
+			c.WriteFrame(MsgHello, EncodeHello("server", 0))
 			c.WriteJSON(MsgReply, &Reply{Count: 7})
 			nc.Close()
 		}

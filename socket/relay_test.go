@@ -14,7 +14,7 @@ import (
 func TestRelayedFirstFrameOnly(t *testing.T) {
 	hello := func(w io.Writer) {
 		var h [HeaderSize]byte
-		p := EncodeHello("client")
+		p := EncodeHello("client", 0)
 		Header(&h, MsgHello, len(p))
 		w.Write(append(h[:], p...))
 	}
