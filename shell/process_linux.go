@@ -499,13 +499,23 @@ func (p *Process) Size() (cols, rows int) {
 // Signal sends sig to the session leader's process group and, if it is a
 // different group, to the pty's foreground process group (a job started
 // by a job-control shell). ESRCH (nobody left) is not an error. Once the
-// process has been reaped and Close called, Signal does nothing, so a
-// recycled pid is never signalled.
+// process has been reaped and Close called, Signal does nothing.
+//
+// A reaped leader's group number stays taken while any member of the group
+// lives (background jobs); once none does, the kernel may give the number
+// to a new process, which may lead a group of its own: another program's,
+// another user's terminal job. So after the reap the group is signalled
+// only while no process has the leader's pid: one that has it proves the
+// number was given out again and our group is gone. (pid_max is 32768 on
+// many machines: numbers come round within minutes on a busy one.)
 func (p *Process) Signal(sig syscall.Signal) error {
 	if p.exited.Load() && p.closed.Load() {
 		return nil
 	}
-	err := killGroup(p.pid, sig)
+	var err error
+	if !p.exited.Load() || !pidInUse(p.pid) {
+		err = killGroup(p.pid, sig)
+	}
 	if fg := p.foreground(); fg > 1 && fg != p.pid {
 		if e := killGroup(fg, sig); err == nil {
 			err = e
@@ -524,6 +534,11 @@ func (p *Process) foreground() int {
 		return nil
 	})
 	return pg
+}
+
+// pidInUse reports whether a process (or thread) has pid.
+func pidInUse(pid int) bool {
+	return unix.Kill(pid, 0) != unix.ESRCH
 }
 
 func killGroup(pgid int, sig syscall.Signal) error {

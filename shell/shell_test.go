@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -602,4 +603,51 @@ func parkedReaders() int {
 		}
 	}
 	return parked
+}
+
+// TestSignalSparesRecycledPid: once the leader is reaped, its pid may be
+// given to a new process that leads a group of its own (pid_max is 32768
+// here); signalling the session must not reach that group. The test makes
+// the recycling happen: as root it sets the next pid
+// (/proc/sys/kernel/ns_last_pid) and starts a group leader on the leader's
+// old pid.
+func TestSignalSparesRecycledPid(t *testing.T) {
+	const lastPid = "/proc/sys/kernel/ns_last_pid"
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to choose the next pid (" + lastPid + ")")
+	}
+	p := start(t, Options{Argv: []string{"true"}})
+	p.wait(t, 10*time.Second) // reaped; the pty stays open (no Close)
+	old := p.Pid()
+	var victim *exec.Cmd
+	for i := 0; i < 100 && victim == nil; i++ {
+		if err := os.WriteFile(lastPid, []byte(strconv.Itoa(old-1)), 0); err != nil {
+			t.Skipf("cannot set the next pid: %v", err)
+		}
+		c := exec.Command("sleep", "60")
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if c.Process.Pid == old {
+			victim = c
+			break
+		}
+		c.Process.Kill()
+		c.Wait()
+	}
+	if victim == nil {
+		t.Skipf("pid %d was never given out again in 100 tries (a busy machine)", old)
+	}
+	exited := make(chan struct{})
+	go func() { victim.Wait(); close(exited) }()
+	defer func() { victim.Process.Kill(); <-exited }()
+
+	p.Signal(syscall.SIGKILL)
+	p.Terminate(0)
+	select {
+	case <-exited:
+		t.Fatalf("the process that got the reaped leader's pid %d was killed: %v", old, victim.ProcessState)
+	case <-time.After(500 * time.Millisecond):
+	}
 }
