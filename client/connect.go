@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"linger/daemon"
 	"linger/socket"
@@ -31,6 +32,9 @@ type Endpoint struct {
 	Config  string          // configuration file to pass to a started server ("" = its default)
 	Program string          // "linger VERSION" for the hello
 	LogFile string          // where a started server writes its log
+	// Reconnect is how long an attached client whose relayed connection
+	// broke tries to reconnect and resume (reconnect.go); 0: it does not.
+	Reconnect time.Duration
 	// Warn, with Config, is told when a running server has loaded another
 	// configuration file than Config (one line; the caller says it once).
 	Warn func(msg string)

@@ -268,7 +268,7 @@ func TestLoadConfigProblems(t *testing.T) {
 		f + `:22: configurations.ok.env: environment variable name "X=Y" may not contain '=' or a NUL byte`,
 		f + `:25: configurations.multi.command: expected an array of strings, got array containing integer`,
 		f + `:31: configurations.multi.env.FOO: value may not contain a NUL byte`,
-		f + `:33: unknown key "servr" (expected: configurations|server)`,
+		f + `:33: unknown key "servr" (expected: client|configurations|server)`,
 		f + `:36: configurations.list: expected a table, got array of tables`,
 	})
 }
@@ -303,7 +303,7 @@ func TestTypeProblems(t *testing.T) {
 		"[server]\ndetach_key = true":                          `t.toml:2: server.detach_key: expected a string, got boolean`,
 		"[server]\nexit_when_empty = 1":                        `t.toml:2: server.exit_when_empty: expected a boolean, got integer`,
 		"[server]\ndefault_configuration = {}":                 `t.toml:2: server.default_configuration: expected a string, got table`,
-		"Server = {}":                                          `t.toml:1: unknown key "Server" (expected: configurations|server)`,
+		"Server = {}":                                          `t.toml:1: unknown key "Server" (expected: client|configurations|server)`,
 		"[configurations.x]\nbuffer_size = []":                 `t.toml:2: configurations.x.buffer_size: expected a size like "8MiB" or an integer number of bytes, got array`,
 		"[configurations.x]\nbuffer_size = -1":                 `t.toml:2: configurations.x.buffer_size: buffer size -1 is out of range (expected: 4KiB to 1GiB)`,
 		"[configurations.x]\nbuffer_size = 1073741825":         `t.toml:2: configurations.x.buffer_size: buffer size 1073741825 is out of range (expected: 4KiB to 1GiB)`,
@@ -525,6 +525,7 @@ func TestSchemaMatchesStructs(t *testing.T) {
 		typ reflect.Type
 	}{
 		{serverSchema, reflect.TypeFor[ServerConfig]()},
+		{clientSchema, reflect.TypeFor[ClientConfig]()},
 		{configurationSchema, reflect.TypeFor[Configuration]()},
 		{configSchema, reflect.TypeFor[Config]()},
 	} {

@@ -29,6 +29,14 @@ var serverSchema = tomlTable(
 	schemaField{"exit_when_empty", tomlBool()},
 )
 
+// clientSchema is the [client] table: settings of the client side.
+var clientSchema = tomlTable(
+	schemaField{"reconnect_timeout", tomlConverted(kindString, `a duration like "4m" or "30s", or "0" (do not reconnect)`,
+		reflect.TypeFor[time.Duration](),
+		func(v any) (any, error) { return ParseReconnectTimeout(v.(string)) },
+		func(v any) string { return quoteString(formatDuration(v.(time.Duration))) })},
+)
+
 // configurationSchema is one [configurations.NAME] table.
 var configurationSchema = tomlTable(
 	schemaField{"command", tomlStrings(checkCommand)},
@@ -57,6 +65,7 @@ var idleTimeoutSchema = tomlConverted(kindString, `a duration like "90s" or "2h"
 // configSchema is the whole file.
 var configSchema = tomlTable(
 	schemaField{"server", serverSchema},
+	schemaField{"client", clientSchema},
 	schemaField{"configurations", tomlMap(configurationSchema, checkConfigurationName)},
 )
 

@@ -32,6 +32,9 @@ type ClientInfo struct {
 	// acknowledges what it wrote (direct mode; the client is a Drainer). A
 	// clean detach then counts only what was acknowledged.
 	WriterAcks bool
+	// ID is the client's own name for itself (socket.Request.ClientID),
+	// by which a lost client resumes ("" = it cannot).
+	ID string
 }
 
 // attachment is a client attached to a session (or a follow receiver).
@@ -41,6 +44,7 @@ type attachment struct {
 	base  int64 // the session offset of the first byte of this client's stream
 	sent  int64 // bytes written to it so far (restore and live)
 	acked int64 // the most it acknowledged (may run ahead of sent: see Session.Ack)
+	input int64 // input bytes of this client written to the program, in all (resumes carry it on)
 
 	replay [][]byte // restore mode none: held output to write on attach
 }

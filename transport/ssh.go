@@ -55,6 +55,9 @@ type Host struct {
 	Host   string
 	Port   string // "" = ssh's default
 	Server string // the remote -L name ("" = default)
+	// Batch: ssh must not prompt (BatchMode=yes), for dials nobody
+	// watches, such as an attached client's automatic reconnects.
+	Batch bool
 }
 
 // URLForm is the form Parse accepts, for error messages.
@@ -151,6 +154,9 @@ func (h *Host) Command() []string {
 		prog = "ssh"
 	}
 	argv := []string{prog, "-T"}
+	if h.Batch {
+		argv = append(argv, "-o", "BatchMode=yes")
+	}
 	if h.Port != "" {
 		argv = append(argv, "-p", h.Port)
 	}
