@@ -649,3 +649,25 @@ after = true
 		}
 	}
 }
+
+// [client] reconnect_timeout: a duration or "0"; default 4m.
+func TestReconnectTimeoutKey(t *testing.T) {
+	dir := t.TempDir()
+	for text, want := range map[string]time.Duration{
+		"":                                      DefaultReconnectTimeout,
+		"[client]\nreconnect_timeout = \"30s\"": 30 * time.Second,
+		"[client]\nreconnect_timeout = \"0\"":   0,
+	} {
+		p := filepath.Join(dir, "c.toml")
+		os.WriteFile(p, []byte(text), 0o600)
+		cfg, err := Load(p, true)
+		if err != nil || cfg.Client.ReconnectTimeout != want {
+			t.Errorf("%q: %v, %v; want %v", text, cfg, err, want)
+		}
+	}
+	p := filepath.Join(dir, "bad.toml")
+	os.WriteFile(p, []byte("[client]\nreconnect_timeout = \"soon\"\n"), 0o600)
+	if _, err := Load(p, true); err == nil || !strings.Contains(err.Error(), "reconnect_timeout") {
+		t.Errorf("a bad reconnect_timeout: %v", err)
+	}
+}
