@@ -252,3 +252,49 @@ func TestReconnectAttachedElsewhere(t *testing.T) {
 	}
 	naDetachAndWait(t, other, "build")
 }
+
+// A resume that cannot continue exactly draws the screen and says why:
+// the terminal's size changed while away; output the client still needed
+// was dropped (drop mode) while away, and how much.
+func TestReconnectFallsBackToRestore(t *testing.T) {
+	e := newEnv(t)
+	// the default file: the server the sshd login starts reads it
+	os.MkdirAll(filepath.Join(e.Dir, "cfg", "linger"), 0o700)
+	os.WriteFile(filepath.Join(e.Dir, "cfg", "linger", "config.toml"), []byte("[configurations.default]\noutput_buffering = \"drop\"\nbuffer_size = \"4KiB\"\n"), 0o600)
+	s := startSSHD(t, e)
+	sshEnv, block := rcSSH(t, e, s.Env)
+	prog := fmt.Sprintf(`echo ready; while [ ! -e %[1]s/go ]; do sleep 0.05; done; seq 1 20000; echo gen-done; while [ ! -e %[1]s/end ]; do sleep 0.05; done`, e.Dir)
+	tm := e.StartCmd(80, 24, []string{e.Bin, "-H", "ssh://" + s.Alias, "new", "fb", "--", "sh", "-c", prog},
+		[]string{sshEnv, "LINGER_SOCKET=/nonexistent/not-used.sock"})
+	tm.Timeout = 30 * time.Second
+	tm.WaitText("ready")
+
+	// resized while away
+	os.WriteFile(block, nil, 0o600)
+	rcWaitKillRelay(t, e)
+	poll(t, "a failed reconnect", tm.Timeout, func() bool { return strings.Contains(string(tm.Output()), "reconnecting (attempt 2") })
+	tm.Resize(100, 30)
+	os.Remove(block)
+	poll(t, "a resume saying the screen was redrawn", tm.Timeout, func() bool {
+		return strings.Contains(string(tm.Output()), "[linger: screen redrawn: the terminal's size changed]")
+	})
+	tm.WaitText("ready")
+
+	// output dropped while away
+	os.WriteFile(block, nil, 0o600)
+	rcWaitKillRelay(t, e)
+	poll(t, "a failed reconnect", tm.Timeout, func() bool { return strings.Count(string(tm.Output()), "reconnecting (attempt 2") == 2 })
+	os.WriteFile(filepath.Join(e.Dir, "go"), nil, 0o600)
+	poll(t, "the output to be dropped", tm.Timeout, func() bool {
+		info := naSession(naLsJSON(t, e), "fb")
+		return info != nil && info.DroppedBytes > 0 && strings.Contains(e.Run("capture", "fb").Stdout, "gen-done")
+	})
+	os.Remove(block)
+	poll(t, "a resume saying output was dropped", tm.Timeout, func() bool {
+		out := string(tm.Output())
+		return strings.Contains(out, "screen redrawn: output no longer held") && regexp.MustCompile(`[0-9.]+KiB of output dropped while disconnected\]`).MatchString(out)
+	})
+	tm.WaitText("gen-done")
+	os.WriteFile(filepath.Join(e.Dir, "end"), nil, 0o600)
+	tm.WaitText("[exited (status 0)]")
+}
