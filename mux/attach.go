@@ -19,6 +19,12 @@ import (
 // gets the reply and the drawing of its last screen, and closed=true tells
 // the caller to report the status; the client is then an exiting client,
 // whose stream ends with Leave.
+//
+// A resume (o.Resume) is the lost owner coming back with the offset its
+// terminal has: refused with ErrMoved if another client attached since
+// (resumeLocked); else its stream continues from that offset, nothing
+// drawn, when the output from there is held and the size is unchanged
+// (resumeExactly), or gets a screen restore. o.Result tells the reply.
 func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	a := &attachment{c: o.Client, ClientInfo: o.Info}
 	a.Since = time.Now()

@@ -23,7 +23,13 @@ package server
 //     session's screen (mux/screen.go) as the restore mode says: history
 //     and screen (lines), the screen (screen), or nothing (none: the
 //     program was sent SIGWINCH to redraw itself). No live output is
-//     written between the screen's snapshot and the drawing.
+//     written between the screen's snapshot and the drawing. A resume
+//     (Request.Resume: a client whose connection broke, see Resuming in
+//     socket/protocol.go and client/reconnect.go) draws nothing: the
+//     output from the offset its terminal has follows (mux.Session.attach),
+//     unless that is no longer held or its size changed (then a screen
+//     restore); the reply says which, and how much of its input the
+//     program got.
 //  4. This goroutine then reads the client's frames: MsgInput goes to the
 //     program, MsgResize resizes the pty, MsgDetach detaches. Output frames
 //     are written by the session's pump goroutine (mux.Session.deliver).
