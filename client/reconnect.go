@@ -188,6 +188,9 @@ func (a *attached) reconnect(conn *socket.Conn) (why string, code int) {
 				return fmt.Sprintf("session %s is gone (lost connection, then no such session)", a.name), 1
 			}
 		}
+		if IsNoServer(d.err) { // a local server that died took the session with it
+			return fmt.Sprintf("lost connection; the server is gone (%v)", d.err), 1
+		}
 		if strings.Contains(d.err.Error(), "Permission denied") {
 			return fmt.Sprintf("lost connection; reconnecting: authentication failed (%v); session %s is safe on the server: %s", d.err, a.name, again), 1
 		}
