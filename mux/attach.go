@@ -44,6 +44,13 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		if old != nil && old.ID != "" && old.ID == a.ID && s.detach(old.c, true) {
 			old.c.Detached(s.Name(), "stolen", &a.ClientInfo)
 		}
+		s.mu.Lock()
+		l := s.lost
+		s.mu.Unlock()
+		if l != nil { // input being written for it is counted first
+			l.a.inMu.Lock()
+			l.a.inMu.Unlock() //nolint:staticcheck // a barrier
+		}
 		mode = config.RestoreScreen // if it cannot continue exactly
 	}
 	if o.Steal && !a.ReadOnly {
@@ -153,7 +160,8 @@ func (s *Session) resumeLocked(a *attachment, res *AttachResult) error {
 		return fmt.Errorf("%w: session %s was attached from %s while disconnected", ErrMoved, s.Name(), from)
 	}
 	s.lost = nil
-	a.input, res.Input = l.input, l.input
+	a.input = l.a.input
+	res.Input = a.input
 	if s.x != nil {
 		res.Dropped = s.x.buf.dropped - l.dropped
 	}

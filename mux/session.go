@@ -74,12 +74,12 @@ type Session struct {
 }
 
 // lostClient is what a session remembers of its owner whose connection
-// was lost, for it to resume: its ID, its input bytes written to the
-// program, the drop count then, and, once another client attached (a
+// was lost, for it to resume: its ID, its attachment (whose input bytes
+// written to the program go on counting), the drop count then, and, once another client attached (a
 // resume is then refused), where that one was.
 type lostClient struct {
 	id      string
-	input   int64
+	a       *attachment // its input count goes on
 	dropped int64
 	takenBy string
 }
@@ -351,7 +351,7 @@ func (s *Session) detach(c Client, lost bool) bool {
 	if s.owner != nil && s.owner.c == c {
 		a, s.owner = s.owner, nil
 		if lost && a.ID != "" {
-			s.lost = &lostClient{id: a.ID, input: a.input}
+			s.lost = &lostClient{id: a.ID, a: a}
 			if s.x != nil {
 				s.lost.dropped = s.x.buf.dropped
 			}
@@ -826,6 +826,14 @@ func (s *Session) Input(c Client, p []byte) error {
 	s.mu.Lock()
 	a := s.owner
 	ok := a != nil && a.c == c && !s.finished
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	a.inMu.Lock()
+	defer a.inMu.Unlock()
+	s.mu.Lock()
+	ok = s.owner == a && !s.finished // still: a resume may have let it go
 	s.mu.Unlock()
 	if !ok {
 		return nil
