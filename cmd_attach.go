@@ -37,13 +37,23 @@ focus events, title). The session takes the terminal's size. With lines and
 screen, the output kept while nobody watched counts as received once drawn:
 use 'linger receive' before attaching, or --restore none, to get it byte for
 byte. On detach the terminal is left as it was
-before (modes reset, alternate screen left, cursor visible, title back).`,
+before (modes reset, alternate screen left, cursor visible, title back).
+
+When the connection to a server on another host (-H) breaks without a
+detach, the client reconnects by itself, for up to --reconnect-timeout
+(default: the configuration's [client] reconnect_timeout, else 4m; 0 does
+not), saying so in the terminal's title, and resumes exactly: no output
+lost or repeated, no key typed before the break lost or repeated (keys typed
+while disconnected are discarded). The detach key gives up. It gives up
+with exit status 1 when the time is up, the session is gone, or another
+client attached meanwhile.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "steal", Usage: "detach the client holding the session first"},
 			&cli.BoolFlag{Name: "read-only", Aliases: []string{"r"}, Usage: "watch without typing"},
 			restoreFlag(),
 			outputBufferingFlag(),
 			detachKeyFlag(),
+			reconnectTimeoutFlag(),
 			nestFlag(),
 		},
 		Action: attachAction,
@@ -75,6 +85,9 @@ func attachAction(c *cli.Context) error {
 	}
 	e, err := endpoint(c)
 	if err != nil {
+		return err
+	}
+	if e.Reconnect, err = reconnectTimeoutFrom(c); err != nil {
 		return err
 	}
 	return attachStatus(e.Attach(req, os.Stdin, os.Stdout))

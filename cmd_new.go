@@ -37,6 +37,7 @@ Detach with the detach key (Ctrl-\ by default); pressed twice in a row
 			outputBufferingFlag(),
 			idleTimeoutFlag(),
 			detachKeyFlag(),
+			reconnectTimeoutFlag(),
 			nestFlag(),
 		},
 		Action: newAction,
@@ -104,6 +105,9 @@ func newAction(c *cli.Context) error {
 		return err
 	}
 	if err := detachKeyFrom(c, req); err != nil { // checked with -d too: a typo is a typo
+		return err
+	}
+	if e.Reconnect, err = reconnectTimeoutFrom(c); err != nil {
 		return err
 	}
 	res, err := e.New(req, os.Stdin, os.Stdout)

@@ -152,3 +152,28 @@ func idleTimeoutFrom(c *cli.Context, env bool) (string, error) {
 	}
 	return v, nil
 }
+
+func reconnectTimeoutFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  "reconnect-timeout",
+		Usage: "when the connection breaks (not a detach), reconnect and resume for up to `DURATION` (\"4m\", \"30s\"; 0: give up at once); default: [client] reconnect_timeout, else 4m",
+	}
+}
+
+// reconnectTimeoutFrom is --reconnect-timeout, else the configuration
+// file's [client] reconnect_timeout (a file that does not load leaves the
+// default: the server reports its problems).
+func reconnectTimeoutFrom(c *cli.Context) (time.Duration, error) {
+	if s := c.String("reconnect-timeout"); s != "" {
+		d, err := config.ParseReconnectTimeout(s)
+		if err != nil {
+			return 0, usagef("--reconnect-timeout: %v", err)
+		}
+		return d, nil
+	}
+	path, explicit := configPath(c)
+	if cfg, err := config.Load(path, explicit); err == nil {
+		return cfg.Client.ReconnectTimeout, nil
+	}
+	return config.DefaultReconnectTimeout, nil
+}

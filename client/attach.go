@@ -31,6 +31,10 @@ package client
 //     [detached (from session NAME)], [detached (from session NAME: taken
 //     by pts/3)] (another client attached with --steal), [exited (status
 //     N)], [server exited], [lost connection].
+//  6. A relayed connection that ends without MsgDetached or MsgExited
+//     (ssh killed, network reset) is not the end: what happens on
+//     reconnect is in reconnect.go (the client dials again and resumes
+//     its stream exactly, for up to Endpoint.Reconnect).
 
 import (
 	"bytes"
@@ -98,7 +102,7 @@ func (e Endpoint) Attach(req *socket.Request, in, out *os.File) (Result, error) 
 		return Result{}, err
 	}
 	defer conn.Close()
-	return attach(conn, req, in, out)
+	return e.attach(conn, req, in, out)
 }
 
 // exists returns the error that says there is no session target, if there
@@ -121,7 +125,7 @@ func (e Endpoint) New(req *socket.Request, in, out *os.File) (Result, error) {
 		}
 		var res Result
 		if req.Attach {
-			res, err = attach(conn, req, in, out)
+			res, err = e.attach(conn, req, in, out)
 		} else {
 			var rep *socket.Reply
 			if rep, err = conn.Request(req); err == nil {
@@ -138,7 +142,7 @@ func (e Endpoint) New(req *socket.Request, in, out *os.File) (Result, error) {
 }
 
 // attach runs steps 1-5 on conn and returns how the attach ended.
-func attach(conn *socket.Conn, req *socket.Request, in, out *os.File) (res Result, err error) {
+func (e Endpoint) attach(conn *socket.Conn, req *socket.Request, in, out *os.File) (res Result, err error) {
 	fd := int(in.Fd())
 	if !term.IsTerminal(fd) {
 		return res, ErrNotATerminal
@@ -147,6 +151,9 @@ func attach(conn *socket.Conn, req *socket.Request, in, out *os.File) (res Resul
 		req.Cols, req.Rows = cols, rows
 	}
 	req.Caller.TTY = TTYName(in)
+	if req.ClientID == "" {
+		req.ClientID = newClientID()
+	}
 
 	// Step 1: direct mode when stdin and stdout are one terminal and the
 	// server is local (over ssh the client relays); the terminal must be
@@ -185,7 +192,13 @@ func attach(conn *socket.Conn, req *socket.Request, in, out *os.File) (res Resul
 			return res, fmt.Errorf("cannot put the terminal in raw mode (%v)", err)
 		}
 	}
-	a := &attached{conn: conn, out: out, name: rep.Session.Name, direct: rep.Direct}
+	a := &attached{conn: conn, out: out, name: rep.Session.Name, direct: rep.Direct, base: rep.Offset}
+	if !rep.Direct && !req.ReadOnly && e.Reconnect > 0 {
+		a.re = &reconnector{e: e, req: req, in: in, id: rep.Session.ID, quit: make(chan string, 1), keyName: "the detach key"}
+		if !key.None {
+			a.re.keyName = config.KeyName(key.Byte)
+		}
+	}
 	if !direct {
 		out.WriteString(pushTitle)
 	}
@@ -225,32 +238,93 @@ type attached struct {
 	alt      bool // the program is on the alternate screen
 	direct   bool // the server writes the terminal (and acknowledges) itself
 
-	written int64 // output bytes written to the terminal (for MsgAck)
+	base    int64 // the session offset of this stream's first byte (the reply's Offset)
+	written int64 // output bytes of this stream written to the terminal (for MsgAck)
+
+	// re reconnects a relayed stream that breaks (reconnect.go); nil: a
+	// broken stream ends the attach ([lost connection]).
+	re *reconnector
+	// imu orders input: each key is counted (inSent), kept (inKept) and
+	// written in one go, so that a resume can send again exactly what the
+	// program did not get.
+	imu       sync.Mutex
+	inSent    int64  // input bytes sent, in all
+	inKept    []byte // the last of them, up to maxKeptInput
+	down      bool   // reconnecting: keys are discarded
+	discarded int64  // keys discarded while down
+}
+
+// current is the current connection (a resume replaces it).
+func (a *attached) current() *socket.Conn {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.conn
 }
 
 // keyboard copies stdin to the session, cutting out the detach key
 // (config.Key.Forward: pressed twice, it goes to the program once).
 func (a *attached) keyboard(in *os.File, key config.Key, readOnly bool) {
 	detach, err := key.Forward(32<<10, in.Read, func(p []byte) bool {
-		return readOnly || a.conn.WriteFrame(socket.MsgInput, p) == nil
+		return readOnly || a.input(p)
 	})
 	switch {
 	case detach:
 		a.requestDetach()
 	case err != nil:
 		// the terminal is gone: drop the connection, the session stays
-		a.mu.Lock()
-		a.hangup = true
-		a.mu.Unlock()
-		a.conn.Close()
+		a.lostTTY()
+	}
+}
+
+// input sends keys to the program. With a reconnector, they are counted
+// and kept until a resume confirms them, and a failed write is not the
+// end (the output loop sees the break and reconnects); while
+// reconnecting they are discarded and counted.
+func (a *attached) input(p []byte) bool {
+	if a.re == nil {
+		return a.current().WriteFrame(socket.MsgInput, p) == nil
+	}
+	a.imu.Lock()
+	defer a.imu.Unlock()
+	if a.down {
+		a.discarded += int64(len(p))
+		return true
+	}
+	a.inSent += int64(len(p))
+	a.inKept = append(a.inKept, p...)
+	if n := len(a.inKept) - maxKeptInput; n > 0 {
+		a.inKept = append(a.inKept[:0], a.inKept[n:]...)
+	}
+	a.current().WriteFrame(socket.MsgInput, p)
+	return true
+}
+
+// maxKeptInput bounds the input kept for a resume: what can be in flight
+// when a connection breaks (socket and ssh buffers) is far less.
+const maxKeptInput = 1 << 20
+
+// lostTTY drops the connection when the terminal went away: the session
+// stays, Broken, and we do not reconnect.
+func (a *attached) lostTTY() {
+	a.mu.Lock()
+	a.hangup = true
+	conn := a.conn
+	a.mu.Unlock()
+	conn.Close()
+	if a.re != nil {
+		a.re.stop("")
 	}
 }
 
 func (a *attached) requestDetach() {
 	a.mu.Lock()
 	a.detached = true
+	conn := a.conn
 	a.mu.Unlock()
-	a.conn.WriteFrame(socket.MsgDetach, nil)
+	if a.re != nil && a.re.stop("detach") {
+		return // reconnecting: the detach key gives up
+	}
+	conn.WriteFrame(socket.MsgDetach, nil)
 }
 
 // signals handles window size changes and requests to leave.
@@ -258,16 +332,14 @@ func (a *attached) signals(sigs <-chan os.Signal, in *os.File) {
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGWINCH:
+			// (while reconnecting, the resume carries the size)
 			if cols, rows := TermSize(in); cols > 0 {
-				a.conn.WriteFrame(socket.MsgResize, socket.EncodeSize(cols, rows))
+				a.current().WriteFrame(socket.MsgResize, socket.EncodeSize(cols, rows))
 			}
 		case syscall.SIGHUP:
 			// terminal closed: leave without detaching (the session keeps
 			// running; the server sees a lost client)
-			a.mu.Lock()
-			a.hangup = true
-			a.mu.Unlock()
-			a.conn.Close()
+			a.lostTTY()
 		default: // SIGTERM, SIGINT, SIGQUIT sent by someone: detach cleanly
 			a.requestDetach()
 		}
@@ -278,7 +350,8 @@ func (a *attached) signals(sigs <-chan os.Signal, in *os.File) {
 // and returns the reason line and exit code.
 func (a *attached) output() (string, int) {
 	for {
-		typ, p, err := a.conn.ReadFrame()
+		conn := a.current()
+		typ, p, err := conn.ReadFrame()
 		if err != nil {
 			a.mu.Lock()
 			hangup, detached := a.hangup, a.detached
@@ -291,11 +364,16 @@ func (a *attached) output() (string, int) {
 				// (it does when the terminal is too slow to catch up)
 				return fmt.Sprintf("detached (from session %s)", a.name), 0
 			}
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
-				return "lost connection", 1
+			if a.re != nil {
+				// step 6: dial again and resume (reconnect.go)
+				if why, code := a.reconnect(conn); why != "" {
+					return why, code
+				}
+				continue
 			}
 			return "lost connection", 1
 		}
+		a.noticeDone()
 		switch typ {
 		case socket.MsgRestore, socket.MsgOutput:
 			// A restore's drawing stands for a count of stream bytes;
@@ -303,21 +381,23 @@ func (a *attached) output() (string, int) {
 			draw, covered := p, int64(len(p))
 			if typ == socket.MsgRestore {
 				if covered, draw, err = socket.DecodeRestore(p); err != nil {
-					a.conn.Close()
+					conn.Close()
 					return "lost connection", 1
 				}
 			}
 			a.track(draw)
 			if _, err := a.out.Write(draw); err != nil {
-				a.conn.Close()
+				conn.Close()
 				return "lost tty", 1
 			}
 			// Acknowledge what reached the terminal whenever we have
 			// consumed all we read: unacknowledged output is kept by the
 			// server for the next client if this one dies.
+			a.mu.Lock()
 			a.written += covered
-			if !a.conn.Buffered() {
-				a.conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written))
+			a.mu.Unlock()
+			if !conn.Buffered() {
+				conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written))
 			}
 		case socket.MsgDetached:
 			var d socket.Detached

@@ -1,7 +1,8 @@
 // Package client is the terminal side of every conversation with the
 // server: it connects (starting a server when needed, see package daemon),
 // sends a command's request and turns what comes back into what the user
-// sees: the attach loop at the user's terminal (attach.go), received
+// sees: the attach loop at the user's terminal (attach.go) and its
+// reconnects when a relayed connection breaks (reconnect.go), received
 // output and exit statuses (receive.go), listings and captures
 // (output.go), waits (wait.go), stopping and reloading the server and
 // asking which configuration it has loaded (server.go). The server's side
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"linger/daemon"
 	"linger/socket"
@@ -31,6 +33,9 @@ type Endpoint struct {
 	Config  string          // configuration file to pass to a started server ("" = its default)
 	Program string          // "linger VERSION" for the hello
 	LogFile string          // where a started server writes its log
+	// Reconnect is how long an attached client whose relayed connection
+	// broke tries to reconnect and resume (reconnect.go); 0: it does not.
+	Reconnect time.Duration
 	// Warn, with Config, is told when a running server has loaded another
 	// configuration file than Config (one line; the caller says it once).
 	Warn func(msg string)

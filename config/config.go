@@ -17,6 +17,9 @@ type Config struct {
 	// Server holds the settings of the server itself ([server]).
 	Server ServerConfig `toml:"server"`
 
+	// Client holds the settings of the client side ([client]).
+	Client ClientConfig `toml:"client"`
+
 	// Configurations are the named recipes for new sessions
 	// ([configurations.NAME]), keyed by name. A "default" configuration
 	// always exists: the built-in one unless the file defines its own.
@@ -55,6 +58,32 @@ type ServerConfig struct {
 	// server detaches the client (the session becomes Broken). Between
 	// MinHeartbeat and MaxHeartbeat. Default: 5s (DefaultHeartbeat).
 	Heartbeat time.Duration `toml:"heartbeat"`
+}
+
+// ClientConfig is the [client] table.
+type ClientConfig struct {
+	// ReconnectTimeout is how long an attached client whose connection
+	// ended without a detach keeps trying to reconnect and resume; 0 means
+	// it does not (it ends with [lost connection]). attach --reconnect-timeout
+	// overrides it. In the file, a Go duration ("4m", "30s") or "0".
+	// Default: DefaultReconnectTimeout (4m).
+	ReconnectTimeout time.Duration `toml:"reconnect_timeout"`
+}
+
+// DefaultReconnectTimeout is ClientConfig.ReconnectTimeout's default.
+const DefaultReconnectTimeout = 4 * time.Minute
+
+// ParseReconnectTimeout parses a reconnect timeout: a non-negative Go
+// duration ("4m", "30s"), or "0" for none.
+func ParseReconnectTimeout(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid reconnect timeout %q (expected a duration like \"4m\" or \"30s\", or \"0\" not to reconnect)", s)
+	}
+	return d, nil
 }
 
 // Configuration is one [configurations.NAME] table: what a new session
@@ -152,6 +181,7 @@ func Default() *Config {
 			ExitWhenEmpty:        true,
 			Heartbeat:            DefaultHeartbeat,
 		},
+		Client: ClientConfig{ReconnectTimeout: DefaultReconnectTimeout},
 		Configurations: map[string]*Configuration{
 			DefaultConfigurationName: newConfiguration(DefaultConfigurationName),
 		},

@@ -268,7 +268,7 @@ func TestLoadConfigProblems(t *testing.T) {
 		f + `:22: configurations.ok.env: environment variable name "X=Y" may not contain '=' or a NUL byte`,
 		f + `:25: configurations.multi.command: expected an array of strings, got array containing integer`,
 		f + `:31: configurations.multi.env.FOO: value may not contain a NUL byte`,
-		f + `:33: unknown key "servr" (expected: configurations|hosts|server)`,
+		f + `:33: unknown key "servr" (expected: client|configurations|hosts|server)`,
 		f + `:36: configurations.list: expected a table, got array of tables`,
 	})
 }
@@ -303,7 +303,7 @@ func TestTypeProblems(t *testing.T) {
 		"[server]\ndetach_key = true":                          `t.toml:2: server.detach_key: expected a string, got boolean`,
 		"[server]\nexit_when_empty = 1":                        `t.toml:2: server.exit_when_empty: expected a boolean, got integer`,
 		"[server]\ndefault_configuration = {}":                 `t.toml:2: server.default_configuration: expected a string, got table`,
-		"Server = {}":                                          `t.toml:1: unknown key "Server" (expected: configurations|hosts|server)`,
+		"Server = {}":                                          `t.toml:1: unknown key "Server" (expected: client|configurations|hosts|server)`,
 		"[configurations.x]\nbuffer_size = []":                 `t.toml:2: configurations.x.buffer_size: expected a size like "8MiB" or an integer number of bytes, got array`,
 		"[configurations.x]\nbuffer_size = -1":                 `t.toml:2: configurations.x.buffer_size: buffer size -1 is out of range (expected: 4KiB to 1GiB)`,
 		"[configurations.x]\nbuffer_size = 1073741825":         `t.toml:2: configurations.x.buffer_size: buffer size 1073741825 is out of range (expected: 4KiB to 1GiB)`,
@@ -538,6 +538,7 @@ func TestSchemaMatchesStructs(t *testing.T) {
 		typ reflect.Type
 	}{
 		{serverSchema, reflect.TypeFor[ServerConfig]()},
+		{clientSchema, reflect.TypeFor[ClientConfig]()},
 		{configurationSchema, reflect.TypeFor[Configuration]()},
 		{hostSchema, reflect.TypeFor[HostEntry]()},
 		{configSchema, reflect.TypeFor[Config]()},
@@ -702,4 +703,26 @@ func TestLoadConfigHosts(t *testing.T) {
 		f + `:21: hosts.ddash.ssh_options: "--" would end ssh's options: linger adds it before the host`,
 		f + `:22: hosts.ddash: unknown key "rmote_command" (expected: remote_command|ssh_options|url)`,
 	})
+}
+
+// [client] reconnect_timeout: a duration or "0"; default 4m.
+func TestReconnectTimeoutKey(t *testing.T) {
+	dir := t.TempDir()
+	for text, want := range map[string]time.Duration{
+		"":                                      DefaultReconnectTimeout,
+		"[client]\nreconnect_timeout = \"30s\"": 30 * time.Second,
+		"[client]\nreconnect_timeout = \"0\"":   0,
+	} {
+		p := filepath.Join(dir, "c.toml")
+		os.WriteFile(p, []byte(text), 0o600)
+		cfg, err := Load(p, true)
+		if err != nil || cfg.Client.ReconnectTimeout != want {
+			t.Errorf("%q: %v, %v; want %v", text, cfg, err, want)
+		}
+	}
+	p := filepath.Join(dir, "bad.toml")
+	os.WriteFile(p, []byte("[client]\nreconnect_timeout = \"soon\"\n"), 0o600)
+	if _, err := Load(p, true); err == nil || !strings.Contains(err.Error(), "reconnect_timeout") {
+		t.Errorf("a bad reconnect_timeout: %v", err)
+	}
 }

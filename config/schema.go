@@ -32,6 +32,14 @@ var serverSchema = tomlTable(
 		func(v any) string { return quoteString(formatDuration(v.(time.Duration))) })},
 )
 
+// clientSchema is the [client] table: settings of the client side.
+var clientSchema = tomlTable(
+	schemaField{"reconnect_timeout", tomlConverted(kindString, `a duration like "4m" or "30s", or "0" (do not reconnect)`,
+		reflect.TypeFor[time.Duration](),
+		func(v any) (any, error) { return ParseReconnectTimeout(v.(string)) },
+		func(v any) string { return quoteString(formatDuration(v.(time.Duration))) })},
+)
+
 // configurationSchema is one [configurations.NAME] table.
 var configurationSchema = tomlTable(
 	schemaField{"command", tomlStrings(checkCommand)},
@@ -68,6 +76,7 @@ var hostSchema = tomlTable(
 // configSchema is the whole file.
 var configSchema = tomlTable(
 	schemaField{"server", serverSchema},
+	schemaField{"client", clientSchema},
 	schemaField{"configurations", tomlMap(configurationSchema, checkConfigurationName)},
 	schemaField{"hosts", tomlMap(hostSchema, checkHostName)},
 )

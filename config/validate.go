@@ -86,6 +86,9 @@ func parseConfig(file, text string) (*Config, error) {
 	if server, ok := raw["server"]; ok {
 		decodeValue(serverSchema, server, reflect.ValueOf(&cfg.Server).Elem())
 	}
+	if client, ok := raw["client"]; ok {
+		decodeValue(clientSchema, client, reflect.ValueOf(&cfg.Client).Elem())
+	}
 	confs, _ := raw["configurations"].(map[string]any)
 	for name, val := range confs {
 		c := newConfiguration(name)

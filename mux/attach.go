@@ -19,12 +19,39 @@ import (
 // gets the reply and the drawing of its last screen, and closed=true tells
 // the caller to report the status; the client is then an exiting client,
 // whose stream ends with Leave.
+//
+// A resume (o.Resume) is the lost owner coming back with the offset its
+// terminal has: refused with ErrMoved if another client attached since
+// (resumeLocked); else its stream continues from that offset, nothing
+// drawn, when the output from there is held and the size is unchanged
+// (resumeExactly), or gets a screen restore. o.Result tells the reply.
 func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	a := &attachment{c: o.Client, ClientInfo: o.Info}
 	a.Since = time.Now()
 	mode := o.Restore
 	if mode == "" {
 		mode = s.conf.Restore
+	}
+	res := o.Result
+	if res == nil {
+		res = &AttachResult{}
+	}
+	if o.Resume != nil {
+		// Its old connection may not be seen dead yet: let it go.
+		s.mu.Lock()
+		old := s.owner
+		s.mu.Unlock()
+		if old != nil && old.ID != "" && old.ID == a.ID && s.detach(old.c, true) {
+			old.c.Detached(s.Name(), "stolen", &a.ClientInfo)
+		}
+		s.mu.Lock()
+		l := s.lost
+		s.mu.Unlock()
+		if l != nil { // input being written for it is counted first
+			l.a.inMu.Lock()
+			l.a.inMu.Unlock() //nolint:staticcheck // a barrier
+		}
+		mode = config.RestoreScreen // if it cannot continue exactly
 	}
 	if o.Steal && !a.ReadOnly {
 		// Take the old owner off first: the pump may be blocked writing to
@@ -40,6 +67,12 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	defer s.dmu.Unlock()
 	s.mu.Lock()
 	x := s.x
+	if o.Resume != nil {
+		if err := s.resumeLocked(a, res); err != nil {
+			s.mu.Unlock()
+			return false, err
+		}
+	}
 	if s.finished {
 		// An exiting client from the start: its acknowledgements count
 		// until it leaves (Leave), which collects the session if it got
@@ -49,7 +82,12 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		s.lastFrom = a.From
 		s.stopIdleLocked()
 		s.mu.Unlock()
-		draw, covered := s.snapshot(a, x, mode, 0, 0)
+		var draw []byte
+		covered, exact := s.resumeExactly(a, x, o, res)
+		if !exact {
+			draw, covered = s.snapshot(a, x, mode, 0, 0)
+		}
+		res.Offset = a.base
 		if err := o.Reply(s); err != nil {
 			s.Leave(a.c, false)
 			return false, err
@@ -71,6 +109,13 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 			ErrBusy, s.Name(), h.Since.Format("15:04"), from)
 	default:
 		s.owner = a
+		if s.lost != nil && s.lost.takenBy == "" && o.Resume == nil {
+			// another client: the lost one can no longer resume
+			s.lost.takenBy = a.From
+			if s.lost.takenBy == "" {
+				s.lost.takenBy = "another terminal"
+			}
+		}
 	}
 	s.lastFrom = a.From
 	s.broken = false
@@ -81,13 +126,82 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	if a.ReadOnly {
 		cols, rows = 0, 0 // a watcher does not resize the session
 	}
-	draw, covered := s.snapshot(a, x, mode, cols, rows)
+	var draw []byte
+	covered, exact := s.resumeExactly(a, x, o, res)
+	if !exact {
+		draw, covered = s.snapshot(a, x, mode, cols, rows)
+	}
+	res.Offset = a.base
 	if err := o.Reply(s); err != nil {
 		s.detach(a.c, true)
 		return false, err
 	}
 	s.draw(a, o, draw, covered)
 	return false, nil
+}
+
+// resumeLocked checks that a, resuming, is the session's lost owner and
+// that no other client attached since, and carries its input count on.
+// mu is held.
+func (s *Session) resumeLocked(a *attachment, res *AttachResult) error {
+	res.Resumed = true
+	l := s.lost
+	if l == nil || l.id != a.ID || l.takenBy != "" || s.owner != nil || a.ReadOnly {
+		from := s.lastFrom
+		switch {
+		case s.owner != nil:
+			from = s.owner.From
+		case l != nil && l.takenBy != "":
+			from = l.takenBy
+		}
+		if from == "" {
+			from = "another terminal"
+		}
+		return fmt.Errorf("%w: session %s was attached from %s while disconnected", ErrMoved, s.Name(), from)
+	}
+	s.lost = nil
+	a.input = l.a.input
+	res.Input = a.input
+	if s.x != nil {
+		res.Dropped = s.x.buf.dropped - l.dropped
+	}
+	return nil
+}
+
+// resumeExactly continues a resuming client's stream from the offset its
+// terminal has, when that output is still held and its terminal has the
+// session's size: the held output from there is its replay (drawn as in
+// restore mode none, see draw), nothing else is drawn. Otherwise it says
+// why in res, and the caller draws a restore. dmu is held.
+func (s *Session) resumeExactly(a *attachment, x *sessionExtra, o AttachOptions, res *AttachResult) (covered int64, ok bool) {
+	if o.Resume == nil {
+		return 0, false
+	}
+	off := o.Resume.Offset
+	cols, rows := s.proc.Size()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	held := x == nil && off == 0 || x != nil && off >= x.buf.start && off <= x.buf.end
+	switch {
+	case !held:
+		res.Reason = "not-held"
+		return 0, false
+	case !s.finished && (o.Cols != cols || o.Rows != rows):
+		res.Reason = "resized"
+		res.Dropped = 0
+		return 0, false
+	}
+	res.Exact, res.Dropped = true, 0
+	a.base = off
+	if x == nil {
+		return 0, true
+	}
+	x.buf.received(off, false) // its terminal has them
+	if data := x.buf.read(off); len(data) > 0 {
+		a.replay = data
+	}
+	x.buf.claim = x.buf.end
+	return x.buf.end - off, true
 }
 
 // snapshot resizes the session to cols x rows (unless 0), catches the

@@ -1,6 +1,7 @@
 package mux
 
 import (
+	"sync"
 	"time"
 
 	"linger/shell"
@@ -32,6 +33,9 @@ type ClientInfo struct {
 	// acknowledges what it wrote (direct mode; the client is a Drainer). A
 	// clean detach then counts only what was acknowledged.
 	WriterAcks bool
+	// ID is the client's own name for itself (socket.Request.ClientID),
+	// by which a lost client resumes ("" = it cannot).
+	ID string
 }
 
 // attachment is a client attached to a session (or a follow receiver).
@@ -41,6 +45,11 @@ type attachment struct {
 	base  int64 // the session offset of the first byte of this client's stream
 	sent  int64 // bytes written to it so far (restore and live)
 	acked int64 // the most it acknowledged (may run ahead of sent: see Session.Ack)
+	input int64 // input bytes of this client written to the program, in all (resumes carry it on); mu and inMu
+	// inMu is held by Session.Input from its check that the client owns
+	// the session until input is counted, so a resume that waits on it
+	// sees every byte the program got (see Session.attach).
+	inMu sync.Mutex
 
 	replay [][]byte // restore mode none: held output to write on attach
 }

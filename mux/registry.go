@@ -28,6 +28,7 @@ const KillGrace = 2 * time.Second
 var (
 	ErrNoSession = errors.New("no such session")
 	ErrBusy      = errors.New("session is busy")
+	ErrMoved     = errors.New("session attached elsewhere") // a resume after another client attached
 	ErrExists    = errors.New("session exists")
 	ErrExiting   = errors.New("server is exiting")
 )
@@ -421,6 +422,29 @@ type AttachOptions struct {
 	// session's state (empty with config.RestoreNone), which stands for covered
 	// bytes of the client's stream (see Session.attach).
 	Draw func(p []byte, covered int64) error
+	// Resume asks to resume the stream of the lost client Info.ID (see
+	// Session.resume); Result, if set, is filled in before Reply is called.
+	Resume *Resume
+	Result *AttachResult
+}
+
+// Resume is where a lost client's terminal is: it has the session's
+// output up to Offset, and sent Input input bytes in all.
+type Resume struct {
+	Offset, Input int64
+}
+
+// AttachResult is what an attach tells the client in its reply.
+type AttachResult struct {
+	Offset int64 // the session offset of the stream's first byte
+	// Resumed, for a resume: Exact (the stream continues at
+	// Resume.Offset, nothing redrawn) or why not (Reason: "resized",
+	// "not-held"); output Dropped meanwhile; the client's Input bytes
+	// written to the program.
+	Resumed        bool
+	Exact          bool
+	Reason         string
+	Dropped, Input int64
 }
 
 // Attach attaches a client. A Closed session is returned with closed=true

@@ -66,10 +66,22 @@ type Session struct {
 	broken     bool          // the last client was lost, not detached
 	dropMode   bool          // output_buffering = drop (else block)
 	suspended  bool          // block mode: the pump waits for room
+	lost       *lostClient   // the owner lost last, which may resume (see attach)
 
 	// x holds what only some sessions need, made on first use, so that an
 	// idle session with an empty buffer costs what it did before buffering.
 	x *sessionExtra
+}
+
+// lostClient is what a session remembers of its owner whose connection
+// was lost, for it to resume: its ID, its attachment (whose input bytes
+// written to the program go on counting), the drop count then, and, once another client attached (a
+// resume is then refused), where that one was.
+type lostClient struct {
+	id      string
+	a       *attachment // its input count goes on
+	dropped int64
+	takenBy string
 }
 
 // sessionExtra is the part of a session made on demand: kept output, the
@@ -338,6 +350,12 @@ func (s *Session) detach(c Client, lost bool) bool {
 	var a *attachment
 	if s.owner != nil && s.owner.c == c {
 		a, s.owner = s.owner, nil
+		if lost && a.ID != "" {
+			s.lost = &lostClient{id: a.ID, a: a}
+			if s.x != nil {
+				s.lost.dropped = s.x.buf.dropped
+			}
+		}
 	}
 	s.watchers, a = removeClient(s.watchers, c, a)
 	if a != nil && !s.hasClientsLocked() {
@@ -806,12 +824,24 @@ func (s *Session) ExitStatus() (shell.ExitStatus, bool) {
 // detached clients are ignored.
 func (s *Session) Input(c Client, p []byte) error {
 	s.mu.Lock()
-	ok := s.owner != nil && s.owner.c == c && !s.finished
+	a := s.owner
+	ok := a != nil && a.c == c && !s.finished
 	s.mu.Unlock()
 	if !ok {
 		return nil
 	}
-	_, err := s.proc.Write(p)
+	a.inMu.Lock()
+	defer a.inMu.Unlock()
+	s.mu.Lock()
+	ok = s.owner == a && !s.finished // still: a resume may have let it go
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	n, err := s.proc.Write(p)
+	s.mu.Lock()
+	a.input += int64(n) // what a resume says the program got
+	s.mu.Unlock()
 	return err
 }
 

@@ -23,7 +23,13 @@ package server
 //     session's screen (mux/screen.go) as the restore mode says: history
 //     and screen (lines), the screen (screen), or nothing (none: the
 //     program was sent SIGWINCH to redraw itself). No live output is
-//     written between the screen's snapshot and the drawing.
+//     written between the screen's snapshot and the drawing. A resume
+//     (Request.Resume: a client whose connection broke, see Resuming in
+//     socket/protocol.go and client/reconnect.go) draws nothing: the
+//     output from the offset its terminal has follows (mux.Session.attach),
+//     unless that is no longer held or its size changed (then a screen
+//     restore); the reply says which, and how much of its input the
+//     program got.
 //  4. This goroutine then reads the client's frames: MsgInput goes to the
 //     program, MsgResize resizes the pty, MsgDetach detaches. Output frames
 //     are written by the session's pump goroutine (mux.Session.deliver).
@@ -73,6 +79,10 @@ type client struct {
 	final chan struct{} // closed once the last message is written or given up on (finish)
 	after atomic.Bool   // MsgExited is out: waiting for the client's last word (readClient)
 	sess  *mux.Session  // set with the reply
+	// result is what the attach tells the client in the reply: where its
+	// stream starts, and how a resume goes on (see Resuming in
+	// socket/protocol.go)
+	result mux.AttachResult
 
 	// Direct mode: the client's terminal, opened by us, and its writer
 	// (tty.go), started with the reply.
@@ -95,7 +105,7 @@ func (s *Server) newClient(c *socket.Conn, req *socket.Request, readOnly bool) (
 	if err != nil {
 		return nil, mux.Invalidf("--detach-key: %v", err)
 	}
-	cl := &client{conn: c, info: mux.ClientInfo{TTY: req.Caller.TTY, From: clientFrom(c, req), ReadOnly: readOnly, Since: time.Now()},
+	cl := &client{conn: c, info: mux.ClientInfo{TTY: req.Caller.TTY, From: clientFrom(c, req), ReadOnly: readOnly, Since: time.Now(), ID: req.ClientID},
 		ready: make(chan struct{}), final: make(chan struct{}), key: key}
 	s.openTTY(cl, req)
 	return cl, nil
@@ -332,12 +342,21 @@ func (s *Server) handleAttach(c *socket.Conn, req *socket.Request) {
 		s.replyErr(c, err)
 		return
 	}
-	sess, closed, err := s.reg.Attach(mux.AttachOptions{
+	o := mux.AttachOptions{
 		Target: req.Target, Client: cl, Info: cl.info, Steal: req.Steal,
 		Cols: req.Cols, Rows: req.Rows, OutputBuffering: mode, Restore: restore,
-		Reply: func(sess *mux.Session) error { return s.writeReply(cl, sess, req) },
-		Draw:  cl.draw,
-	})
+		Draw: cl.draw, Result: &cl.result,
+	}
+	o.Reply = func(sess *mux.Session) error { return s.writeReply(cl, sess, req) }
+	if r := req.Resume; r != nil {
+		if req.ClientID == "" || r.Offset < 0 || r.Input < 0 {
+			cl.releaseTTY(false)
+			s.replyErr(c, mux.Invalidf("a resume needs client_id, and offsets from 0"))
+			return
+		}
+		o.Resume = &mux.Resume{Offset: r.Offset, Input: r.Input}
+	}
+	sess, closed, err := s.reg.Attach(o)
 	if err != nil {
 		cl.releaseTTY(false)
 		s.replyErr(c, err)
@@ -363,6 +382,10 @@ func (s *Server) writeReply(cl *client, sess *mux.Session, req *socket.Request) 
 	}
 	if !cl.key.None {
 		rep.DetachKey = &cl.key.Byte
+	}
+	rep.Offset = cl.result.Offset
+	if r := cl.result; r.Resumed {
+		rep.Resumed = &socket.Resumed{Exact: r.Exact, Reason: r.Reason, Dropped: r.Dropped, Input: r.Input}
 	}
 	cl.sess = sess
 	err := cl.conn.WriteJSON(socket.MsgReply, rep)

@@ -97,7 +97,7 @@ func (s *Server) handleNew(c *socket.Conn, req *socket.Request) {
 				return
 			}
 			s.handleAttach(c, &socket.Request{Op: socket.OpAttach, Caller: req.Caller, Target: req.Name, Cols: req.Cols, Rows: req.Rows,
-				Restore: req.Restore, TTY: req.TTY, DetachKey: req.DetachKey})
+				Restore: req.Restore, TTY: req.TTY, DetachKey: req.DetachKey, ClientID: req.ClientID})
 			return
 		}
 	}

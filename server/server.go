@@ -376,6 +376,8 @@ func errorReply(err error) socket.Reply {
 		rep.Code = socket.ErrBusy
 	case errors.Is(err, mux.ErrExists):
 		rep.Code = socket.ErrExists
+	case errors.Is(err, mux.ErrMoved):
+		rep.Code = socket.ErrMoved
 	case errors.Is(err, mux.ErrExiting):
 		rep.Code = socket.ErrExiting
 	case errors.Is(err, mux.ErrInvalid):
@@ -385,7 +387,7 @@ func errorReply(err error) socket.Reply {
 		rep.Error = startPrefix(rep.Error) + why
 	}
 	// the errors.Is prefixes ("no such session: ...") are for code, not people
-	for _, sentinel := range []error{mux.ErrNoSession, mux.ErrBusy, mux.ErrExists} {
+	for _, sentinel := range []error{mux.ErrNoSession, mux.ErrBusy, mux.ErrExists, mux.ErrMoved} {
 		prefix := sentinel.Error() + ": "
 		if len(rep.Error) > len(prefix) && rep.Error[:len(prefix)] == prefix {
 			rep.Error = rep.Error[len(prefix):]

@@ -68,6 +68,14 @@ type Request struct {
 	TTY       bool   `json:"tty,omitempty"`
 	DetachKey string `json:"detach_key,omitempty"`
 
+	// OpAttach, OpNew with Attach: ClientID names the attaching client
+	// for as long as it lives (random, made once per client process), so
+	// that when its connection is lost it can resume (see Resuming in
+	// protocol.go). Resume (OpAttach only) asks to resume the stream of
+	// the lost client ClientID.
+	ClientID string  `json:"client_id,omitempty"`
+	Resume   *Resume `json:"resume,omitempty"`
+
 	// OpCapture (Target): history lines to include, SGR escapes
 	Scrollback int  `json:"scrollback,omitempty"`
 	Escapes    bool `json:"escapes,omitempty"`
@@ -172,6 +180,12 @@ type Reply struct {
 	Dropped   int64        `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
 	Exits     []Exited     `json:"exits,omitempty"`      // OpWait: one per session, in the order asked
 
+	// OpAttach, OpNew+attach: the session offset of this stream's first
+	// byte (the client's terminal then has the output up to Offset plus
+	// the stream bytes it has written). Resumed answers Request.Resume.
+	Offset  int64    `json:"offset,omitempty"`
+	Resumed *Resumed `json:"resumed,omitempty"`
+
 	// OpConfig, OpReload: the configuration the server has loaded (after
 	// a reload: the new one, or with Problems, the one it keeps)
 	Config *ConfigInfo `json:"config,omitempty"`
@@ -179,6 +193,35 @@ type Reply struct {
 	// check` prints them (FILE:LINE: KEY: MESSAGE); Error is the first
 	Problems []string `json:"problems,omitempty"`
 }
+
+// Resume is Request.Resume: where the lost client's terminal is.
+type Resume struct {
+	Offset int64 `json:"offset"` // the session offset up to which its terminal has the output
+	Input  int64 `json:"input"`  // how many input bytes it has sent, in all (since its first attach)
+}
+
+// Resumed is Reply.Resumed: how the stream continues.
+type Resumed struct {
+	// Exact: the stream continues from Resume.Offset, the held output
+	// first (as MsgRestore frames that stand for themselves); nothing is
+	// redrawn. Otherwise a screen restore follows, as for a new attach,
+	// because of Reason: ResumeResized or ResumeNotHeld.
+	Exact  bool   `json:"exact"`
+	Reason string `json:"reason,omitempty"`
+	// Dropped: output bytes the client still needed that drop buffering
+	// discarded while it was away.
+	Dropped int64 `json:"dropped,omitempty"`
+	// Input: how many of the client's input bytes (Resume.Input counts
+	// them) the server has written to the program, in all: the client
+	// sends the ones after that again, and counts on from there.
+	Input int64 `json:"input"`
+}
+
+// Resumed.Reason values.
+const (
+	ResumeResized = "resized"  // the client's terminal size is not the session's
+	ResumeNotHeld = "not-held" // the output after Resume.Offset is no longer held
+)
 
 // ConfigInfo is the configuration a server has loaded.
 type ConfigInfo struct {
@@ -224,6 +267,7 @@ const (
 	ErrBadInput  = "bad-input" // any other error (despite the name)
 	ErrUsage     = "usage"     // the request was wrong: a bad name, value or combination (the client exits 2)
 	ErrVersion   = "version"
+	ErrMoved     = "attached-elsewhere" // a resume, but another client attached while this one was away
 )
 
 // SessionInfo describes one session. It is also the documented format of

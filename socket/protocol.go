@@ -109,6 +109,24 @@
 // connections (a unix socket, no relay) have no heartbeats: the kernel
 // tells either side when the other dies.
 //
+// Resuming: an attach request carries ClientID, random and fixed for the
+// client process. When an attached client's connection ends without
+// MsgDetach, the server remembers, for the session, that client's ID, how
+// many of its input bytes it wrote to the program, and the drop count.
+// The client dials again and sends an attach request with the same
+// ClientID and Resume: the session offset its terminal has (the reply's
+// Offset plus the stream bytes it has written, restores included) and the
+// input bytes it has sent. The reply's Resumed says how it goes on: Exact
+// when the offset is still held and the terminal's size is the
+// session's: the output from that offset follows as MsgRestore frames
+// that each stand for their own length (terminal queries left out, as
+// for restore none), then live output, nothing redrawn; otherwise a
+// screen restore, as for any attach. Resumed.Input is how many of the
+// client's input bytes the program got: the client sends the rest again
+// first, so each byte arrives once. A resume is refused with ErrMoved if
+// another client attached since (the error names it), with
+// ErrNoSession if the session is gone. A client still attached with the
+// same ClientID (its old connection not yet seen dead) is let go.
 // Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
 // with a 5-byte header, so there is no per-byte work.
 //
@@ -163,7 +181,11 @@ import (
 //	16: MsgHello carries a uint32 heartbeat interval in milliseconds
 //	   after the version (the server's; a client's is 0); MsgHeartbeat
 //	   on remote connections (see Heartbeats).
-const ProtocolVersion = 16
+//	17: attach requests carry client_id, and resume (offset, input) to
+//	   resume a lost client's stream; the attach reply's offset and
+//	   resumed (exact, reason, dropped, input); error code
+//	   "attached-elsewhere".
+const ProtocolVersion = 17
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

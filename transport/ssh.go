@@ -81,6 +81,9 @@ type Host struct {
 	// password, a passphrase, a host key), so the wait for the banner has
 	// no bound; ssh's ConnectTimeout still bounds the network.
 	Interactive bool
+	// Batch: ssh must not prompt (BatchMode=yes), for dials nobody
+	// watches, such as an attached client's automatic reconnects.
+	Batch bool
 }
 
 // URLForm is the form Parse accepts, for error messages.
@@ -189,6 +192,9 @@ func (h *Host) Command() []string {
 		prog = "ssh"
 	}
 	argv := []string{prog, "-T"}
+	if h.Batch {
+		argv = append(argv, "-o", "BatchMode=yes")
+	}
 	if h.Port != "" {
 		argv = append(argv, "-p", h.Port)
 	}
