@@ -101,10 +101,19 @@ func (s *handedStream) Close() error {
 
 // CloseWrite ends what we send: the client reads EOF.
 func (s *handedStream) CloseWrite() error {
-	if isUnixSocket(s.w) {
-		// one socket for both ways (sshd's socketpair): shut down our side
-		// only, as the same socket still carries the client's bytes
-		return CloseWrite(s.w)
+	var st unix.Stat_t
+	if unix.Fstat(int(s.w.Fd()), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+		// a socket (sshd's socketpair, both ways on one socket): shut down
+		// our side only, as the same socket still carries the client's bytes
+		rc, err := s.w.SyscallConn()
+		if err != nil {
+			return err
+		}
+		var serr error
+		if err := rc.Control(func(fd uintptr) { serr = unix.Shutdown(int(fd), unix.SHUT_WR) }); err != nil {
+			return err
+		}
+		return os.NewSyscallError("shutdown", serr)
 	}
 	return s.closeWrite()
 }

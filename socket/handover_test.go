@@ -3,6 +3,7 @@ package socket
 import (
 	"io"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -91,5 +92,46 @@ func TestHandover(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("the server still reads the handed-over stream after the relay died")
 		}
+	})
+	t.Run("one socket both ways", func(t *testing.T) {
+		// sshd may give a command one socket as stdin and stdout
+		a, b := fzSocketpair(t)
+		defer a.Close()
+		defer b.Close()
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, client := os.NewFile(uintptr(fds[0]), "stdio"), os.NewFile(uintptr(fds[1]), "client")
+		defer client.Close()
+		var h [HeaderSize]byte
+		p := EncodeHello("client")
+		Header(&h, MsgHello, len(p))
+		client.Write(append(h[:], p...))
+		if err := HandOver(b, Relayed{Via: RelayedSSH}, mine, mine); err != nil {
+			t.Fatal(err)
+		}
+		mine.Close()
+		c := NewConnSize(a, 4<<10)
+		if _, _, err := c.Hello("server", true, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if typ, _, err := ReadFrame(client, nil); err != nil || typ != MsgHello {
+			t.Fatalf("the client read 0x%02x, %v; want the hello", typ, err)
+		}
+		// half-close: the client reads EOF, and its bytes still come
+		if err := CloseWrite(c.Stream()); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := io.ReadAll(client); err != nil || len(b) != 0 {
+			t.Fatalf("the client read %q, %v after CloseWrite, want EOF", b, err)
+		}
+		Header(&h, MsgRequest, 2)
+		client.Write(append(h[:], "{}"...))
+		var req Request
+		if err := c.ReadJSON(MsgRequest, &req); err != nil {
+			t.Fatalf("the request after CloseWrite: %v", err)
+		}
+		c.Close()
 	})
 }
