@@ -5,8 +5,10 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"linger/socket"
 	"linger/transport"
@@ -17,7 +19,7 @@ import (
 func dialStdioCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "dial-stdio",
-		Usage:  "relay stdin and stdout to the server (what 'linger -H ssh://...' runs on the host)",
+		Usage:  "hand stdin and stdout to the server (what 'linger -H ssh://...' runs on the host)",
 		Hidden: true,
 		Action: dialStdio,
 	}
@@ -25,9 +27,17 @@ func dialStdioCommand() *cli.Command {
 
 // dialStdio connects to this user's server here (-L NAME; -H and
 // $LINGER_HOST are ignored: this is the host), starting one when none
-// runs, tells it whom it relays for (relayedFor), writes the banner and relays stdin to the server and the server to
-// stdout until the server closes. The client's end of stdin half-closes
-// the connection, so the server sees the client leave.
+// runs, and writes the banner. Then it leaves the data path: it hands
+// its stdin and stdout to the server with whom it relays for (relayedFor),
+// puts /dev/null in their place and waits until the server closes the
+// connection, so that the client's bytes go from sshd to the server
+// without passing through here (see Relays in socket/protocol.go). It
+// stays until then because sshd stops writing to a command's stdin once
+// the command has exited. With a server of another protocol version, or
+// a stdin or stdout that is a terminal, it relays the bytes itself:
+// stdin to the server, the server to stdout, until the server closes;
+// the client's end of stdin half-closes the connection, so the server
+// sees the client leave.
 func dialStdio(c *cli.Context) error {
 	e, err := localEndpoint(c)
 	if err != nil {
@@ -39,12 +49,30 @@ func dialStdio(c *cli.Context) error {
 		return err
 	}
 	defer conn.Close()
-	// Before any byte of the client's: whom we relay for (see Relays in
-	// socket/protocol.go), which only we can tell.
-	if err := socket.WriteRelayed(conn, relayedFor(os.Getenv("SSH_CONNECTION"))); err != nil {
+	if _, err := io.WriteString(os.Stdout, transport.Banner(socket.ProtocolVersion, version)); err != nil {
+		return nil // the client is gone
+	}
+	relayed := relayedFor(os.Getenv("SSH_CONNECTION"))
+	// The server's hello, which it sends any client at once, says whether
+	// it takes a handover (its protocol version is ours).
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	typ, p, err := socket.ReadFrame(conn, nil)
+	if err != nil {
+		return fmt.Errorf("the server did not answer: %v", err)
+	}
+	conn.SetReadDeadline(time.Time{})
+	if v, _, _, herr := socket.DecodeHello(p); typ == socket.MsgHello && herr == nil && v == socket.ProtocolVersion &&
+		socket.CanHandOver(os.Stdin) && socket.CanHandOver(os.Stdout) {
+		return handOver(conn, relayed)
+	}
+	// Relay: first whom for, before any byte of the client's (only we can
+	// tell), then what the server said.
+	if err := socket.WriteRelayed(conn, relayed); err != nil {
 		return fmt.Errorf("relaying to the server: %v", err)
 	}
-	if _, err := io.WriteString(os.Stdout, transport.Banner(socket.ProtocolVersion, version)); err != nil {
+	var h [socket.HeaderSize]byte
+	socket.Header(&h, typ, len(p))
+	if _, err := os.Stdout.Write(append(h[:], p...)); err != nil {
 		return nil // the client is gone
 	}
 	go func() {
@@ -54,6 +82,32 @@ func dialStdio(c *cli.Context) error {
 	if _, err := io.Copy(os.Stdout, conn); err != nil {
 		return fmt.Errorf("relaying to the client: %v", err)
 	}
+	return nil
+}
+
+// handOver gives the server our stdin and stdout, then waits for it to
+// close conn: the end of the client's conversation.
+func handOver(conn socket.Stream, relayed socket.Relayed) error {
+	if err := socket.HandOver(conn, relayed, os.Stdin, os.Stdout); err != nil {
+		return fmt.Errorf("handing the connection to the server: %v", err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	typ, _, err := socket.ReadFrame(conn, nil)
+	if err != nil || typ != socket.MsgHandedOver {
+		if err == nil {
+			err = fmt.Errorf("message 0x%02x", typ)
+		}
+		return fmt.Errorf("the server did not take the connection over (%v): run 'linger server stop' and retry", err)
+	}
+	conn.SetReadDeadline(time.Time{})
+	// Only the server holds the client's stream now: its end is the
+	// server's to make.
+	if null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0); err == nil {
+		unix.Dup3(int(null.Fd()), 0, 0)
+		unix.Dup3(int(null.Fd()), 1, 0)
+		null.Close()
+	}
+	io.Copy(io.Discard, conn)
 	return nil
 }
 

@@ -1,6 +1,9 @@
 // Package server is linger's background server. It listens on the unix
 // socket, serves only its own user (SO_PEERCRED), and answers each
-// connection's one request against the mux registry. Main is `linger
+// connection's one request against the mux registry. A client on another
+// host reaches it through linger dial-stdio, which hands the server the
+// ssh login's stdin and stdout: that client's connection then runs over
+// them (see Relays in socket/protocol.go). Main is `linger
 // server` (with the start on demand of package daemon); Run serves.
 //
 // The operations it serves, and where:
@@ -299,8 +302,10 @@ func (s *Server) serve(nc *os.File) {
 		c.Close()
 		return
 	}
+	// From here on c may run over another stream than nc: the stdin and
+	// stdout linger dial-stdio handed over (see Relays in socket/protocol.go).
 	var req socket.Request
-	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if err := c.ReadJSON(socket.MsgRequest, &req); err != nil {
 		if !wentAway(err) {
 			s.limitedf("request", "bad request from pid %d: %v", pid, err)
@@ -308,7 +313,7 @@ func (s *Server) serve(nc *os.File) {
 		c.Close()
 		return
 	}
-	nc.SetReadDeadline(time.Time{})
+	c.SetReadDeadline(time.Time{})
 	if c.Relayed() != nil || !c.Unix() {
 		// A remote client: heartbeats tell when it is gone while its
 		// connection stays open (see Heartbeats in socket/protocol.go).

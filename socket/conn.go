@@ -33,6 +33,7 @@ type Conn struct {
 
 	helloFrom    string       // a client's: the server's hello is still to be read (its socket path)
 	relayed      *Relayed     // a server's: the MsgRelayed that came before the hello, if any
+	hello        []byte       // a server's, during Hello: its hello, sent again after a handover
 	readDeadline atomic.Int64 // the reader's, from SetReadDeadline: unix nanoseconds (0 = none)
 
 	// Heartbeats (see Heartbeats in protocol.go).
@@ -368,13 +369,20 @@ func WriteRelayed(w io.Writer, r Relayed) error {
 
 // Hello sends our MsgHello and reads the peer's, within timeout. isServer
 // says which side we are, for the wording of a mismatch.
+//
+// A server's unix connection may hand over to other descriptors here (a
+// relay's MsgRelayed with Handover set, see Relays in protocol.go): the
+// connection then runs over them, and our hello is sent again there.
 func (c *Conn) Hello(program string, isServer bool, timeout time.Duration) (peerVersion uint32, peerProgram string, err error) {
 	return c.HelloHeartbeat(program, 0, isServer, timeout)
 }
 
 // HelloHeartbeat is Hello announcing a heartbeat interval (a server's).
 func (c *Conn) HelloHeartbeat(program string, heartbeat time.Duration, isServer bool, timeout time.Duration) (peerVersion uint32, peerProgram string, err error) {
-	werr := c.WriteFrameDeadline(MsgHello, EncodeHello(program, heartbeat), time.Now().Add(timeout))
+	hello := EncodeHello(program, heartbeat)
+	werr := c.WriteFrameDeadline(MsgHello, hello, time.Now().Add(timeout))
+	c.hello = hello
+	defer func() { c.hello = nil }()
 	return c.readHello(isServer, timeout, werr)
 }
 
@@ -391,7 +399,7 @@ func (c *Conn) readHello(isServer bool, timeout time.Duration, werr error) (peer
 		d = rd
 	}
 	c.nc.SetReadDeadline(d)
-	defer c.nc.SetReadDeadline(c.deadline())
+	defer func() { c.nc.SetReadDeadline(c.deadline()) }() // c.nc: the handed-over stream, after a handover
 	typ, p, err := c.ReadFrame()
 	if err == nil && typ == MsgRelayed && isServer && c.Unix() {
 		// a relay's, first of all (see Relays in protocol.go)
@@ -400,6 +408,12 @@ func (c *Conn) readHello(isServer bool, timeout time.Duration, werr error) (peer
 			return 0, "", fmt.Errorf("bad relay message: %v", err)
 		}
 		c.relayed = &r
+		if r.Handover && werr == nil && c.hello != nil {
+			if err := c.takeOver(c.hello, d); err != nil {
+				return 0, "", err
+			}
+			c.nc.SetReadDeadline(d)
+		}
 		typ, p, err = c.ReadFrame()
 	}
 	if err != nil {

@@ -5,8 +5,8 @@ package socket
 // the server writes the session's output to the terminal and reads the
 // keyboard itself, without the client relaying every byte (see
 // server/attach.go). Every read of a Conn collects descriptors that arrive
-// this way; TakeFD hands over the one that came, and any others are closed
-// at once.
+// this way, up to maxFDs (a relay's handover sends two, handover.go);
+// TakeFD hands over the first that came, and any others are closed.
 
 import (
 	"errors"
@@ -18,14 +18,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fdReader reads a unix socket with recvmsg(2), keeping the first file
-// descriptor that arrives.
+// maxFDs is how many received descriptors a Conn keeps; more are closed
+// at once.
+const maxFDs = 2
+
+// fdReader reads a unix socket with recvmsg(2), keeping the first maxFDs
+// file descriptors that arrive.
 type fdReader struct {
 	rc  syscall.RawConn
 	oob []byte
 
-	mu sync.Mutex
-	fd *os.File // received and not yet taken
+	mu  sync.Mutex
+	fds []int // received and not yet taken
 }
 
 func (r *fdReader) Read(p []byte) (int, error) {
@@ -54,7 +58,7 @@ func (r *fdReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// keep parses control messages and keeps the first descriptor.
+// keep parses control messages and keeps the first maxFDs descriptors.
 func (r *fdReader) keep(oob []byte) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
@@ -67,8 +71,8 @@ func (r *fdReader) keep(oob []byte) {
 		}
 		for _, fd := range fds {
 			r.mu.Lock()
-			if r.fd == nil {
-				r.fd = os.NewFile(uintptr(fd), "passed-fd")
+			if len(r.fds) < maxFDs {
+				r.fds = append(r.fds, fd)
 			} else {
 				unix.Close(fd)
 			}
@@ -77,16 +81,30 @@ func (r *fdReader) keep(oob []byte) {
 	}
 }
 
-func (r *fdReader) take() *os.File {
+// takeAll returns the descriptors kept so far, in the order they came,
+// and forgets them: the caller owns them.
+func (r *fdReader) takeAll() []int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	f := r.fd
-	r.fd = nil
-	return f
+	fds := r.fds
+	r.fds = nil
+	return fds
+}
+
+// take returns the first descriptor kept so far, closing any others.
+func (r *fdReader) take() *os.File {
+	fds := r.takeAll()
+	if len(fds) == 0 {
+		return nil
+	}
+	for _, fd := range fds[1:] {
+		unix.Close(fd)
+	}
+	return os.NewFile(uintptr(fds[0]), "passed-fd")
 }
 
 // TakeFD returns the file descriptor the peer sent, if any, and forgets
-// it: the caller owns it. Frames read so far decide what has arrived: a
+// it (closing any other it sent): the caller owns it. Frames read so far decide what has arrived: a
 // descriptor sent with a frame has arrived once that frame is read. Only
 // a unix socket carries descriptors: on other streams it returns nil.
 func (c *Conn) TakeFD() *os.File {

@@ -128,6 +128,9 @@ type Caller struct {
 type Relayed struct {
 	Via  string `json:"via"`            // RelayedSSH, or "dial-stdio" when it was not run by sshd
 	From string `json:"from,omitempty"` // the client machine's address as sshd saw it ($SSH_CONNECTION's first field)
+	// Handover: the relay's stdin and stdout come with this frame
+	// (SCM_RIGHTS), and the client's conversation runs over them.
+	Handover bool `json:"handover,omitempty"`
 }
 
 // RelayedSSH is Relayed.Via for a relay run in an ssh login.

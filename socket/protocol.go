@@ -69,6 +69,26 @@
 // "ssh:ADDRESS"). It is a label, never a credential: who the client is, is
 // the ssh login's user, which is the server's.
 //
+// Handover: so that no process copies the client's bytes, dial-stdio
+// does not relay them but hands the stream over. It reads the server's
+// hello on the unix connection (sent at accept, as to any client) and,
+// when its version is dial-stdio's own, writes its banner to stdout and
+// sends MsgRelayed with "handover": true and its stdin and stdout (two
+// descriptors, SCM_RIGHTS, with the frame's first byte; pipes or sockets
+// only: never a terminal). The server answers MsgHandedOver on the unix
+// connection and from then on reads the client from that stdin and
+// writes to that stdout: first its hello again, then the conversation as
+// above, the connection counting as relayed (no direct mode: it is no
+// unix socket). dial-stdio then puts /dev/null in place of its stdin and
+// stdout and waits, reading the unix connection, which the server closes
+// when it closes the handed-over stream; dial-stdio then exits. It must
+// outlive the conversation: sshd stops writing to a command's stdin once
+// the command has exited. If dial-stdio dies first, the server reads EOF
+// on the unix connection and closes the stream, as for a client that went
+// away. A server of another version (its hello says so) gets an ordinary
+// MsgRelayed, and dial-stdio relays the bytes both ways, starting with
+// that hello, so that the client reports the mismatch.
+//
 // Direct mode: an attach request with TTY set carries the client's
 // terminal as an SCM_RIGHTS descriptor on the request frame (fd.go). If
 // the reply says Direct, the server writes the restore and the output to
@@ -185,7 +205,10 @@ import (
 //	   resume a lost client's stream; the attach reply's offset and
 //	   resumed (exact, reason, dropped, input); error code
 //	   "attached-elsewhere".
-const ProtocolVersion = 17
+//	18: dial-stdio hands its stdin and stdout over to the server (MsgRelayed
+//	   "handover" with the two descriptors, answered by MsgHandedOver) and
+//	   leaves the data path; it relays only for a server of another version.
+const ProtocolVersion = 18
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
@@ -196,8 +219,9 @@ const HeaderSize = 5
 // Message types, in blocks: 0x1_ handshake, 0x2_ request/reply, 0x3_ the
 // attached stream, 0x4_ liveness. Retired numbers stay reserved.
 const (
-	MsgHello   uint8 = 0x10 // both ways: uint32 version + program version text
-	MsgRelayed uint8 = 0x11 // dial-stdio to the server, first of all: JSON Relayed
+	MsgHello      uint8 = 0x10 // both ways: uint32 version + program version text
+	MsgRelayed    uint8 = 0x11 // dial-stdio to the server, first of all: JSON Relayed (with its stdin and stdout if Handover)
+	MsgHandedOver uint8 = 0x12 // the server to dial-stdio: the handover is taken (empty payload)
 
 	MsgRequest uint8 = 0x20 // client: JSON Request
 	MsgReply   uint8 = 0x21 // server: JSON Reply
