@@ -89,7 +89,7 @@ func TestHostDialStdioHandsOverThroughSSHD(t *testing.T) {
 }
 
 // Killing dial-stdio ends the client's attach with its lost-connection
-// line; the session is kept, and after many conversations (ls, attach and
+// line (with reconnection off: --reconnect-timeout 0); the session is kept, and after many conversations (ls, attach and
 // detach, killed relays) the server holds as many descriptors as before.
 func TestHostDialStdioKilledThroughSSHD(t *testing.T) {
 	h := newHostSSH(t)
@@ -115,7 +115,7 @@ func TestHostDialStdioKilledThroughSSHD(t *testing.T) {
 		naShRun(tm, `echo "n=$((`+strconv.Itoa(i)+`+100))"`, "n="+strconv.Itoa(i+100))
 		naDetachAndWait(t, tm, "k")
 
-		tm = h.start(80, 24, "attach", "k")
+		tm = h.start(80, 24, "attach", "--reconnect-timeout", "0", "k")
 		naShRun(tm, `echo "m=$((`+strconv.Itoa(i)+`+200))"`, "m="+strconv.Itoa(i+200))
 		pid := oneDialStdio(t, e)
 		syscall.Kill(pid, syscall.SIGKILL)

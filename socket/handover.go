@@ -176,7 +176,7 @@ func (c *Conn) takeOver(hello []byte, deadline time.Time) error {
 	s := &handedStream{r: in, w: out, relay: relay}
 	c.wmu.Lock()
 	c.nc, c.rc, c.fr = s, rc, nil
-	c.r = bufio.NewReaderSize(s, c.r.Size())
+	c.r = bufio.NewReaderSize(&beatReader{c, s}, c.r.Size()) // heartbeats watch it as any stream
 	c.wmu.Unlock()
 	go func() {
 		// The relay sends nothing more: EOF (or any error) says it is gone,
