@@ -50,6 +50,7 @@ type options struct {
 	refuse       time.Duration // ssh-resume: how long new connections are refused after a drop
 	idleClients  int           // ssh-idle: clients attached over ssh
 	idleTime     time.Duration // ssh-idle: each measurement window
+	idleBeat     string        // ssh-idle: the server's heartbeat
 	budget       time.Duration // per tool, creating sessions in the scale sweep
 	lingerBin    string
 	baseBin      string // -base: a second linger measured as linger-base ("": none)
@@ -84,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.refuse, "refuse", 2*time.Second, "ssh-resume: how long new connections are refused after each drop")
 	fs.IntVar(&o.idleClients, "idle-clients", 100, "ssh-idle: idle clients attached over ssh")
 	fs.DurationVar(&o.idleTime, "idle-time", time.Minute, "ssh-idle: each CPU measurement window (without, then with the clients)")
+	fs.StringVar(&o.idleBeat, "idle-heartbeat", "5s", "ssh-idle: the server's [server] heartbeat while the clients attach (e.g. 1h: in effect none, to compare)")
 	fs.DurationVar(&o.budget, "scale-budget", 40*time.Second, "scale/list: time allowed per tool for creating sessions")
 	fs.StringVar(&o.lingerBin, "linger", "", "linger binary to measure (default: build this checkout into the run directory)")
 	fs.StringVar(&o.baseBin, "base", "", "also measure linger `BIN` (e.g. the build before a change) as tool linger-base, beside linger in the same rounds")

@@ -14,7 +14,7 @@ package main
 //     off (1h), rounds alternating.
 //   - ssh-idle: the server's CPU, from /proc/PID/stat, over -idle-time
 //     with -idle-clients `linger -H ... attach` clients attached and idle
-//     (heartbeat 5s), beside the same server over the same time before
+//     (heartbeat 5s, -idle-heartbeat), beside the same server over the same time before
 //     they attached. Not in the default set (it takes minutes).
 
 import (
@@ -83,6 +83,7 @@ type resumeRes struct {
 	// ssh-idle
 	idleN       int           // clients attached
 	idleWindow  time.Duration // each measurement
+	idleBeat    string        // the server's heartbeat
 	idleBase    float64       // server CPU ms over the window, no remote client
 	idleServer  float64       // server CPU ms over the window, idleN clients attached
 	idleKinds   map[string]float64
@@ -430,11 +431,12 @@ func serverPid(lt *tool) int {
 }
 
 // sshIdle: the server's CPU over -idle-time with no remote client, then
-// with -idle-clients idle clients attached over ssh (heartbeat 5s).
+// with -idle-clients idle clients attached over ssh (heartbeat
+// -idle-heartbeat, 5s by default).
 func (h *harness) sshIdle(s *sshd, lt *tool, r *resumeRes) error {
 	n := h.o.idleClients
-	r.idleWindow = h.o.idleTime
-	if err := h.setHeartbeat(lt, "5s"); err != nil {
+	r.idleWindow, r.idleBeat = h.o.idleTime, h.o.idleBeat
+	if err := h.setHeartbeat(lt, h.o.idleBeat); err != nil {
 		return err
 	}
 	defer h.setHeartbeat(lt, "")
@@ -588,7 +590,7 @@ func (r *results) sectionResume(m *md) {
 				}
 				kinds = append(kinds, fmt.Sprintf("%s %s", name, num(x.idleKinds[k])))
 			}
-			m.row(fmt.Sprintf("server CPU over %v, %d idle clients attached over ssh, heartbeat 5s", x.idleWindow, x.idleN), pct(x.idleServer),
+			m.row(fmt.Sprintf("server CPU over %v, %d idle clients attached over ssh, heartbeat %s", x.idleWindow, x.idleN, x.idleBeat), pct(x.idleServer),
 				"no remote client: "+pct(x.idleBase),
 				fmt.Sprintf("from /proc/PID/stat (10 ms ticks); all processes below the harness: %s ms with the clients (%s), %s ms without", num(x.idleAll), strings.Join(kinds, ", "), num(x.idleBaseAll)))
 		}
