@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMain lets the test binary serve as the harness's helper programs, as
@@ -257,6 +259,107 @@ func checkSSH(t *testing.T, res *results, report string) {
 	}
 	if !strings.Contains(report, "## 7. Over ssh to 127.0.0.1") || !strings.Contains(report, "| `ls` across 8 hosts, ms |") {
 		t.Errorf("report has no section 7 with its rows")
+	}
+	// issue 18: every drop resumed, every counter line once and in order;
+	// throughput measured with both heartbeats.
+	y := res.resume
+	if y == nil {
+		t.Fatalf("no issue 18 figures")
+	}
+	if y.resumeErr != "" || len(y.resume) != res.opts.resumeRounds || len(y.step) != len(y.resume) {
+		t.Errorf("ssh-resume: %d of %d rounds measured (%s)", len(y.resume), res.opts.resumeRounds, y.resumeErr)
+	}
+	if y.lines == 0 || y.dups != 0 || y.gaps != 0 {
+		t.Errorf("ssh-resume: %d counter lines on the terminal, %d repeated, %d missing", y.lines, y.dups, y.gaps)
+	}
+	if len(y.hbOn.mbps) == 0 || len(y.hbOff.mbps) == 0 {
+		t.Errorf("ssh-heartbeat: missing samples: 5s %+v, 1h %+v", y.hbOn, y.hbOff)
+	}
+	for _, row := range []string{"| network back → first resumed byte on the terminal, ms |", "| attached throughput, 8 MB, heartbeat 5s (default), MB/s |"} {
+		if !strings.Contains(report, row) {
+			t.Errorf("section 7 has no row %q", row)
+		}
+	}
+	if strings.Contains(report, "idle clients attached over ssh") {
+		t.Errorf("ssh-idle ran although it is not in the default set")
+	}
+}
+
+// TestQuickSSHIdle runs the optional ssh-idle figure in -quick mode: a
+// few clients attached over ssh, the server's CPU measured without and
+// with them.
+func TestQuickSSHIdle(t *testing.T) {
+	for _, p := range []string{sshdPath, "ssh", "ssh-keygen"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("%s not installed", p)
+		}
+	}
+	o, err := parseFlags([]string{"-quick", "-tools", "linger", "-tests", "ssh-idle"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	h, err := newHarness(o, &progress)
+	if h != nil {
+		defer h.cleanup()
+	}
+	if err != nil {
+		t.Fatalf("setup: %v\n%s", err, progress.String())
+	}
+	res, err := h.run()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, progress.String())
+	}
+	report := res.markdown()
+	y := res.resume
+	if y == nil || y.idleErr != "" || y.idleN != o.idleClients {
+		t.Fatalf("ssh-idle not measured: %+v\nprogress:\n%s", y, progress.String())
+	}
+	if !strings.Contains(report, fmt.Sprintf("| server CPU over 3s, %d idle clients attached over ssh, heartbeat 5s |", o.idleClients)) {
+		t.Errorf("no ssh-idle row in the report:\n%s", report)
+	}
+}
+
+// The counter check of ssh-resume: escape sequences (the status line in
+// the title) are not output; a repeated or missing line is counted.
+func TestCounterWatch(t *testing.T) {
+	w := &counterWatch{}
+	now := time.Now()
+	w.feed([]byte("C4\r\nC5"), now)
+	w.check() // the rest of "C5" is partial: skipped
+	w.feed([]byte("\r\nC6\r\nC7\r"), now)
+	w.arm()
+	w.feed([]byte("\x1b]2;[linger: lost sr0001 1s ago]\x07\x1b[23;0t"), now)
+	if !w.first().IsZero() {
+		t.Errorf("escape sequences counted as output")
+	}
+	later := now.Add(time.Second)
+	w.feed([]byte("\nC8\r\nC8\r\nC11\r\n"), later)
+	if !w.first().Equal(later) {
+		t.Errorf("first output byte at %v, want %v", w.first(), later)
+	}
+	if w.lines != 5 || w.dups != 1 || w.gaps != 2 {
+		t.Errorf("lines %d, repeated %d, missing %d; want 5, 1, 2", w.lines, w.dups, w.gaps)
+	}
+}
+
+// backoffStep follows client/reconnect.go's schedule (its constants are
+// read from the source, so a change there fails here).
+func TestBackoffStep(t *testing.T) {
+	src, err := os.ReadFile("../client/reconnect.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"const maxBackoff = 15 * time.Second", "const firstBackoff = 500 * time.Millisecond", "backoff = min(2*backoff, maxBackoff)"} {
+		if !strings.Contains(string(src), c) {
+			t.Errorf("client/reconnect.go no longer has %q: update backoffStep", c)
+		}
+	}
+	want := []time.Duration{0, 0, 0, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 15 * time.Second}
+	for n, w := range want {
+		if got := backoffStep(n); got != w {
+			t.Errorf("backoffStep(%d) = %v, want %v", n, got, w)
+		}
 	}
 }
 

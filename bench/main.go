@@ -28,37 +28,42 @@ import (
 var allTests = append([]string{"throughput", "echo", "start", "attach", "scale", "detached", "streams", "history", "list", "prompts"}, sshTests...)
 
 type options struct {
-	tests       []string
-	tools       []string // requested (nil: linger + every peer found)
-	quick       bool
-	mb          int // throughput payload, MB
-	reps        int
-	echoN       int
-	startN      int
-	attachN     int
-	scale       []int // memory steps
-	listSizes   []int
-	prompts     []int
-	streams     []int
-	streamsMB   int
-	streamsReps int
-	history     []int
-	historyReps int
-	detachedMB  int
-	sshReps     int           // ssh-ls, ssh-hosts: timed rounds
-	budget      time.Duration // per tool, creating sessions in the scale sweep
-	lingerBin   string
-	baseBin     string // -base: a second linger measured as linger-base ("": none)
-	keep        bool
-	trace       string
-	args        []string // as given, for the report
+	tests        []string
+	tools        []string // requested (nil: linger + every peer found)
+	quick        bool
+	mb           int // throughput payload, MB
+	reps         int
+	echoN        int
+	startN       int
+	attachN      int
+	scale        []int // memory steps
+	listSizes    []int
+	prompts      []int
+	streams      []int
+	streamsMB    int
+	streamsReps  int
+	history      []int
+	historyReps  int
+	detachedMB   int
+	sshReps      int           // ssh-ls, ssh-hosts: timed rounds
+	resumeRounds int           // ssh-resume: drops
+	refuse       time.Duration // ssh-resume: how long new connections are refused after a drop
+	idleClients  int           // ssh-idle: clients attached over ssh
+	idleTime     time.Duration // ssh-idle: each measurement window
+	idleBeat     string        // ssh-idle: the server's heartbeat
+	budget       time.Duration // per tool, creating sessions in the scale sweep
+	lingerBin    string
+	baseBin      string // -base: a second linger measured as linger-base ("": none)
+	keep         bool
+	trace        string
+	args         []string // as given, for the report
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := &options{args: args}
-	tests := fs.String("tests", "all", "comma list of tests: "+strings.Join(allTests, ","))
+	tests := fs.String("tests", "all", "comma list of tests: "+strings.Join(allTests, ",")+"; all = every one but "+strings.Join(optionalTests, ","))
 	tools := fs.String("tools", "", "comma list of tools (default: linger and every peer found on PATH); raw always runs, and linger-base whenever -base is given")
 	fs.BoolVar(&o.quick, "quick", false, "small sizes and few repetitions: seconds, for CI")
 	fs.IntVar(&o.mb, "mb", 50, "throughput: MB printed per run")
@@ -76,6 +81,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.historyReps, "history-reps", 5, "history: attaches per tool and size")
 	fs.IntVar(&o.detachedMB, "detached-mb", 50, "detached: MB printed while nobody is attached")
 	fs.IntVar(&o.sshReps, "ssh-reps", 10, "ssh-ls, ssh-hosts: timed rounds")
+	fs.IntVar(&o.resumeRounds, "resume-rounds", 8, "ssh-resume: connection drops")
+	fs.DurationVar(&o.refuse, "refuse", 2*time.Second, "ssh-resume: how long new connections are refused after each drop")
+	fs.IntVar(&o.idleClients, "idle-clients", 100, "ssh-idle: idle clients attached over ssh")
+	fs.DurationVar(&o.idleTime, "idle-time", time.Minute, "ssh-idle: each CPU measurement window (without, then with the clients)")
+	fs.StringVar(&o.idleBeat, "idle-heartbeat", "5s", "ssh-idle: the server's [server] heartbeat while the clients attach (e.g. 1h: in effect none, to compare)")
 	fs.DurationVar(&o.budget, "scale-budget", 40*time.Second, "scale/list: time allowed per tool for creating sessions")
 	fs.StringVar(&o.lingerBin, "linger", "", "linger binary to measure (default: build this checkout into the run directory)")
 	fs.StringVar(&o.baseBin, "base", "", "also measure linger `BIN` (e.g. the build before a change) as tool linger-base, beside linger in the same rounds")
@@ -114,6 +124,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		def("history-reps", func() { o.historyReps = 1 })
 		def("detached-mb", func() { o.detachedMB = 10 })
 		def("ssh-reps", func() { o.sshReps = 5 })
+		def("resume-rounds", func() { o.resumeRounds = 2 })
+		def("refuse", func() { o.refuse = time.Second })
+		def("idle-clients", func() { o.idleClients = 4 })
+		def("idle-time", func() { o.idleTime = 3 * time.Second })
 	}
 	var err error
 	if o.tests, err = names(*tests, allTests, "test"); err != nil {
@@ -144,7 +158,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		name string
 		v    int
 	}{{"mb", o.mb}, {"reps", o.reps}, {"echo", o.echoN}, {"start", o.startN}, {"attach", o.attachN},
-		{"streams-mb", o.streamsMB}, {"streams-reps", o.streamsReps}, {"history-reps", o.historyReps}, {"detached-mb", o.detachedMB}, {"ssh-reps", o.sshReps}} {
+		{"streams-mb", o.streamsMB}, {"streams-reps", o.streamsReps}, {"history-reps", o.historyReps}, {"detached-mb", o.detachedMB}, {"ssh-reps", o.sshReps}, {"resume-rounds", o.resumeRounds}, {"idle-clients", o.idleClients}} {
 		if c.v < 1 {
 			return nil, fmt.Errorf("-%s must be at least 1", c.name)
 		}
@@ -154,6 +168,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 
 func names(s string, known []string, what string) ([]string, error) {
 	if s == "all" {
+		if what == "test" {
+			return defaultTests(), nil
+		}
 		return known, nil
 	}
 	var out []string

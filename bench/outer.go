@@ -47,7 +47,8 @@ type outer struct {
 	pred    func(*vt.Terminal) bool
 	hitAt   time.Time
 	hit     chan struct{}
-	trace   *os.File // every byte read, with -trace
+	trace   *os.File                      // every byte read, with -trace
+	tap     func(p []byte, now time.Time) // sees every read, under mu (setTap)
 }
 
 // startOuter runs argv on the slave of a new 80x24 pty. With screen, what
@@ -132,6 +133,9 @@ func (o *outer) feed(p []byte, now time.Time) {
 	}
 	o.n += int64(len(p))
 	o.lastAt = now
+	if o.tap != nil {
+		o.tap(p, now)
+	}
 	if o.term != nil {
 		o.term.Write(p)
 	}
@@ -174,6 +178,13 @@ func (o *outer) keepTail(p []byte) {
 	if len(o.tail) > keep {
 		o.tail = o.tail[len(o.tail)-keep:]
 	}
+}
+
+// setTap makes f see every read from now on, with its time (nil: none).
+func (o *outer) setTap(f func(p []byte, now time.Time)) {
+	o.mu.Lock()
+	o.tap = f
+	o.mu.Unlock()
 }
 
 // expect arms a wait for marker in the bytes read from now on.

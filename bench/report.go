@@ -124,6 +124,7 @@ type results struct {
 	streamsBytes    int64
 	streams         map[int]map[string]*streamRes
 	history         map[int]map[string]*attachRes
+	resume          *resumeRes // issue 18's ssh figures (resume.go)
 
 	// floors (floor.go): a Go program's start, ms without the cold
 	// sample, and a one-thread relay's echo

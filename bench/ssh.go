@@ -27,7 +27,7 @@ import (
 )
 
 // sshTests are the figures over ssh, selectable with -tests like the others.
-var sshTests = []string{"ssh-throughput", "ssh-echo", "ssh-ls", "ssh-hosts"}
+var sshTests = []string{"ssh-throughput", "ssh-echo", "ssh-ls", "ssh-hosts", "ssh-resume", "ssh-heartbeat", "ssh-idle"}
 
 const (
 	sshdPath  = "/usr/sbin/sshd"
@@ -64,6 +64,11 @@ type sshRes struct {
 type sshd struct {
 	cfg string   // ssh_config with the aliases lb1 ... lb8
 	env []string // the linger tool's environment plus LINGER_SSH (ssh -F cfg)
+
+	port    int    // sshd's, on 127.0.0.1
+	hostPub []byte // its host key, for known_hosts lines
+	known   string // the known_hosts file
+	block   string // the Host block's options after Port (User, keys...)
 }
 
 func alias(i int) string { return fmt.Sprintf("lb%d", i) }
@@ -71,6 +76,26 @@ func alias(i int) string { return fmt.Sprintf("lb%d", i) }
 // ssh is the floor's command line: the system ssh with the harness's
 // ssh_config.
 func (s *sshd) ssh(args ...string) []string { return cat([]string{"ssh", "-F", s.cfg}, args...) }
+
+// addAlias adds an ssh alias name that reaches the same sshd through
+// port on 127.0.0.1 (a proxy in front of it).
+func (s *sshd) addAlias(name string, port int) error {
+	add := func(path, text string) error {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		_, err = f.WriteString(text)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	if err := add(s.known, fmt.Sprintf("\n[127.0.0.1]:%d %s", port, s.hostPub)); err != nil {
+		return err
+	}
+	return add(s.cfg, fmt.Sprintf("Host %s\n  HostName 127.0.0.1\n  Port %d\n%s", name, port, s.block))
+}
 
 // startSSHD starts sshd for the linger tool lt. It returns nil and a note
 // when OpenSSH is not installed.
@@ -197,10 +222,7 @@ LogLevel ERROR
 	for i := 1; i <= sshAliasN; i++ {
 		aliases = append(aliases, alias(i))
 	}
-	cfg, err := write("ssh_config", fmt.Sprintf(`Host %s
-  HostName 127.0.0.1
-  Port %d
-  User %s
+	block := fmt.Sprintf(`  User %s
   IdentityFile %s
   IdentitiesOnly yes
   UserKnownHostsFile %s
@@ -210,7 +232,8 @@ LogLevel ERROR
   ControlMaster no
   ControlPath none
   LogLevel ERROR
-`, strings.Join(aliases, " "), port, me.Username, filepath.Join(dir, "client_key"), known))
+`, me.Username, filepath.Join(dir, "client_key"), known)
+	cfg, err := write("ssh_config", fmt.Sprintf("Host %s\n  HostName 127.0.0.1\n  Port %d\n", strings.Join(aliases, " "), port)+block)
 	if err != nil {
 		return nil, "", err
 	}
@@ -218,7 +241,7 @@ LogLevel ERROR
 	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec ssh -F "+cfg+" \"$@\"\n"), 0o700); err != nil {
 		return nil, "", err
 	}
-	s := &sshd{cfg: cfg, env: append(cat(lt.env), "LINGER_SSH="+wrapper)}
+	s := &sshd{cfg: cfg, env: append(cat(lt.env), "LINGER_SSH="+wrapper), port: port, hostPub: hostPub, known: known, block: block}
 	_, out, err := runCmd(h.pt, s.ssh(alias(1), "command -v linger"), lt.env, lt.dir, 30*time.Second)
 	if err != nil {
 		return nil, "", fmt.Errorf("a login through the harness's sshd failed: %v (sshd: %s)", err, sshdLog())
@@ -278,6 +301,27 @@ func (h *harness) testSSH() error {
 	}
 	if h.selected("ssh-hosts") {
 		h.sshHosts(s, lt, r)
+	}
+	// issue 18's figures (resume.go)
+	x := &resumeRes{}
+	h.res.resume = x
+	if h.selected("ssh-resume") {
+		if err := h.sshResume(s, lt, x); err != nil {
+			x.resumeErr = err.Error()
+			h.logf("ssh-resume: %v", err)
+		}
+	}
+	if h.selected("ssh-heartbeat") {
+		if err := h.sshHeartbeat(s, lt, x); err != nil {
+			x.hbOn.err = err.Error()
+			h.logf("ssh-heartbeat: %v", err)
+		}
+	}
+	if h.selected("ssh-idle") {
+		if err := h.sshIdle(s, lt, x); err != nil {
+			x.idleErr = err.Error()
+			h.logf("ssh-idle: %v", err)
+		}
 	}
 	return nil
 }
@@ -572,10 +616,16 @@ func (r *results) sectionSSH(m *md) {
 		m.p("")
 		return
 	}
-	m.p("The harness runs its own sshd on 127.0.0.1 (keys made in the run directory; an ssh_config whose aliases %s ... %s all reach it; the login's PATH starts with the linger under test and its socket is the linger tool's). Each figure is measured beside its floor, a plain ssh command doing the same work, in the same rounds.", alias(1), alias(sshAliasN))
+	m.p("The harness runs its own sshd on 127.0.0.1 (keys made in the run directory; an ssh_config whose aliases %s ... %s all reach it; the login's PATH starts with the linger under test and its socket is the linger tool's).", alias(1), alias(sshAliasN))
+	m.p("")
+	sel := func(t string) bool { return slices.Contains(o(r).tests, t) }
+	if !slices.ContainsFunc(sshTests[:4], sel) {
+		r.sectionResume(m)
+		return
+	}
+	m.p("Each figure is measured beside its floor, a plain ssh command doing the same work, in the same rounds.")
 	m.p("")
 	m.head("figure", "linger -H", "floor", "<floor is", "ratio", "target", "<notes")
-	sel := func(t string) bool { return slices.Contains(o(r).tests, t) }
 	if sel("ssh-throughput") {
 		l, s := &x.tpLinger, &x.tpSSH
 		reached := func(t *tpRes) string {
@@ -620,6 +670,7 @@ func (r *results) sectionSSH(m *md) {
 	}
 	m.p("CPU of all processes = the harness's waited-for children plus every process below it (sshd and what it reaped, the server), before and after the command: on this machine both ends of every ssh connection share its cores.")
 	m.p("")
+	r.sectionResume(m)
 }
 
 // nonEmpty drops empty strings and labels with nothing after them ("x: ").
