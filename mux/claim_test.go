@@ -55,7 +55,7 @@ func TestEmptyReceiveKeepsAnotherReadersClaim(t *testing.T) {
 	receive := func() []byte {
 		t.Helper()
 		c := &recordClient{}
-		base, got, err := s.Receive(c, false, false, "", func(int64) error { return nil })
+		base, got, err := s.Receive(c, false, false, nil, "", func(int64, int64) error { return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
