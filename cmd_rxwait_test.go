@@ -314,3 +314,26 @@ func TestReconnectTimeoutPrecedence(t *testing.T) {
 		}
 	}
 }
+
+// A blackholed network (nothing moves, nothing closes): wait finds the
+// silence by heartbeats, and its reconnect attempts hang in the blackhole
+// too; it still gives up when its reconnect timeout is up (exit 3), not
+// when a hanging attempt would time out.
+func TestWaitBlackholeGivesUpInTime(t *testing.T) {
+	e, host, p, sshEnv := rxSetup(t, "")
+	if r := e.Run("new", "-d", "w", "--", "sleep", "1000"); r.Code != 0 {
+		t.Fatalf("new -d w: %v", r)
+	}
+	w := rxStart(t, e, "", []string{sshEnv}, "-H", host, "wait", "--reconnect-timeout", "2s", "w")
+	rxConnected(t, e, 1, w)
+	p.Blackhole()
+	start := time.Now()
+	r := w.result(t, 30*time.Second)
+	if r.Code != 3 || !strings.Contains(r.Stderr, "session w is still running on "+host+", disconnected") {
+		t.Fatalf("wait through a blackhole: %v, want exit 3 and the line", r)
+	}
+	if el, most := time.Since(start), 3*hbInterval+2*time.Second+hbMargin; el > most {
+		t.Errorf("gave up %v after the blackhole, want at most %v", el, most)
+	}
+	t.Logf("stderr:\n%s", r.Stderr)
+}

@@ -243,16 +243,29 @@ func redial[T interface{ Close() error }](r retry, dial func(Endpoint) (T, error
 			c, err := dial(e)
 			done <- dialed{c, err}
 		}()
-		var d dialed
-		select {
-		case d = <-done:
-		case why := <-r.Quit:
+		drop := func() {
 			go func() { // let it finish, and drop it
 				if d := <-done; d.err == nil {
 					d.c.Close()
 				}
 			}()
+		}
+		// a dial that hangs (a blackholed network) ends at the deadline too
+		timeUp := time.NewTimer(time.Until(deadline))
+		if r.Forever {
+			timeUp.Stop()
+		}
+		var d dialed
+		select {
+		case d = <-done:
+			timeUp.Stop()
+		case why := <-r.Quit:
+			timeUp.Stop()
+			drop()
 			return none, &lostError{Reason: upQuit, Why: why}
+		case <-timeUp.C:
+			drop()
+			return none, &lostError{Reason: upTimeout, Err: fmt.Errorf("attempt %d still under way", attempt)}
 		}
 		if d.err == nil {
 			return d.c, nil
