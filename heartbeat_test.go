@@ -138,8 +138,14 @@ func TestHeartbeatBlackholeEndsReceiveAndWait(t *testing.T) {
 		end time.Time
 	}
 	rx, wt := make(chan ran, 1), make(chan ran, 1)
-	go func() { r := e.RunEnv([]string{sshEnv}, "-H", host, "receive", "--reconnect-timeout", "0", "-f", "x"); rx <- ran{r, time.Now()} }()
-	go func() { r := e.RunEnv([]string{sshEnv}, "-H", host, "wait", "--reconnect-timeout", "0", "x"); wt <- ran{r, time.Now()} }()
+	go func() {
+		r := e.RunEnv([]string{sshEnv}, "-H", host, "receive", "--reconnect-timeout", "0", "-f", "x")
+		rx <- ran{r, time.Now()}
+	}()
+	go func() {
+		r := e.RunEnv([]string{sshEnv}, "-H", host, "wait", "--reconnect-timeout", "0", "x")
+		wt <- ran{r, time.Now()}
+	}()
 	// both are connected: two relayed connections through the proxy,
 	// and receive -f took "ready"
 	naWaitSession(t, e, "x", "received", func(s *socket.SessionInfo) bool { return s.BufferedBytes == 0 })
