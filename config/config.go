@@ -88,6 +88,15 @@ func ParseReconnectTimeout(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// FormatReconnectTimeout writes a reconnect timeout as the file has it:
+// "4m", "30s", or "0".
+func FormatReconnectTimeout(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	return formatDuration(d)
+}
+
 // Configuration is one [configurations.NAME] table: what a new session
 // runs, where and with which environment. Values given when a session is
 // created (a command, a directory) override the configuration's.
