@@ -29,6 +29,11 @@ package client
 //     up, another client attached meanwhile ([session NAME was attached
 //     from pts/4 while disconnected]), the session is gone, ssh's
 //     authentication fails, or the detach key is pressed.
+//
+// Steps 2 and 5 are redial, which receive and wait run too (receive.go,
+// wait.go): a receive resumes from the offset up to which its stdout has
+// the output; a wait asks again, and ends with ExitDisconnected when it
+// cannot reconnect in time (wait --force: it never gives up for time).
 
 import (
 	crand "crypto/rand"
