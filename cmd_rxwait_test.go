@@ -289,7 +289,7 @@ func TestWaitForceWaitsThroughOutage(t *testing.T) {
 
 // The reconnect timeout in force: --reconnect-timeout beats the host
 // entry's reconnect_timeout, which beats [client]'s (the line wait ends
-// with names it).
+// with names it, and the host as the user named it).
 func TestReconnectTimeoutPrecedence(t *testing.T) {
 	e, host, p, sshEnv := rxSetup(t, "[client]\nreconnect_timeout = \"3s\"\n\n[hosts.flaky]\nurl = \""+"ssh://proxied"+"\"\nreconnect_timeout = \"1s\"\n")
 	if r := e.Run("new", "-d", "w", "--", "sleep", "1000"); r.Code != 0 {
@@ -311,6 +311,13 @@ func TestReconnectTimeoutPrecedence(t *testing.T) {
 		r := b.result(t, 30*time.Second)
 		if r.Code != 3 || !strings.Contains(r.Stderr, want) {
 			t.Errorf("%q: %v, want exit 3 and %q", b.cmd.Args, r, want)
+		}
+		again := "'linger -H " + host + " wait w'"
+		if b.cmd.Args[2] == "flaky" {
+			again = "'linger -H flaky wait w'"
+		}
+		if !strings.Contains(r.Stderr, "still running on "+b.cmd.Args[2]+", disconnected: "+again) {
+			t.Errorf("%q: the line does not name the host as given: %s", b.cmd.Args, r.Stderr)
 		}
 	}
 }

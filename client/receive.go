@@ -84,7 +84,7 @@ func (e Endpoint) Receive(req *socket.Request, text bool, stdout, stderr io.Writ
 // how) and resumes it from offset; it says what it does on stderr, and
 // returns the error to end with when it gives up.
 func (e Endpoint) receiveAgain(req *socket.Request, name string, offset int64, lost error, stderr io.Writer) (resumedConn, error) {
-	where := e.Where()
+	where := hostName(e)
 	fmt.Fprintf(stderr, "linger: receive %s: %v; reconnecting to %s for up to %s\n", name, lost, where, formatAgo(e.Reconnect))
 	again := fmt.Sprintf("linger %sreceive %s%s", hostFlag(e), followFlag(req), name)
 	d, err := redial(retry{E: e, Lost: time.Now(), Timeout: e.Reconnect,

@@ -418,12 +418,22 @@ func (a *attached) resumed(conn *socket.Conn, rep *socket.Reply) {
 	}
 }
 
-// hostFlag is "-H URL " for a remote endpoint, else "".
+// hostFlag is "-H URL " (the host entry's name, if one) for a remote
+// endpoint, else "".
 func hostFlag(e Endpoint) string {
 	if e.Host != nil {
-		return "-H " + e.Host.URL + " "
+		return "-H " + hostName(e) + " "
 	}
 	return ""
+}
+
+// hostName names a remote endpoint's host as the user gave it: the host
+// entry's name, else the URL.
+func hostName(e Endpoint) string {
+	if e.Host.Entry != "" {
+		return e.Host.Entry
+	}
+	return e.Host.URL
 }
 
 // ago says how long since t, in whole seconds.

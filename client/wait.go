@@ -101,7 +101,7 @@ var errTimedOut = errors.New("timed out")
 // waitAgain reconnects a wait whose connection broke (lost says how),
 // until deadline (zero: none); it says what it does on stderr.
 func (e Endpoint) waitAgain(req *socket.Request, deadline time.Time, force bool, lost error, stderr io.Writer) (*socket.Conn, error) {
-	where := e.Where()
+	where := hostName(e)
 	names := strings.Join(req.Targets, ", ")
 	how := "until the commands end (--force)"
 	if !force {
