@@ -41,8 +41,8 @@ before (modes reset, alternate screen left, cursor visible, title back).
 
 When the connection to a server on another host (-H) breaks without a
 detach, the client reconnects by itself, for up to --reconnect-timeout
-(default: the configuration's [client] reconnect_timeout, else 4m; 0 does
-not), saying so in the terminal's title, and resumes exactly: no output
+(default: the host entry's reconnect_timeout, else [client]'s, else 4m; 0
+does not), saying so in the terminal's title, and resumes exactly: no output
 lost or repeated, no key typed before the break lost or repeated (keys typed
 while disconnected are discarded). The detach key gives up. It gives up
 with exit status 1 when the time is up, the session is gone, or another
@@ -87,7 +87,7 @@ func attachAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if e.Reconnect, err = reconnectTimeoutFrom(c); err != nil {
+	if e.Reconnect, err = reconnectTimeoutFrom(c, e); err != nil {
 		return err
 	}
 	return attachStatus(e.Attach(req, os.Stdin, os.Stdout))

@@ -57,7 +57,8 @@ the options given to ssh and the linger program run there. No host is
 contacted.
 
 --json prints an array of objects with these fields, always present: name,
-url, ssh_options (array), remote_command (array; [] = "linger").`,
+url, ssh_options (array), remote_command (array; [] = "linger"),
+reconnect_timeout (e.g. "30m"; null: [client]'s).`,
 		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print a JSON array"}},
 		Action: configHostsAction,
 	}
@@ -69,6 +70,8 @@ type hostInfo struct {
 	URL           string   `json:"url"`
 	SSHOptions    []string `json:"ssh_options"`
 	RemoteCommand []string `json:"remote_command"`
+	// ReconnectTimeout: the entry's reconnect_timeout; nil: [client]'s
+	ReconnectTimeout *string `json:"reconnect_timeout"`
 }
 
 // configHostsAction lists the host entries from the file alone: listing
@@ -85,8 +88,13 @@ func configHostsAction(c *cli.Context) error {
 	hosts := []hostInfo{}
 	for _, name := range cfg.HostNames() {
 		h := cfg.Hosts[name]
-		hosts = append(hosts, hostInfo{Name: name, URL: h.URL,
-			SSHOptions: append([]string{}, h.SSHOptions...), RemoteCommand: append([]string{}, h.RemoteCommand...)})
+		info := hostInfo{Name: name, URL: h.URL,
+			SSHOptions: append([]string{}, h.SSHOptions...), RemoteCommand: append([]string{}, h.RemoteCommand...)}
+		if h.ReconnectTimeout != nil {
+			d := config.FormatReconnectTimeout(*h.ReconnectTimeout)
+			info.ReconnectTimeout = &d
+		}
+		hosts = append(hosts, info)
 	}
 	if c.Bool("json") {
 		b, err := json.MarshalIndent(hosts, "", "  ")

@@ -23,6 +23,7 @@ const hostEntries = `
 url = "ssh://alice@web1:2222/ops"
 ssh_options = ["-o", "ProxyJump=bastion host"]
 remote_command = ["/opt/my bin/linger", "-c", "/etc/x y.toml"]
+reconnect_timeout = "30m"
 
 [hosts.web2]
 url = "ssh://web2.example.com"
@@ -139,8 +140,11 @@ web2   ssh://web2.example.com     -                            linger
 		t.Errorf("config hosts --json [0] = %+v, want %+v", got[0], w)
 	}
 	if got[1].Name != "web1" || strings.Join(got[1].RemoteCommand, "|") != "/opt/my bin/linger|-c|/etc/x y.toml" ||
-		strings.Join(got[1].SSHOptions, "|") != "-o|ProxyJump=bastion host" {
+		strings.Join(got[1].SSHOptions, "|") != "-o|ProxyJump=bastion host" || got[1].ReconnectTimeout == nil || *got[1].ReconnectTimeout != "30m" {
 		t.Errorf("config hosts --json [1] = %+v", got[1])
+	}
+	if !strings.Contains(r.Stdout, `"reconnect_timeout": null`) {
+		t.Errorf("an entry without reconnect_timeout is not null: %s", r.Stdout)
 	}
 	if !strings.Contains(r.Stdout, `"ssh_options": []`) {
 		t.Errorf("an entry without ssh options has no empty array: %s", r.Stdout)

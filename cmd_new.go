@@ -107,7 +107,7 @@ func newAction(c *cli.Context) error {
 	if err := detachKeyFrom(c, req); err != nil { // checked with -d too: a typo is a typo
 		return err
 	}
-	if e.Reconnect, err = reconnectTimeoutFrom(c); err != nil {
+	if e.Reconnect, err = reconnectTimeoutFrom(c, e); err != nil {
 		return err
 	}
 	res, err := e.New(req, os.Stdin, os.Stdout)

@@ -29,12 +29,20 @@ With --text (or --plain) it prints a clean log instead of the bytes as a
 terminal gets them: escape sequences (colours, cursor moves, titles, ...) are
 removed, CRLF becomes LF, and control characters other than tab, newline and
 a lone carriage return are dropped, e.g. 'linger receive job --text > out.log'.
-The output still counts as received as it came.`,
+The output still counts as received as it came.
+
+Over ssh (-H), a connection that breaks (a network drop, a killed ssh) is
+not the end: receive reconnects by itself, as attach does, for up to
+--reconnect-timeout, and carries on from the offset up to which it has
+printed: every byte reaches stdout once. It says what it does on stderr.
+If it gives up it exits 1; the output it printed but could not
+acknowledge is printed again by the next receive.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing until the command ends; exit with its status"},
 			&cli.BoolFlag{Name: "all", Usage: "print everything still held, received or not"},
 			&cli.BoolFlag{Name: "text", Aliases: []string{"plain"}, Usage: "print plain text: no escape sequences, LF line ends"},
 			outputBufferingFlag(),
+			reconnectTimeoutFlag(),
 		},
 		Action: receiveAction,
 	}
@@ -50,6 +58,9 @@ func receiveAction(c *cli.Context) error {
 	}
 	e, err := endpoint(c)
 	if err != nil {
+		return err
+	}
+	if e.Reconnect, err = reconnectTimeoutFrom(c, e); err != nil {
 		return err
 	}
 	return exitWith(e.Receive(&socket.Request{

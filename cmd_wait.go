@@ -31,11 +31,20 @@ with any unreceived output.
 
 --json prints a JSON array, one object per session in the order given, with
 the fields id, name, exit_code (null for a signal), exit_signal (null unless
-killed by a signal) and status (the code, or 128+N, as wait exits with).`,
+killed by a signal) and status (the code, or 128+N, as wait exits with).
+
+Over ssh (-H), a connection that breaks (a network drop, a killed ssh) is
+not the end, as with PowerShell's Wait-Job: wait reconnects by itself, as
+attach does, saying so on stderr. If it cannot reconnect within
+--reconnect-timeout it exits 3, with a line saying the sessions still run,
+disconnected, on that host. With --force it keeps reconnecting until the
+commands end, then exits with their status (--timeout still applies).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 90s, 2h) and exit 124"},
 			&cli.BoolFlag{Name: "collect", Usage: "remove the sessions once ended, with any output not yet received"},
 			&cli.BoolFlag{Name: "json", Usage: "print each session's status as JSON"},
+			&cli.BoolFlag{Name: "force", Usage: "over ssh, keep reconnecting until the commands end, however long the network is down"},
+			reconnectTimeoutFlag(),
 		},
 		Action: waitAction,
 	}
@@ -57,11 +66,14 @@ func waitAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if e.Reconnect, err = reconnectTimeoutFrom(c, e); err != nil {
+		return err
+	}
 	var jsonTo io.Writer
 	if c.Bool("json") {
 		jsonTo = os.Stdout
 	}
 	return exitWith(e.Wait(&socket.Request{
 		Op: socket.OpWait, Caller: caller(c), Targets: c.Args().Slice(), Collect: c.Bool("collect"),
-	}, timeout, jsonTo))
+	}, timeout, c.Bool("force"), jsonTo, os.Stderr))
 }

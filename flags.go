@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"linger/client"
 	"linger/config"
 
 	"github.com/urfave/cli/v2"
@@ -156,14 +157,15 @@ func idleTimeoutFrom(c *cli.Context, env bool) (string, error) {
 func reconnectTimeoutFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:  "reconnect-timeout",
-		Usage: "when the connection breaks (not a detach), reconnect and resume for up to `DURATION` (\"4m\", \"30s\"; 0: give up at once); default: [client] reconnect_timeout, else 4m",
+		Usage: "when the connection breaks (not a detach), reconnect and resume for up to `DURATION` (\"4m\", \"30s\"; 0: give up at once); default: the host entry's reconnect_timeout, else [client]'s, else 4m",
 	}
 }
 
 // reconnectTimeoutFrom is --reconnect-timeout, else the configuration
-// file's [client] reconnect_timeout (a file that does not load leaves the
-// default: the server reports its problems).
-func reconnectTimeoutFrom(c *cli.Context) (time.Duration, error) {
+// file's reconnect_timeout for e: its host entry's, else [client]'s (a
+// file that does not load leaves the default: the server reports its
+// problems).
+func reconnectTimeoutFrom(c *cli.Context, e client.Endpoint) (time.Duration, error) {
 	if s := c.String("reconnect-timeout"); s != "" {
 		d, err := config.ParseReconnectTimeout(s)
 		if err != nil {
@@ -173,7 +175,11 @@ func reconnectTimeoutFrom(c *cli.Context) (time.Duration, error) {
 	}
 	path, explicit := configPath(c)
 	if cfg, err := config.Load(path, explicit); err == nil {
-		return cfg.Client.ReconnectTimeout, nil
+		entry := ""
+		if e.Host != nil {
+			entry = e.Host.Entry
+		}
+		return cfg.Reconnect(entry), nil
 	}
 	return config.DefaultReconnectTimeout, nil
 }

@@ -129,7 +129,8 @@ func TestHeartbeatKeepsIdleClient(t *testing.T) {
 
 // receive -f and wait over a blackholed connection end on their own, with
 // an error, once the server has been silent for 3 heartbeats (before
-// heartbeats they waited forever); the server lets go of them too.
+// heartbeats they waited forever); the server lets go of them too. (With
+// --reconnect-timeout 0: otherwise they reconnect, cmd_rxwait_test.go.)
 func TestHeartbeatBlackholeEndsReceiveAndWait(t *testing.T) {
 	e, host, p, sshEnv := hbSetup(t)
 	type ran struct {
@@ -137,8 +138,14 @@ func TestHeartbeatBlackholeEndsReceiveAndWait(t *testing.T) {
 		end time.Time
 	}
 	rx, wt := make(chan ran, 1), make(chan ran, 1)
-	go func() { r := e.RunEnv([]string{sshEnv}, "-H", host, "receive", "-f", "x"); rx <- ran{r, time.Now()} }()
-	go func() { r := e.RunEnv([]string{sshEnv}, "-H", host, "wait", "x"); wt <- ran{r, time.Now()} }()
+	go func() {
+		r := e.RunEnv([]string{sshEnv}, "-H", host, "receive", "--reconnect-timeout", "0", "-f", "x")
+		rx <- ran{r, time.Now()}
+	}()
+	go func() {
+		r := e.RunEnv([]string{sshEnv}, "-H", host, "wait", "--reconnect-timeout", "0", "x")
+		wt <- ran{r, time.Now()}
+	}()
 	// both are connected: two relayed connections through the proxy,
 	// and receive -f took "ready"
 	naWaitSession(t, e, "x", "received", func(s *socket.SessionInfo) bool { return s.BufferedBytes == 0 })

@@ -29,6 +29,11 @@ package client
 //     up, another client attached meanwhile ([session NAME was attached
 //     from pts/4 while disconnected]), the session is gone, ssh's
 //     authentication fails, or the detach key is pressed.
+//
+// Steps 2 and 5 are redial, which receive and wait run too (receive.go,
+// wait.go): a receive resumes from the offset up to which its stdout has
+// the output; a wait asks again, and ends with ExitDisconnected when it
+// cannot reconnect in time (wait --force: it never gives up for time).
 
 import (
 	crand "crypto/rand"
@@ -139,82 +144,173 @@ func (a *attached) reconnect(conn *socket.Conn) (why string, code int) {
 	r.setActive(true)
 	defer r.setActive(false)
 
-	lost := time.Now()
-	deadline := lost.Add(r.e.Reconnect)
-	e := r.e
+	keyName := r.keyName
+	again := fmt.Sprintf("linger %sattach %s", hostFlag(r.e), a.name)
+	d, err := redial(retry{
+		E: r.e, Lost: time.Now(), Timeout: r.e.Reconnect, Quit: r.quit,
+		Status: func(lost time.Time, attempt int, next time.Duration) {
+			if next < 0 {
+				a.status(fmt.Sprintf("lost %s %s ago, reconnecting (attempt %d); %s gives up", a.name, ago(lost), attempt, keyName))
+			} else {
+				a.status(fmt.Sprintf("lost %s %s ago, reconnecting (attempt %d, next in %s); %s gives up",
+					a.name, ago(lost), attempt+1, ago2(next), keyName))
+			}
+		},
+	}, a.redial)
+	if err == nil {
+		a.resumed(d.c, d.rep)
+		return "", 0
+	}
+	switch err.Reason {
+	case upQuit:
+		return a.gaveUp(err.Why, again)
+	case upMoved:
+		return err.Err.Error(), 1
+	case upGone:
+		return fmt.Sprintf("session %s is gone (lost connection, then no such session)", a.name), 1
+	case upNoServer:
+		return fmt.Sprintf("lost connection; the server is gone (%v)", err.Err), 1
+	case upAuth:
+		return fmt.Sprintf("lost connection; reconnecting: authentication failed (%v); session %s is safe on the server: %s", err.Err, a.name, again), 1
+	}
+	return fmt.Sprintf("lost connection; gave up reconnecting after %s (%v); session %s keeps running: %s",
+		formatAgo(r.e.Reconnect), err.Err, a.name, again), 1
+}
+
+// retry says how to run the reconnect loop (redial): shared by attach,
+// receive and wait.
+type retry struct {
+	E       Endpoint      // where to dial (its Host dials with Batch)
+	Lost    time.Time     // when the connection was lost
+	Timeout time.Duration // give up this long after Lost (unless Forever)
+	Forever bool          // never give up for time (wait --force)
+	Quit    <-chan string // a value stops the loop: upQuit, with it as Why
+	// Status is told of each attempt: when it dials (next < 0), then
+	// every second while it waits, with the time until the next one.
+	Status func(lost time.Time, attempt int, next time.Duration)
+}
+
+// Why redial gave up (lostError.Reason).
+const (
+	upTimeout  = iota // the time was up
+	upQuit            // told to (retry.Quit)
+	upMoved           // another client attached meanwhile (socket.ErrMoved)
+	upGone            // the session is gone (socket.ErrNoSession)
+	upNoServer        // a local server that died took the session with it
+	upAuth            // ssh's authentication failed: it will not get better
+)
+
+// lostError is why redial gave up: Reason, the last dial's error, and for
+// upQuit what the quit said.
+type lostError struct {
+	Reason int
+	Err    error
+	Why    string
+}
+
+func (e *lostError) Error() string {
+	if e.Err == nil {
+		return "gave up reconnecting"
+	}
+	return e.Err.Error()
+}
+
+// redial is steps 2 and 5 of a reconnect, for every conversation that
+// reconnects: it calls dial at once, then after exponential backoff with
+// jitter, capped at maxBackoff, until one succeeds (its result is
+// returned), the time is up, or an error says trying again is useless.
+// Over ssh the dials run with BatchMode=yes: they never prompt. A quit
+// stops it at once; a dial then under way is let finish and closed.
+func redial[T interface{ Close() error }](r retry, dial func(Endpoint) (T, error)) (T, *lostError) {
+	var none T
+	e := r.E
 	if e.Host != nil {
 		h := *e.Host
 		h.Batch = true // never prompt
 		e.Host = &h
 	}
-	keyName := r.keyName
-	again := fmt.Sprintf("linger %sattach %s", hostFlag(r.e), a.name)
+	deadline := r.Lost.Add(r.Timeout)
+	status := r.Status
+	if status == nil {
+		status = func(time.Time, int, time.Duration) {}
+	}
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
-		a.status(fmt.Sprintf("lost %s %s ago, reconnecting (attempt %d); %s gives up", a.name, ago(lost), attempt, keyName))
+		status(r.Lost, attempt, -1)
 		type dialed struct {
-			c   *socket.Conn
-			rep *socket.Reply
+			c   T
 			err error
 		}
 		done := make(chan dialed, 1)
 		go func() {
-			c, rep, err := a.redial(e)
-			done <- dialed{c, rep, err}
+			c, err := dial(e)
+			done <- dialed{c, err}
 		}()
-		var d dialed
-		select {
-		case d = <-done:
-		case why := <-r.quit:
+		drop := func() {
 			go func() { // let it finish, and drop it
-				if d := <-done; d.c != nil {
+				if d := <-done; d.err == nil {
 					d.c.Close()
 				}
 			}()
-			return a.gaveUp(why, again)
+		}
+		// a dial that hangs (a blackholed network) ends at the deadline too
+		timeUp := time.NewTimer(time.Until(deadline))
+		if r.Forever {
+			timeUp.Stop()
+		}
+		var d dialed
+		select {
+		case d = <-done:
+			timeUp.Stop()
+		case why := <-r.Quit:
+			timeUp.Stop()
+			drop()
+			return none, &lostError{Reason: upQuit, Why: why}
+		case <-timeUp.C:
+			drop()
+			return none, &lostError{Reason: upTimeout, Err: fmt.Errorf("attempt %d still under way", attempt)}
 		}
 		if d.err == nil {
-			a.resumed(d.c, d.rep)
-			return "", 0
+			return d.c, nil
 		}
 		var re *socket.ReplyError
 		if errors.As(d.err, &re) {
 			switch re.Code {
 			case socket.ErrMoved:
-				return re.Msg, 1
+				return none, &lostError{Reason: upMoved, Err: d.err}
 			case socket.ErrNoSession:
-				return fmt.Sprintf("session %s is gone (lost connection, then no such session)", a.name), 1
+				return none, &lostError{Reason: upGone, Err: d.err}
 			}
 		}
-		if IsNoServer(d.err) { // a local server that died took the session with it
-			return fmt.Sprintf("lost connection; the server is gone (%v)", d.err), 1
+		if IsNoServer(d.err) {
+			return none, &lostError{Reason: upNoServer, Err: d.err}
 		}
 		if strings.Contains(d.err.Error(), "Permission denied") {
-			return fmt.Sprintf("lost connection; reconnecting: authentication failed (%v); session %s is safe on the server: %s", d.err, a.name, again), 1
+			return none, &lostError{Reason: upAuth, Err: d.err}
 		}
-		if !time.Now().Before(deadline) {
-			return fmt.Sprintf("lost connection; gave up reconnecting after %s (%v); session %s keeps running: %s",
-				formatAgo(r.e.Reconnect), d.err, a.name, again), 1
+		if !r.Forever && !time.Now().Before(deadline) {
+			return none, &lostError{Reason: upTimeout, Err: d.err}
 		}
 		wait := time.Duration(0)
 		if attempt > 1 {
 			wait = backoff/2 + rand.N(backoff/2+1) // jitter
 			backoff = min(2*backoff, maxBackoff)
 		}
-		wait = min(wait, time.Until(deadline))
+		if !r.Forever {
+			wait = min(wait, time.Until(deadline))
+		}
 		next := time.Now().Add(wait)
 		for time.Now().Before(next) {
-			a.status(fmt.Sprintf("lost %s %s ago, reconnecting (attempt %d, next in %s); %s gives up",
-				a.name, ago(lost), attempt+1, ago2(time.Until(next)), keyName))
+			status(r.Lost, attempt, time.Until(next))
 			timer := time.NewTimer(time.Until(next))
 			select {
 			case <-timer.C:
 			case <-ticker.C:
-			case why := <-r.quit:
+			case why := <-r.Quit:
 				timer.Stop()
-				return a.gaveUp(why, again)
+				return none, &lostError{Reason: upQuit, Why: why}
 			}
 			timer.Stop()
 		}
@@ -230,11 +326,19 @@ func (a *attached) gaveUp(why, again string) (string, int) {
 	return fmt.Sprintf("lost connection; gave up reconnecting; session %s keeps running: %s", a.name, again), 1
 }
 
+// resumedConn is a connection on which the server has resumed a stream.
+type resumedConn struct {
+	c   *socket.Conn
+	rep *socket.Reply
+}
+
+func (r resumedConn) Close() error { return r.c.Close() }
+
 // redial dials the server and asks to resume.
-func (a *attached) redial(e Endpoint) (*socket.Conn, *socket.Reply, error) {
+func (a *attached) redial(e Endpoint) (resumedConn, error) {
 	conn, err := e.Connect(false)
 	if err != nil {
-		return nil, nil, err
+		return resumedConn{}, err
 	}
 	req := a.re.req
 	a.mu.Lock()
@@ -254,13 +358,13 @@ func (a *attached) redial(e Endpoint) (*socket.Conn, *socket.Reply, error) {
 	rep, err := conn.Request(res)
 	if err != nil {
 		conn.Close()
-		return nil, nil, err
+		return resumedConn{}, err
 	}
 	if rep.Resumed == nil || rep.Session == nil {
 		conn.Close()
-		return nil, nil, errors.New("the server did not resume")
+		return resumedConn{}, errors.New("the server did not resume")
 	}
-	return conn, rep, nil
+	return resumedConn{conn, rep}, nil
 }
 
 // resumed switches to the new connection: the keys the program did not
@@ -314,12 +418,22 @@ func (a *attached) resumed(conn *socket.Conn, rep *socket.Reply) {
 	}
 }
 
-// hostFlag is "-H URL " for a remote endpoint, else "".
+// hostFlag is "-H URL " (the host entry's name, if one) for a remote
+// endpoint, else "".
 func hostFlag(e Endpoint) string {
 	if e.Host != nil {
-		return "-H " + e.Host.URL + " "
+		return "-H " + hostName(e) + " "
 	}
 	return ""
+}
+
+// hostName names a remote endpoint's host as the user gave it: the host
+// entry's name, else the URL.
+func hostName(e Endpoint) string {
+	if e.Host.Entry != "" {
+		return e.Host.Entry
+	}
+	return e.Host.URL
 }
 
 // ago says how long since t, in whole seconds.

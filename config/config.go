@@ -64,8 +64,10 @@ type ServerConfig struct {
 type ClientConfig struct {
 	// ReconnectTimeout is how long an attached client whose connection
 	// ended without a detach keeps trying to reconnect and resume; 0 means
-	// it does not (it ends with [lost connection]). attach --reconnect-timeout
-	// overrides it. In the file, a Go duration ("4m", "30s") or "0".
+	// it does not (it ends with [lost connection]); receive and wait
+	// reconnect as long too. A host entry's reconnect_timeout overrides it
+	// for that host, and --reconnect-timeout (attach, new, receive, wait)
+	// overrides both. In the file, a Go duration ("4m", "30s") or "0".
 	// Default: DefaultReconnectTimeout (4m).
 	ReconnectTimeout time.Duration `toml:"reconnect_timeout"`
 }
@@ -84,6 +86,15 @@ func ParseReconnectTimeout(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid reconnect timeout %q (expected a duration like \"4m\" or \"30s\", or \"0\" not to reconnect)", s)
 	}
 	return d, nil
+}
+
+// FormatReconnectTimeout writes a reconnect timeout as the file has it:
+// "4m", "30s", or "0".
+func FormatReconnectTimeout(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	return formatDuration(d)
 }
 
 // Configuration is one [configurations.NAME] table: what a new session

@@ -701,7 +701,7 @@ func TestLoadConfigHosts(t *testing.T) {
 		f + `:17: hosts.empty.remote_command: program name (the first element) may not be empty`,
 		f + `:20: hosts.ddash.url: invalid URL "web1": expected ssh://[USER@]HOST[:PORT][/SERVER-NAME]`,
 		f + `:21: hosts.ddash.ssh_options: "--" would end ssh's options: linger adds it before the host`,
-		f + `:22: hosts.ddash: unknown key "rmote_command" (expected: remote_command|ssh_options|url)`,
+		f + `:22: hosts.ddash: unknown key "rmote_command" (expected: reconnect_timeout|remote_command|ssh_options|url)`,
 	})
 }
 
@@ -724,5 +724,42 @@ func TestReconnectTimeoutKey(t *testing.T) {
 	os.WriteFile(p, []byte("[client]\nreconnect_timeout = \"soon\"\n"), 0o600)
 	if _, err := Load(p, true); err == nil || !strings.Contains(err.Error(), "reconnect_timeout") {
 		t.Errorf("a bad reconnect_timeout: %v", err)
+	}
+}
+
+// A host entry's reconnect_timeout overrides [client]'s for that host
+// only; without one, the host gets [client]'s (or the default).
+func TestHostReconnectTimeout(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.toml")
+	os.WriteFile(p, []byte(`[client]
+reconnect_timeout = "30s"
+
+[hosts.flaky]
+url = "ssh://flaky"
+reconnect_timeout = "30m"
+
+[hosts.never]
+url = "ssh://never"
+reconnect_timeout = "0"
+
+[hosts.plain]
+url = "ssh://plain"
+`), 0o600)
+	cfg, err := Load(p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for entry, want := range map[string]time.Duration{"flaky": 30 * time.Minute, "never": 0, "plain": 30 * time.Second, "": 30 * time.Second, "nosuch": 30 * time.Second} {
+		if got := cfg.Reconnect(entry); got != want {
+			t.Errorf("Reconnect(%q) = %v, want %v", entry, got, want)
+		}
+	}
+	if got := Default().Reconnect("x"); got != DefaultReconnectTimeout {
+		t.Errorf("default Reconnect = %v", got)
+	}
+	os.WriteFile(p, []byte("[hosts.h]\nurl = \"ssh://h\"\nreconnect_timeout = \"soon\"\n"), 0o600)
+	if _, err := Load(p, true); err == nil || !strings.Contains(err.Error(), "hosts.h.reconnect_timeout") {
+		t.Errorf("a bad host reconnect_timeout: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"linger/transport"
 )
@@ -31,6 +32,23 @@ type HostEntry struct {
 	// except a leading "~/" (the remote home). Default: empty, "linger"
 	// from the PATH of non-interactive ssh sessions.
 	RemoteCommand []string `toml:"remote_command"`
+
+	// ReconnectTimeout, when set, is this host's reconnect timeout: it
+	// overrides [client] reconnect_timeout (ClientConfig.ReconnectTimeout)
+	// for clients of this entry (attach, new, receive, wait); their
+	// --reconnect-timeout overrides both. In the file, a Go duration
+	// ("4m", "30s") or "0". Default: nil, [client]'s.
+	ReconnectTimeout *time.Duration `toml:"reconnect_timeout"`
+}
+
+// Reconnect is the reconnect timeout for a client of the host entry named
+// entry ("": -H gave a URL): the entry's reconnect_timeout if it has
+// one, else [client]'s.
+func (c *Config) Reconnect(entry string) time.Duration {
+	if h := c.Hosts[entry]; h != nil && h.ReconnectTimeout != nil {
+		return *h.ReconnectTimeout
+	}
+	return c.Client.ReconnectTimeout
 }
 
 // Host is the entry as -H reaches it: its URL, with its name, ssh options

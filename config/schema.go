@@ -71,6 +71,10 @@ var hostSchema = tomlTable(
 	schemaField{"url", tomlString(checkHostURL)},
 	schemaField{"ssh_options", tomlStrings(checkSSHOptions)},
 	schemaField{"remote_command", tomlStrings(checkCommand)},
+	schemaField{"reconnect_timeout", tomlConverted(kindString, `a duration like "4m" or "30s", or "0" (do not reconnect)`,
+		reflect.TypeFor[*time.Duration](),
+		func(v any) (any, error) { d, err := ParseReconnectTimeout(v.(string)); return &d, err },
+		func(v any) string { return quoteString(formatDuration(*v.(*time.Duration))) })},
 )
 
 // configSchema is the whole file.

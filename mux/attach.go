@@ -276,8 +276,12 @@ func (s *Session) draw(a *attachment, o AttachOptions, draw []byte, covered int6
 }
 
 // Receive hands held output to r (a receive request): what no reader has
-// claimed, or with all everything still held. reply is called first, with
-// the bytes dropped since the last receive. It returns the offset of r's
+// claimed, or with all everything still held, or with resume (not nil)
+// everything from that offset: a receive whose connection broke resumes
+// from what its client wrote, which is then received (bytes before it
+// that another reader received meanwhile are not sent again). reply is
+// called first, with the offset of r's first byte and the bytes dropped
+// since the last receive. It returns the offset of r's
 // first byte and how many bytes it wrote; they count as received when the
 // client acknowledges them. No lock is held while writing, and there is no
 // deadline: a slow reader only slows itself.
@@ -287,12 +291,22 @@ func (s *Session) draw(a *attachment, o AttachOptions, draw []byte, covered int6
 // output continues the stream with no byte missed or repeated (r's
 // acknowledgements then go through Ack). Every Receive is ended by
 // EndReceive.
-func (s *Session) Receive(r Client, all, follow bool, mode string, reply func(dropped int64) error) (base, n int64, err error) {
+func (s *Session) Receive(r Client, all, follow bool, resume *int64, mode string, reply func(base, dropped int64) error) (base, n int64, err error) {
 	s.mu.Lock()
 	x := s.ext()
 	x.readers++ // holds a claim until EndReceive
 	var data [][]byte
-	if all {
+	if resume != nil {
+		// The client has everything before *resume: received. The reader
+		// it lost may still hold a claim past it, unacknowledged: those
+		// bytes are the client's to get now, so read from the offset, not
+		// from the claim.
+		x.buf.received(max(*resume, 0), s.hasClientsLocked())
+		base = min(max(*resume, x.buf.recv), x.buf.end)
+		data = x.buf.read(base)
+		base = max(base, x.buf.start)
+		x.buf.claim = x.buf.end
+	} else if all {
 		base, data = x.buf.start, x.buf.read(x.buf.start)
 		x.buf.claim = x.buf.end
 	} else {
@@ -306,7 +320,7 @@ func (s *Session) Receive(r Client, all, follow bool, mode string, reply func(dr
 	s.wakeLocked()
 	s.mu.Unlock()
 
-	if err := reply(dropped); err != nil {
+	if err := reply(base, dropped); err != nil {
 		return base, 0, err
 	}
 	for {

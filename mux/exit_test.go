@@ -42,7 +42,7 @@ func exitSession(t *testing.T, r *Registry, c Client) *Session {
 func receiveAll(t *testing.T, s *Session) ([]byte, bool) {
 	t.Helper()
 	c := &recordClient{}
-	base, n, err := s.Receive(c, false, false, "", func(int64) error { return nil })
+	base, n, err := s.Receive(c, false, false, nil, "", func(int64, int64) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

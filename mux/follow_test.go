@@ -47,7 +47,7 @@ func TestFollowReceiveGetsTheTailOfAnEndedCommand(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		base, n, err := s.Receive(c, false, true, "", func(int64) error { return nil })
+		base, n, err := s.Receive(c, false, true, nil, "", func(int64, int64) error { return nil })
 		done <- result{base, n, err}
 	}()
 	// While the receive writes the first line, the command prints the

@@ -45,7 +45,9 @@ func (r *receiver) finish(e *socket.Exited) {
 }
 
 // handleReceive prints a session's unreceived output (--all: everything
-// held) and, with --follow, what it prints next until the command ends. The
+// held; a resume: everything from the offset its client has) and, with
+// --follow, what it prints next until the command ends. The reply says
+// the session offset of the first byte, for a resume. The
 // output counts as received when the client acknowledges it; reaching the
 // end of a Closed session collects it.
 func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
@@ -63,9 +65,13 @@ func (s *Server) handleReceive(c *socket.Conn, req *socket.Request) {
 	r := &receiver{conn: c, end: make(chan struct{})}
 	info := sessionInfo(sess.Info(caller(req)))
 	replied := false
-	base, _, err := sess.Receive(r, req.AllHeld, req.Follow, mode, func(dropped int64) error {
+	var resume *int64
+	if req.Resume != nil {
+		resume = &req.Resume.Offset
+	}
+	base, _, err := sess.Receive(r, req.AllHeld, req.Follow, resume, mode, func(base, dropped int64) error {
 		replied = true
-		return c.WriteJSON(socket.MsgReply, socket.Reply{Session: &info, Dropped: dropped})
+		return c.WriteJSON(socket.MsgReply, socket.Reply{Session: &info, Dropped: dropped, Offset: base})
 	})
 	stop := make(chan struct{})
 	defer close(stop)

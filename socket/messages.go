@@ -71,8 +71,10 @@ type Request struct {
 	// OpAttach, OpNew with Attach: ClientID names the attaching client
 	// for as long as it lives (random, made once per client process), so
 	// that when its connection is lost it can resume (see Resuming in
-	// protocol.go). Resume (OpAttach only) asks to resume the stream of
-	// the lost client ClientID.
+	// protocol.go). Resume (OpAttach) asks to resume the stream of the
+	// lost client ClientID; on OpReceive, Resume.Offset alone says where
+	// a receive whose connection broke continues (its client wrote the
+	// output before it).
 	ClientID string  `json:"client_id,omitempty"`
 	Resume   *Resume `json:"resume,omitempty"`
 
@@ -183,9 +185,10 @@ type Reply struct {
 	Dropped   int64        `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
 	Exits     []Exited     `json:"exits,omitempty"`      // OpWait: one per session, in the order asked
 
-	// OpAttach, OpNew+attach: the session offset of this stream's first
-	// byte (the client's terminal then has the output up to Offset plus
-	// the stream bytes it has written). Resumed answers Request.Resume.
+	// OpAttach, OpNew+attach, OpReceive: the session offset of this
+	// stream's first byte (the client's terminal, or stdout, then has the
+	// output up to Offset plus the stream bytes it has written). Resumed
+	// answers an attach's Request.Resume.
 	Offset  int64    `json:"offset,omitempty"`
 	Resumed *Resumed `json:"resumed,omitempty"`
 

@@ -147,6 +147,13 @@
 // another client attached since (the error names it), with
 // ErrNoSession if the session is gone. A client still attached with the
 // same ClientID (its old connection not yet seen dead) is let go.
+// A receive resumes too: its reply's Offset is the session offset of the
+// stream's first byte, and a receive whose connection broke asks again
+// with Resume.Offset, the offset up to which it has written the output
+// (the reply's Offset plus the MsgOutput bytes it wrote; acknowledged or
+// not). The server counts everything before it as received and sends
+// from there (from where receiving stands, if another reader received
+// past it meanwhile): no byte twice, none lost.
 // Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
 // with a 5-byte header, so there is no per-byte work.
 //
@@ -208,7 +215,10 @@ import (
 //	18: dial-stdio hands its stdin and stdout over to the server (MsgRelayed
 //	   "handover" with the two descriptors, answered by MsgHandedOver) and
 //	   leaves the data path; it relays only for a server of another version.
-const ProtocolVersion = 18
+//	19: receive replies carry offset (the stream's first byte), and a
+//	   receive request's resume.offset continues a broken receive from
+//	   there (see Resuming).
+const ProtocolVersion = 19
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
