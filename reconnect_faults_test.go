@@ -102,6 +102,7 @@ func rfNewConn(t *testing.T, p *faultProxy, n int, within time.Duration) time.Du
 	if !pollQuiet(within, func() bool { return p.Accepted() > n }) {
 		t.Fatalf("the client did not dial again within %v", within)
 	}
+	t.Logf("the client dialed again %v after the fault", time.Since(start))
 	return time.Since(start)
 }
 
@@ -230,6 +231,7 @@ func TestFaultsInputOnce(t *testing.T) {
 	tm.WaitText("ready")
 	want := ""
 	i := 0
+	redial := time.Hour // the quickest dial after a blackhole
 	typeEcho := func() {
 		t.Helper()
 		i++
@@ -260,7 +262,7 @@ func TestFaultsInputOnce(t *testing.T) {
 		n, r = p.Accepted(), rfResumes(tm)
 		p.Blackhole()
 		typeEcho() // sent, held by the proxy
-		rfNewConn(t, p, n, 3*hbInterval+hbMargin)
+		redial = min(redial, rfNewConn(t, p, n, 3*hbInterval+hbMargin))
 		naWaitSession(t, e, "keys", "Broken", func(s *socket.SessionInfo) bool { return s.State == "Broken" })
 		p.Forward()
 		rfWaitResume(t, tm, r)
@@ -276,6 +278,11 @@ func TestFaultsInputOnce(t *testing.T) {
 		rfNewConn(t, p, n, harnessWait)
 		rfWaitResume(t, tm, r)
 		landed("a blackhole that reset")
+	}
+	// 3 heartbeats of silence, then a dial at once: not after waiting
+	// for the old ssh, stuck on the dead network, to end
+	if redial > 3*hbInterval+600*time.Millisecond {
+		t.Errorf("the quickest of 3 dials after a blackhole came %v after it, want about %v", redial, 3*hbInterval)
 	}
 	typeEcho()
 	landed("the last key")

@@ -131,7 +131,16 @@ func (a *attached) noticeDone() {
 // status.
 func (a *attached) reconnect(conn *socket.Conn) (why string, code int) {
 	r := a.re
-	conn.Close()
+	// Closing waits for ssh to end, up to a second, and over a dead
+	// network it does not end: redial meanwhile. A client that gives up
+	// waits for it (ssh is killed then, not left behind).
+	closed := make(chan struct{})
+	go func() { conn.Close(); close(closed) }()
+	defer func() {
+		if why != "" {
+			<-closed
+		}
+	}()
 	a.imu.Lock()
 	a.down = true
 	a.discarded = 0
