@@ -196,7 +196,6 @@ func TestFaultsResumeEveryKind(t *testing.T) {
 	naDetachAndWait(t, tm, "gen")
 }
 
-
 // rfTyped waits until the client has read what was typed on tm (the
 // pty's input queue is empty), so that it was sent before a fault that
 // comes next, not discarded while reconnecting.
