@@ -196,6 +196,15 @@ func TestFaultsResumeEveryKind(t *testing.T) {
 	naDetachAndWait(t, tm, "gen")
 }
 
+// rfSeq is "1 2 ... n".
+func rfSeq(n int) string {
+	w := make([]string, n)
+	for i := range w {
+		w[i] = strconv.Itoa(i + 1)
+	}
+	return strings.Join(w, " ")
+}
+
 // rfTyped waits until the client has read what was typed on tm (the
 // pty's input queue is empty), so that it was sent before a fault that
 // comes next, not discarded while reconnecting.
@@ -217,7 +226,9 @@ func rfTyped(t *testing.T, tm *term) {
 // proxy holds them, the client then hears nothing and dials again, and
 // the held bytes flow on the old connection when the proxy forwards
 // again); typed into a blackhole that then resets (the keys are lost on
-// the way and must be sent again). The session's shell loop writes every
+// the way and must be sent again); typed while only the server's side is
+// dark (the server got them and runs them while the client hears nothing
+// and dials again). What the commands print reaches the terminal once. The session's shell loop writes every
 // line it reads to a file the test reads, then runs it: a byte lost or
 // repeated shows there.
 func TestFaultsInputOnce(t *testing.T) {
@@ -277,6 +288,17 @@ func TestFaultsInputOnce(t *testing.T) {
 		rfNewConn(t, p, n, harnessWait)
 		rfWaitResume(t, tm, r)
 		landed("a blackhole that reset")
+
+		// dark from the server only: the server gets the keys and runs
+		// them, the client hears nothing and dials again
+		n, r = p.Accepted(), rfResumes(tm)
+		p.BlackholeToClient()
+		typeEcho()
+		landed("keys typed while the server's side is dark")
+		rfNewConn(t, p, n, 3*hbInterval+hbMargin)
+		p.Forward()
+		rfWaitResume(t, tm, r)
+		landed("a one-way blackhole")
 	}
 	// 3 heartbeats of silence, then a dial at once: not after waiting
 	// for the old ssh, stuck on the dead network, to end
@@ -288,6 +310,15 @@ func TestFaultsInputOnce(t *testing.T) {
 	naWaitSession(t, e, "keys", "attached", hbAttached)
 	if b, _ := os.ReadFile(log); string(b) != want {
 		t.Errorf("the session wrote\n%s\nwant each once, in order:\n%s", b, want)
+	}
+	// and what each printed reached the terminal once
+	tm.WaitText(fmt.Sprintf("a%d", i))
+	var printed []string
+	for _, m := range regexp.MustCompile(`(?m)^a(\d+)\r$`).FindAllStringSubmatch(rcClean(tm.Output()), -1) {
+		printed = append(printed, m[1])
+	}
+	if got := strings.Join(printed, " "); got != rfSeq(i) {
+		t.Errorf("the terminal shows the echoes %s, want %s", got, rfSeq(i))
 	}
 	if out := string(tm.Output()); strings.Contains(out, "discarded while disconnected") {
 		t.Errorf("keys were discarded: the test typed them while connected")
