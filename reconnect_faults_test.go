@@ -148,6 +148,13 @@ func TestFaultsResumeEveryKind(t *testing.T) {
 				t.Errorf("step %d: the client dialed again %v after a blackhole: not from heartbeats", k, d)
 			}
 			naWaitSession(t, e, "gen", "Broken", func(s *socket.SessionInfo) bool { return s.State == "Broken" })
+			if k == 2 {
+				// the dial hangs in the blackhole: the status line still
+				// counts the time lost
+				poll(t, "the status line to count the seconds lost while dialing", harnessWait, func() bool {
+					return regexp.MustCompile(`lost gen [2-9]s ago, reconnecting \(attempt 1\)`).Match(tm.Output())
+				})
+			}
 			p.Forward()
 		case "refuse":
 			const window = 3 * time.Second

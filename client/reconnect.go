@@ -162,7 +162,10 @@ func (a *attached) reconnect(conn *socket.Conn) (why string, code int) {
 	defer ticker.Stop()
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
-		a.status(fmt.Sprintf("lost %s %s ago, reconnecting (attempt %d); %s gives up", a.name, ago(lost), attempt, keyName))
+		trying := func() {
+			a.status(fmt.Sprintf("lost %s %s ago, reconnecting (attempt %d); %s gives up", a.name, ago(lost), attempt, keyName))
+		}
+		trying()
 		type dialed struct {
 			c   *socket.Conn
 			rep *socket.Reply
@@ -174,15 +177,21 @@ func (a *attached) reconnect(conn *socket.Conn) (why string, code int) {
 			done <- dialed{c, rep, err}
 		}()
 		var d dialed
-		select {
-		case d = <-done:
-		case why := <-r.quit:
-			go func() { // let it finish, and drop it
-				if d := <-done; d.c != nil {
-					d.c.Close()
-				}
-			}()
-			return a.gaveUp(why, again)
+	dialing: // (a dial over a dead network takes up to ssh's ConnectTimeout: the time lost goes on)
+		for {
+			select {
+			case d = <-done:
+				break dialing
+			case <-ticker.C:
+				trying()
+			case why := <-r.quit:
+				go func() { // let it finish, and drop it
+					if d := <-done; d.c != nil {
+						d.c.Close()
+					}
+				}()
+				return a.gaveUp(why, again)
+			}
 		}
 		if d.err == nil {
 			a.resumed(d.c, d.rep)
