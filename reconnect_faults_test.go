@@ -469,7 +469,7 @@ func TestFaultsReconnectBatchModeAuthFails(t *testing.T) {
 }
 
 // A laptop that sleeps: the client (and its ssh) stopped mid-stream for
-// longer than 3 heartbeats, while the session goes on writing, leaves the
+// longer than 3 heartbeats and than its reconnect timeout, while the session goes on writing, leaves the
 // session Broken on the server; woken, the client reconnects and resumes
 // exactly (every line once, in order) instead of declaring it lost.
 func TestFaultsClientSleeps(t *testing.T) {
@@ -478,7 +478,9 @@ func TestFaultsClientSleeps(t *testing.T) {
 	if r := e.Run("new", "-d", "gen", "--", "sh", "-c", rfGen(e.Dir, steps, per, "exec sleep 1000")); r.Code != 0 {
 		t.Fatalf("new -d gen: %v", r)
 	}
-	tm := e.StartCmd(80, 24, []string{e.Bin, "-H", host, "attach", "gen"}, []string{s.Env, "LINGER_SOCKET=/nonexistent/not-used.sock"})
+	// it sleeps longer than it may reconnect for: the time asleep is not
+	// time spent reconnecting
+	tm := e.StartCmd(80, 24, []string{e.Bin, "-H", host, "attach", "--reconnect-timeout", "2s", "gen"}, []string{s.Env, "LINGER_SOCKET=/nonexistent/not-used.sock"})
 	tm.Timeout = 30 * time.Second
 	tm.WaitText("ready")
 	naWaitSession(t, e, "gen", "attached", hbAttached)
@@ -499,7 +501,7 @@ func TestFaultsClientSleeps(t *testing.T) {
 	naWaitSession(t, e, "gen", "Broken", func(s *socket.SessionInfo) bool { return s.State == "Broken" })
 	rfGo(t, e.Dir, 2) // output while it sleeps
 	naWaitSession(t, e, "gen", "done writing", func(s *socket.SessionInfo) bool { return s.BufferedBytes > 0 })
-	poll(t, "a long sleep", harnessWait, func() bool { return time.Since(asleep) > 10*hbInterval })
+	poll(t, "a long sleep", harnessWait, func() bool { return time.Since(asleep) > 3*time.Second })
 	unix.Kill(-pg, unix.SIGCONT)
 	stopped = false
 	rfWaitResume(t, tm, r)
