@@ -513,3 +513,35 @@ func TestFaultsClientSleeps(t *testing.T) {
 	}
 	naDetachAndWait(t, tm, "gen")
 }
+
+// A blackhole longer than the connect timeout: each dial into it gives
+// up after --connect-timeout and the next follows, after the backoff;
+// once the network forwards again the client resumes, every line once.
+func TestFaultsLongBlackhole(t *testing.T) {
+	e, s, host, p := rfSetup(t)
+	const steps, per = 2, 3000
+	if r := e.Run("new", "-d", "gen", "--", "sh", "-c", rfGen(e.Dir, steps, per, "exec sleep 1000")); r.Code != 0 {
+		t.Fatalf("new -d gen: %v", r)
+	}
+	tm := e.StartCmd(80, 24, []string{e.Bin, "-H", host, "--connect-timeout", "1s", "attach", "gen"}, []string{s.Env, "LINGER_SOCKET=/nonexistent/not-used.sock"})
+	tm.Timeout = 30 * time.Second
+	tm.WaitText("ready")
+	rfGo(t, e.Dir, 1)
+	tm.WaitFor("output to stream", func(string) bool { return rfMaxOnScreen(tm) > 1000 })
+	n, r := p.Accepted(), rfResumes(tm)
+	p.Blackhole()
+	rfNewConn(t, p, n, 3*hbInterval+hbMargin)
+	rfGo(t, e.Dir, 2) // output while it is away
+	// dials that time out, and more after them
+	poll(t, "a third dial", harnessWait, func() bool { return p.Accepted() >= n+3 })
+	if out := string(tm.Output()); !strings.Contains(out, "reconnecting (attempt 3") {
+		t.Errorf("the status line does not count the attempts")
+	}
+	start := time.Now()
+	p.Forward()
+	rfWaitResume(t, tm, r)
+	t.Logf("resumed %v after the network came back", time.Since(start))
+	tm.WaitText("gen-done")
+	rfCheckLines(t, "the terminal", tm.Output(), 1, steps*per)
+	naDetachAndWait(t, tm, "gen")
+}
