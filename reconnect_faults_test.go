@@ -545,3 +545,46 @@ func TestFaultsLongBlackhole(t *testing.T) {
 	rfCheckLines(t, "the terminal", tm.Output(), 1, steps*per)
 	naDetachAndWait(t, tm, "gen")
 }
+
+// A slow link (latency, a low rate) is not a lost one: output that takes
+// many heartbeats to arrive arrives, every line once, and the client
+// never reconnects.
+func TestFaultsSlowLinkNoReconnect(t *testing.T) {
+	e, s, host, p := rfSetup(t)
+	const steps, per = 1, 10000
+	if r := e.Run("new", "-d", "gen", "--", "sh", "-c", rfGen(e.Dir, steps, per, "exec sleep 1000")); r.Code != 0 {
+		t.Fatalf("new -d gen: %v", r)
+	}
+	tm := e.StartCmd(80, 24, []string{e.Bin, "-H", host, "attach", "gen"}, []string{s.Env, "LINGER_SOCKET=/nonexistent/not-used.sock"})
+	tm.Timeout = 30 * time.Second
+	tm.WaitText("ready")
+	n := p.Accepted()
+	// 10KB every 100ms: 370KB over 3s and more, 10 heartbeats. (ssh
+	// delivers whole packets of up to 32KB: a link that takes longer
+	// than 3 heartbeats for one looks lost.)
+	p.Slow(50*time.Millisecond, 200<<10)
+	start := time.Now()
+	rfGo(t, e.Dir, 1)
+	defer func() {
+		if t.Failed() {
+			st := regexp.MustCompile("\x1b\\]2;[^\x07]*\x07").FindAllString(string(tm.Output()), -1)
+			t.Logf("statuses: %q", st)
+			filepath.Walk(e.Dir, func(path string, info os.FileInfo, err error) error {
+				if err == nil && strings.HasSuffix(path, ".log") {
+					b, _ := os.ReadFile(path)
+					t.Logf("%s:\n%s", path, b)
+				}
+				return nil
+			})
+		}
+	}()
+	tm.WaitText("gen-done")
+	t.Logf("%d lines in %v", per, time.Since(start))
+	p.Forward()
+	if p.Accepted() != n || strings.Contains(string(tm.Output()), "reconnecting") {
+		t.Errorf("the client reconnected over a slow link")
+	}
+	rfCheckLines(t, "the terminal", tm.Output(), 1, steps*per)
+	naWaitSession(t, e, "gen", "attached", hbAttached)
+	naDetachAndWait(t, tm, "gen")
+}
