@@ -517,6 +517,8 @@ func TestFaultsClientSleeps(t *testing.T) {
 // A blackhole longer than the connect timeout: each dial into it gives
 // up after --connect-timeout and the next follows, after the backoff;
 // once the network forwards again the client resumes, every line once.
+// In the next blackhole the detach key gives up at once, though a dial
+// hangs.
 func TestFaultsLongBlackhole(t *testing.T) {
 	e, s, host, p := rfSetup(t)
 	const steps, per = 2, 3000
@@ -543,7 +545,22 @@ func TestFaultsLongBlackhole(t *testing.T) {
 	t.Logf("resumed %v after the network came back", time.Since(start))
 	tm.WaitText("gen-done")
 	rfCheckLines(t, "the terminal", tm.Output(), 1, steps*per)
-	naDetachAndWait(t, tm, "gen")
+
+	// the detach key gives up while a dial hangs in a blackhole
+	n = p.Accepted()
+	p.Blackhole()
+	rfNewConn(t, p, n, 3*hbInterval+hbMargin)
+	start = time.Now()
+	tm.Type("\x1c")
+	tm.WaitFor("the line saying it gave up", func(scr string) bool {
+		return strings.Contains(strings.ReplaceAll(scr, "\n", ""), "[lost connection; gave up reconnecting; session gen keeps running: linger -H "+host+" attach gen]")
+	})
+	if code := tm.WaitExit(); code != 1 {
+		t.Errorf("exit %d after giving up, want 1", code)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the detach key took %v to give up", d)
+	}
 }
 
 // A slow link (latency, a low rate) is not a lost one: output that takes
