@@ -64,10 +64,9 @@ func rfLines(raw []byte) []int {
 // writes removed) holds lines from..to, each exactly once, in order.
 func rfCheckLines(t *testing.T, what string, raw []byte, from, to int) {
 	t.Helper()
-	got := rfLine.FindAllStringSubmatch(rcClean(raw), -1)
+	got := rfLines(raw)
 	next := from
-	for _, m := range got {
-		i, _ := strconv.Atoi(m[1])
+	for _, i := range got {
 		if i != next {
 			t.Fatalf("%s: line %d where line %d was due: lost or repeated output (%d lines seen)", what, i, next, len(got))
 		}
@@ -107,7 +106,7 @@ func rfNewConn(t *testing.T, p *faultProxy, n int, within time.Duration) time.Du
 }
 
 // rfResumes counts the resumes tm's client showed: each puts the title
-// back (client/reconnect.go).
+// back (client/reconnect.go; so does the end of a notice after one).
 func rfResumes(tm *term) int { return strings.Count(string(tm.Output()), "\x1b[23;0t\x1b[22;0t") }
 
 // rfWaitResume waits until tm's client resumed more than n times.
