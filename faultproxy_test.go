@@ -9,6 +9,8 @@ package main
 //   - Blackhole: keep every socket open but forward nothing either way
 //     (a cable pulled, a laptop asleep): only heartbeats can tell. Bytes
 //     read meanwhile are held and go on with Forward.
+//   - BlackholeToClient: the same, from the target to the client only
+//     (the server still hears the client).
 //   - Reset: close both sides of every current connection now (with RST);
 //     new connections are forwarded.
 //   - Refuse(d): for d, accept new connections and close them at once.
@@ -32,6 +34,7 @@ type faultProxy struct {
 	mu          sync.Mutex
 	cond        *sync.Cond // broadcast on every change of mode and on a close
 	blackhole   bool
+	darkDown    bool // target to client only
 	refuseUntil time.Time
 	latency     time.Duration
 	rate        int // bytes a second per direction; 0: unlimited
@@ -78,7 +81,7 @@ func (p *faultProxy) Accepted() int {
 // Forward makes the proxy copy both ways again (ends Blackhole and Slow).
 func (p *faultProxy) Forward() {
 	p.mu.Lock()
-	p.blackhole, p.latency, p.rate = false, 0, 0
+	p.blackhole, p.darkDown, p.latency, p.rate = false, false, 0, 0
 	p.cond.Broadcast()
 	p.mu.Unlock()
 }
@@ -87,6 +90,14 @@ func (p *faultProxy) Forward() {
 func (p *faultProxy) Blackhole() {
 	p.mu.Lock()
 	p.blackhole = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// BlackholeToClient stops forwarding from the target to the client.
+func (p *faultProxy) BlackholeToClient() {
+	p.mu.Lock()
+	p.darkDown = true
 	p.cond.Broadcast()
 	p.mu.Unlock()
 }
@@ -183,7 +194,7 @@ func (p *faultProxy) copy(c *proxyPair, dst, src *net.TCPConn) {
 		n, err := src.Read(buf[:max])
 		if n > 0 {
 			p.mu.Lock()
-			for p.blackhole && !c.closed {
+			for (p.blackhole || p.darkDown && src == c.b) && !c.closed {
 				p.cond.Wait()
 			}
 			closed, latency, rate := c.closed, p.latency, p.rate

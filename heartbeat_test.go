@@ -73,9 +73,10 @@ func TestHeartbeatBlackholeBreaksSession(t *testing.T) {
 		}
 		t.Logf("Broken after %v", time.Since(start))
 	}
+	// (counted first: the client may say it before ls sees Broken)
+	seen := strings.Count(string(tm.Output()), "reconnecting (attempt 1")
 	broken()
 	// the client hears nothing either: it reconnects
-	seen := strings.Count(string(tm.Output()), "reconnecting (attempt 1")
 	if !pollQuiet(3*hbInterval+hbMargin, func() bool { return strings.Count(string(tm.Output()), "reconnecting (attempt 1") > seen }) {
 		t.Fatalf("the client does not say it is reconnecting:\n%q", tm.Output())
 	}

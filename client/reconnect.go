@@ -136,7 +136,16 @@ func (a *attached) noticeDone() {
 // status.
 func (a *attached) reconnect(conn *socket.Conn) (why string, code int) {
 	r := a.re
-	conn.Close()
+	// Closing waits for ssh to end, up to a second, and over a dead
+	// network it does not end: redial meanwhile. A client that gives up
+	// waits for it (ssh is killed then, not left behind).
+	closed := make(chan struct{})
+	go func() { conn.Close(); close(closed) }()
+	defer func() {
+		if why != "" {
+			<-closed
+		}
+	}()
 	a.imu.Lock()
 	a.down = true
 	a.discarded = 0
@@ -261,16 +270,22 @@ func redial[T interface{ Close() error }](r retry, dial func(Endpoint) (T, error
 			timeUp.Stop()
 		}
 		var d dialed
-		select {
-		case d = <-done:
-			timeUp.Stop()
-		case why := <-r.Quit:
-			timeUp.Stop()
-			drop()
-			return none, &lostError{Reason: upQuit, Why: why}
-		case <-timeUp.C:
-			drop()
-			return none, &lostError{Reason: upTimeout, Err: fmt.Errorf("attempt %d still under way", attempt)}
+	dialing: // (a dial over a dead network takes up to ssh's ConnectTimeout: the time lost goes on)
+		for {
+			select {
+			case d = <-done:
+				timeUp.Stop()
+				break dialing
+			case <-ticker.C:
+				status(r.Lost, attempt, -1)
+			case why := <-r.Quit:
+				timeUp.Stop()
+				drop()
+				return none, &lostError{Reason: upQuit, Why: why}
+			case <-timeUp.C:
+				drop()
+				return none, &lostError{Reason: upTimeout, Err: fmt.Errorf("attempt %d still under way", attempt)}
+			}
 		}
 		if d.err == nil {
 			return d.c, nil
