@@ -47,9 +47,12 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		s.mu.Lock()
 		l := s.lost
 		s.mu.Unlock()
-		if l != nil { // input being written for it is counted first
+		if l != nil {
+			// A barrier: input being written for the lost client (Input
+			// holds inMu while it writes) is counted before we read it.
 			l.a.inMu.Lock()
-			l.a.inMu.Unlock() //nolint:staticcheck // a barrier
+			//lint:ignore SA2001 the empty critical section is the barrier
+			l.a.inMu.Unlock()
 		}
 		mode = config.RestoreScreen // if it cannot continue exactly
 	}
