@@ -300,8 +300,10 @@ func TestHarnessCleanupKillsStrays(t *testing.T) {
 		tm := e.StartCmd(80, 24, []string{"/bin/sh", "-c",
 			"setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! >" + pidFile + "; echo started; exec cat"}, nil)
 		tm.WaitText("started")
-		if len(e.strays()) < 2 {
-			t.Fatalf("strays() = %v, want the shell and the daemon", e.strays())
+		// the daemon may still be between fork and exec: poll
+		var strays []int
+		if !pollQuiet(harnessWait, func() bool { strays = e.strays(); return len(strays) >= 2 }) {
+			t.Fatalf("strays() = %v, want the shell and the daemon", strays)
 		}
 		b, _ := os.ReadFile(pidFile)
 		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
@@ -310,6 +312,9 @@ func TestHarnessCleanupKillsStrays(t *testing.T) {
 		}
 		pid = strconv.Itoa(n)
 	})
+	if pid == "" {
+		return // the subtest failed (an empty pid would poll /proc/stat)
+	}
 	poll(t, "the leaked daemon "+pid+" to be gone", 5*time.Second, func() bool {
 		st, err := os.ReadFile("/proc/" + pid + "/stat")
 		return err != nil || bytes.Contains(st, []byte(") Z "))

@@ -34,24 +34,32 @@ func copyOutput(conn *socket.Conn, w io.Writer, ack bool) (int64, error) {
 // JSON is an empty array, the table says "no sessions", and a session
 // named in req.Targets does not exist, as a server would say.
 func (e Endpoint) List(req *socket.Request, w io.Writer) error {
-	conn, err := e.Connect(false)
-	if err != nil {
-		if !IsNoServer(err) {
-			return err
-		}
+	// No server, or one that was exiting (its last session gone) and
+	// closed us before its hello: no sessions, either way.
+	empty := func() error {
 		switch {
 		case len(req.Targets) > 0:
 			return noSession(req.Targets[0])
 		case req.Format == socket.FormatJSON:
-			_, err = io.WriteString(w, "[]\n")
-		default:
-			_, err = io.WriteString(w, "no sessions\n")
+			_, err := io.WriteString(w, "[]\n")
+			return err
+		}
+		_, err := io.WriteString(w, "no sessions\n")
+		return err
+	}
+	conn, err := e.Connect(false)
+	if err != nil {
+		if IsNoServer(err) {
+			return empty()
 		}
 		return err
 	}
 	defer conn.Close()
 	rep, err := conn.Request(req)
 	if err != nil {
+		if IsNoServer(err) {
+			return empty()
+		}
 		return err
 	}
 	// All of it before writing: a slow reader of our stdout (a pager) must
