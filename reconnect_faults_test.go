@@ -183,11 +183,14 @@ func TestFaultsResumeEveryKind(t *testing.T) {
 			if near > 1 {
 				t.Errorf("step %d: retries not spaced: dials at %v", k, at[:min(len(at), 10)])
 			}
-			resumeBy := time.Now().Add(4*time.Second + hbMargin) // the backoff step in force, and a margin
+			// It resumes: output moves on within the longest backoff step
+			// (15s) and a margin, whatever the machine's load.
+			before := rfMaxOnScreen(tm)
+			resumeBy := time.Now().Add(15*time.Second + hbMargin)
 			tm.WaitFor(fmt.Sprintf("step %d to resume after the refusal", k), func(string) bool {
-				return rfMaxOnScreen(tm) >= k*per || time.Now().After(resumeBy)
+				return rfMaxOnScreen(tm) > before || time.Now().After(resumeBy)
 			})
-			if rfMaxOnScreen(tm) < k*per {
+			if rfMaxOnScreen(tm) <= before {
 				t.Fatalf("step %d: not resumed %v after the proxy accepted again", k, time.Since(start)-window)
 			}
 		}

@@ -240,6 +240,7 @@ type attached struct {
 
 	base    int64 // the session offset of this stream's first byte (the reply's Offset)
 	written int64 // output bytes of this stream written to the terminal (for MsgAck)
+	acked   int64 // written when we last said so (output loop only)
 
 	// re reconnects a relayed stream that breaks (reconnect.go); nil: a
 	// broken stream ends the attach ([lost connection]).
@@ -396,8 +397,9 @@ func (a *attached) output() (string, int) {
 			a.mu.Lock()
 			a.written += covered
 			a.mu.Unlock()
-			if !conn.Buffered() {
+			if !conn.Buffered() || a.written-a.acked >= socket.AckEvery {
 				conn.WriteFrame(socket.MsgAck, socket.EncodeAck(a.written))
+				a.acked = a.written
 			}
 		case socket.MsgDetached:
 			var d socket.Detached

@@ -389,7 +389,7 @@ func (a *attached) resumed(conn *socket.Conn, rep *socket.Reply) {
 	a.imu.Lock()
 	a.mu.Lock()
 	a.conn = conn
-	a.base, a.written = rep.Offset, 0
+	a.base, a.written, a.acked = rep.Offset, 0, 0
 	a.name = rep.Session.Name
 	a.mu.Unlock()
 	var notes []string

@@ -284,6 +284,12 @@ func (c *Conn) ReadFrame() (typ uint8, payload []byte, err error) {
 	}
 }
 
+// AckEvery bounds the output a reader writes without acknowledging it
+// while it is still reading what it has read (a stream that keeps it
+// busy): what a reader that dies has shown but not acknowledged, which the
+// next reader gets again.
+const AckEvery = 64 << 10
+
 // Buffered reports whether read data is waiting in the buffer (a client
 // acknowledges output when it has consumed all it read).
 func (c *Conn) Buffered() bool { return c.r.Buffered() > 0 }
@@ -311,6 +317,7 @@ func (c *Conn) ReadJSON(want uint8, v any) error {
 // An error writing w is returned as a *WriteError; an error reading the
 // connection, or another message than output, as it is.
 func (c *Conn) CopyOutput(w io.Writer, ack bool) (written int64, err error) {
+	var acked int64
 	for {
 		typ, p, err := c.ReadFrame()
 		if err != nil {
@@ -322,8 +329,9 @@ func (c *Conn) CopyOutput(w io.Writer, ack bool) (written int64, err error) {
 				return written, &WriteError{err}
 			}
 			written += int64(len(p))
-			if ack && !c.Buffered() {
+			if ack && (!c.Buffered() || written-acked >= AckEvery) {
 				c.WriteFrame(MsgAck, EncodeAck(written))
+				acked = written
 			}
 		case MsgEnd:
 			if ack {

@@ -111,8 +111,9 @@
 // Acknowledgements: a client sends MsgAck with the number of MsgOutput
 // payload bytes of this stream it has written to its terminal (or stdout),
 // plus the stream bytes each MsgRestore it has written stands for (its
-// first 8 bytes), at least whenever it has consumed all it has read. Only acknowledged bytes
-// count as received, so output in flight when a client dies is kept for the
+// first 8 bytes), at least whenever it has consumed all it has read, and
+// every AckEvery bytes while it still has more to read. Only acknowledged
+// bytes count as received, so output in flight when a client dies is kept for the
 // next one; a clean detach (MsgDetach, then MsgDetached) counts everything
 // sent before MsgDetached.
 // Heartbeats: on a remote connection (the server's side: one a relay
