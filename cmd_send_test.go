@@ -189,3 +189,25 @@ func TestSendAndWaitUsageErrors(t *testing.T) {
 	}
 	naWantErr(t, e.Run("send", "done", "x"), 1, "done", "has ended")
 }
+
+// Over -H, through a real sshd: send types into a session on the host and
+// wait --until sees it there.
+func TestSendAndWaitUntilOverSSH(t *testing.T) {
+	e := newEnv(t)
+	s := startSSHD(t, e)
+	run := func(args ...string) result {
+		t.Helper()
+		return e.RunEnv([]string{s.Env, "LINGER_SOCKET=/nonexistent/not-used.sock"}, append([]string{"-H", "ssh://" + s.Alias}, args...)...)
+	}
+	if r := run("new", "-d", "c", "--", "sh", "-c", "stty -echo; exec cat"); r.Code != 0 || r.Stdout != "c\n" {
+		t.Fatalf("new -d over ssh: %v", r)
+	}
+	if r := run("send", "c", "over", "ssh", "--enter"); r.Code != 0 || r.Stdout != "" || r.Stderr != "" {
+		t.Fatalf("send over ssh: %v", r)
+	}
+	if r := run("wait", "c", "--until", "^over ssh$", "--timeout", "20s"); r.Code != 0 || r.Stdout != "" || r.Stderr != "" {
+		t.Fatalf("wait --until over ssh: %v\ncapture: %v", r, run("capture", "c"))
+	}
+	naWantErr(t, run("wait", "c", "--until", "never", "--timeout", "1s"), 124, "timed out")
+	run("kill", "c")
+}
