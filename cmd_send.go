@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -31,6 +32,9 @@ Cursor keys follow the mode the program set (application cursor keys).
 program turned bracketed paste on (shells, editors: it then takes the text
 as pasted, not typed), else as plain text; --enter comes after the paste.
 
+Words that start with - go after --: 'linger send dev -- -n --enter' types
+"-n --enter" (options before the --).
+
 Expect-like scripts pair it with 'linger wait NAME --idle DURATION' or
 'linger wait NAME --until REGEX'.`,
 		Flags: []cli.Flag{
@@ -47,6 +51,9 @@ func sendAction(c *cli.Context) error {
 		return usagef("send needs a session NAME or ID, then the TEXT to type")
 	}
 	words := c.Args().Tail()
+	if i := slices.Index(words, "--"); i >= 0 { // text that starts with -
+		words = slices.Delete(slices.Clone(words), i, i+1)
+	}
 	req := &socket.Request{Op: socket.OpSend, Target: c.Args().First(), Paste: c.Bool("paste"), Enter: c.Bool("enter")}
 	switch {
 	case c.Bool("keys") && c.Bool("paste"):

@@ -101,6 +101,9 @@ func TestSendBracketedPaste(t *testing.T) {
 	if c := e.Run("capture", "off").Stdout; strings.Contains(c, "200~") {
 		t.Errorf("--paste with bracketed paste off should type plain text\n%s", c)
 	}
+	// words that start with - follow --, which is not typed
+	sdSend(t, e, "off", "--enter", "--", "-n", "--keys")
+	sdWaitUntil(t, e, "off", `^-n --keys$`)
 	// the end marker inside pasted text cannot end the paste early
 	sdSend(t, e, "on", "x\x1b[201~y", "--paste", "--enter")
 	sdWaitUntil(t, e, "on", `^\^\[\[200~xy\^\[\[201~$`)
