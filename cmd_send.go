@@ -10,6 +10,10 @@ import (
 	"linger/vt"
 )
 
+// maxSendText is the most TEXT one send takes: its request, base64 in
+// JSON, must fit in one frame (socket.MaxFrame).
+const maxSendText = 512 << 10
+
 func sendCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "send",
@@ -33,7 +37,10 @@ program turned bracketed paste on (shells, editors: it then takes the text
 as pasted, not typed), else as plain text; --enter comes after the paste.
 
 Words that start with - go after --: 'linger send dev -- -n --enter' types
-"-n --enter" (options before the --).
+"-n --enter" (options before the --). One send takes up to 512KiB of TEXT.
+A program that does not read its input (stopped, or busy) for 5s makes
+send fail with a line saying so; the rest of the keys are typed when it
+reads.
 
 Expect-like scripts pair it with 'linger wait NAME --idle DURATION' or
 'linger wait NAME --until REGEX'.`,
@@ -67,6 +74,9 @@ func sendAction(c *cli.Context) error {
 		req.Keys = words
 	default:
 		req.Input = []byte(strings.Join(words, " "))
+		if len(req.Input) > maxSendText {
+			return usagef("send: TEXT is %d bytes, more than one send takes (%d): send it in parts", len(req.Input), maxSendText)
+		}
 	}
 	if len(req.Input) == 0 && len(req.Keys) == 0 && !req.Enter {
 		return usagef("send: nothing to type (give TEXT, --keys KEY..., or --enter)")

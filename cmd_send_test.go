@@ -143,15 +143,18 @@ func TestSendBracketedPaste(t *testing.T) {
 	sdWaitUntil(t, e, "on", `^\^\[\[200~xy\^\[\[201~$`)
 }
 
-// Keys sent while a client is attached reach the program, between that
-// client's own, and the client sees them as if typed.
+// Keys sent while a client is attached, and a read-only one watches,
+// reach the program, between the owner's own, and both see them as typed.
 func TestSendWhileAttached(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	tm := naStartSession(t, e, 80, 24, naNewShellArgs("att")...)
 	naWaitPrompt(tm, "$ ")
+	watcher := e.Start(80, 24, "attach", "-r", "att")
+	naWaitPrompt(watcher, "$ ")
 	sdSend(t, e, "att", "echo typed-$((6*7))", "--enter")
 	naWaitLine(tm, "typed-42")
+	naWaitLine(watcher, "typed-42")
 	tm.Type("echo mine\r")
 	naWaitLine(tm, "mine")
 	sdSend(t, e, "att", "--keys", "e", "x", "i", "t", "Enter")
@@ -197,6 +200,30 @@ func TestWaitIdleAndTimeouts(t *testing.T) {
 	if r := e.Run("wait", "bye", "--until", "^bye$"); r.Code != 0 {
 		t.Errorf("wait --until on a Closed session whose screen matches: %v, want 0", r)
 	}
+	start = time.Now()
+	if r := e.Run("wait", "bye", "--idle", "5s", "--timeout", "4s"); r.Code != 0 || time.Since(start) > 3*time.Second {
+		t.Errorf("wait --idle 5s on a Closed session: %v after %s, want exit 0 at once", r, time.Since(start))
+	}
+}
+
+// A program that does not read its input: send says so after 5s instead of
+// hanging, and the session goes on.
+func TestSendNotReading(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	naKeepServer(t, e)
+	newDetached(t, e, "raw", "sh", "-c", "stty raw -echo; echo ready; sleep 100")
+	sdWaitUntil(t, e, "raw", "^ready")
+	big := strings.Repeat("a", 100<<10) // more than the pty's input queues hold
+	start := time.Now()
+	r := e.Run("send", "raw", big, big, big, big)
+	naWantErr(t, r, 1, "session raw has not read its input for 5s")
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("send to a program not reading took %s, want about 5s", d)
+	}
+	if r := e.Run("kill", "raw"); r.Code != 0 {
+		t.Errorf("kill after a blocked send: %v", r)
+	}
 }
 
 // Usage errors: bad key names (listing the valid ones), bad regexps,
@@ -219,6 +246,9 @@ func TestSendAndWaitUsageErrors(t *testing.T) {
 	naWantErr(t, e.Run("wait", "keep", "keep", "--idle", "1s"), 2, "one session")
 	naWantErr(t, e.Run("wait", "keep", "--idle", "1s", "--until", "x"), 2, "not both")
 	naWantErr(t, e.Run("wait", "keep", "--until", "x", "--json"), 2, "--json")
+
+	big := strings.Repeat("a", 100<<10)
+	naWantErr(t, e.Run("send", "keep", big, big, big, big, big, big), 2, "more than one send takes", "in parts")
 
 	newDetached(t, e, "done", "true")
 	if r := e.Run("wait", "done"); r.Code != 0 {
