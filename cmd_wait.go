@@ -45,6 +45,8 @@ commands end, then exits with their status (--timeout still applies).`,
 			&cli.BoolFlag{Name: "json", Usage: "print each session's status as JSON"},
 			&cli.BoolFlag{Name: "force", Usage: "over ssh, keep reconnecting until the commands end, however long the network is down"},
 			reconnectTimeoutFlag(),
+			&cli.StringFlag{Name: "idle", Usage: "return once the session has printed nothing for `DURATION` (one session)"},
+			&cli.StringFlag{Name: "until", Usage: "return once the session's screen matches `REGEX` (one session)"},
 		},
 		Action: waitAction,
 	}
@@ -62,6 +64,10 @@ func waitAction(c *cli.Context) error {
 		}
 		timeout = d
 	}
+	req := &socket.Request{Op: socket.OpWait, Caller: caller(c), Targets: c.Args().Slice(), Collect: c.Bool("collect")}
+	if err := waitOutputFlags(c, req); err != nil {
+		return err
+	}
 	e, err := endpoint(c)
 	if err != nil {
 		return err
@@ -73,7 +79,36 @@ func waitAction(c *cli.Context) error {
 	if c.Bool("json") {
 		jsonTo = os.Stdout
 	}
-	return exitWith(e.Wait(&socket.Request{
-		Op: socket.OpWait, Caller: caller(c), Targets: c.Args().Slice(), Collect: c.Bool("collect"),
-	}, timeout, c.Bool("force"), jsonTo, os.Stderr))
+	return exitWith(e.Wait(req, timeout, c.Bool("force"), jsonTo, os.Stderr))
+}
+
+// waitOutputFlags checks --idle and --until and puts them in req.
+func waitOutputFlags(c *cli.Context, req *socket.Request) error {
+	idle, until := c.String("idle"), c.String("until")
+	if !c.IsSet("idle") && !c.IsSet("until") {
+		return nil
+	}
+	switch {
+	case c.IsSet("idle") && c.IsSet("until"):
+		return usagef("wait takes --idle or --until, not both")
+	case c.NArg() != 1:
+		return usagef("wait --idle and --until take one session NAME or ID")
+	case c.Bool("collect") || c.Bool("json"):
+		return usagef("wait --idle and --until do not take --collect or --json")
+	}
+	if c.IsSet("idle") {
+		if d, err := time.ParseDuration(idle); err != nil || d <= 0 {
+			return usagef("--idle %q: expected a positive duration like 500ms or 2s", idle)
+		}
+		req.Idle = idle
+		return nil
+	}
+	if until == "" {
+		return usagef("--until: expected a regular expression, got nothing")
+	}
+	if _, err := socket.ScreenPattern(until); err != nil {
+		return usagef("--until %q: %v", until, err)
+	}
+	req.Until = until
+	return nil
 }

@@ -36,6 +36,12 @@ var flagValues = map[string][]string{
 	"detach-key":       {"ctrl-\\", "ctrl-a", "ctrl-b", "ctrl-]", "ctrl-^", "ctrl-_", "none"},
 }
 
+// sendKeyNames are the key names `send --keys` completes (vt.KeyBytes
+// takes more: any C-x, M-x and single character).
+var sendKeyNames = []string{"C-c", "C-d", "C-z", "C-\\", "Enter", "Tab", "Escape", "BSpace", "Space",
+	"Up", "Down", "Left", "Right", "Home", "End", "PageUp", "PageDown", "Insert", "Delete",
+	"F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12"}
+
 // fileFlags take a path.
 var fileFlags = map[string]bool{"config": true, "socket": true, "cwd": true, "log": true}
 
@@ -59,8 +65,10 @@ func complete(words []string, w io.Writer) {
 		return append(slices.Clone(cmd.Flags), global...)
 	}
 	dashdash := false
+	keys := false // send --keys: the words are key names
 	for i := 0; i < len(done); i++ {
 		word := done[i]
+		keys = keys || word == "--keys"
 		switch {
 		case dashdash:
 			positionals = append(positionals, word)
@@ -138,8 +146,12 @@ func complete(words []string, w io.Writer) {
 		fmt.Fprintln(w, completeFiles)
 	case cmd.Name == "show":
 		printLines(w, configurationNames(seen))
+	case cmd.Name == "send" && len(positionals) > 0:
+		if keys {
+			printLines(w, sendKeyNames)
+		}
 	case strings.Contains(cmd.ArgsUsage, "NAME|ID"):
-		if strings.HasSuffix(cmd.ArgsUsage, "...") || strings.HasSuffix(cmd.ArgsUsage, "...]") || len(positionals) == 0 {
+		if strings.HasSuffix(cmd.ArgsUsage, "NAME|ID...") || strings.HasSuffix(cmd.ArgsUsage, "NAME|ID...]") || len(positionals) == 0 {
 			printLines(w, completeSessionNames(seen))
 		}
 	}

@@ -39,6 +39,9 @@ func TestCompleteTable(t *testing.T) {
 		{[]string{"-c", hosts, "ls", "-H", ""}, []string{"db", "web1"}, []string{"default"}},
 		{[]string{"ls", "-H", "ssh://a", "-H", "ssh://b", "--"}, []string{"--json", "--host", "--connect-timeout"}, nil}, // -H repeated changes nothing
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish"}, nil},
+		{[]string{"send", "x", "--keys", ""}, []string{"C-c", "Enter", "Up", "F12"}, nil},
+		{[]string{"send", "--keys", "x", "C-c", ""}, []string{"C-d", "PageDown"}, nil},
+		{[]string{"send", "x", ""}, nil, []string{"C-c", "Enter"}},
 		{[]string{"new", "x", "--", "ls", ""}, nil, []string{"attach", "--steal"}},
 		{[]string{"server", "--daemon", "--"}, []string{"--socket"}, []string{"--daemon", "--log"}}, // hidden flags stay hidden
 	} {
@@ -94,6 +97,12 @@ _linger; printf '%s\n' "${COMPREPLY[@]}"`
 	}
 	if got := run("linger attach --restore s", 3); !slices.Equal(got, []string{"screen"}) {
 		t.Errorf("linger attach --restore s<Tab>: %q, want screen (the binary must not reorder the words)", got)
+	}
+	if got := run("linger send al", 2); !slices.Equal(got, []string{"alpha", "alps"}) {
+		t.Errorf("linger send al<Tab>: %q, want alpha alps", got)
+	}
+	if got := run("linger send alpha al", 3); len(got) != 0 {
+		t.Errorf("linger send alpha al<Tab> (TEXT): %q, want nothing", got)
 	}
 	if got := run("linger att", 1); !slices.Equal(got, []string{"attach"}) {
 		t.Errorf("linger att<Tab>: %q, want attach", got)

@@ -37,6 +37,7 @@ func commands() []*cli.Command {
 		newCommand(),
 		receiveCommand(),
 		renameCommand(),
+		sendCommand(),
 		serverCommand(),
 		versionCommand(),
 		waitCommand(),

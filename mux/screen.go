@@ -68,6 +68,10 @@ type Screen interface {
 	Cursor() (x, y int)
 	ScrollbackLen() int
 	AltScreen() bool
+	Modes() vt.Modes // the modes the program set (bracketed paste, cursor keys) for send
+	// ScreenText is the screen as wait --until matches it (see
+	// vt.Terminal.ScreenText).
+	ScreenText() string
 	// FastForward skips what it can at the start of a backlog of output
 	// not yet written, applying its lasting effect, and returns how many
 	// bytes it skipped (see vt's skip.go).

@@ -51,6 +51,12 @@ type Session struct {
 	// bytes always come before live ones. Lock order: dmu, then mu.
 	dmu sync.Mutex
 
+	// sendMu serializes the typists that are not attached (Send), so
+	// that two sends do not interleave; an attached owner types through
+	// its attachment (Input), and the two interleave as two people at one
+	// keyboard would.
+	sendMu sync.Mutex
+
 	mu         sync.Mutex
 	owner      *attachment   // the read-write client, if any
 	watchers   []*attachment // read-only clients
@@ -96,8 +102,9 @@ type sessionExtra struct {
 	idleTimeout  time.Duration // 0: never expires
 	maxIdle      time.Duration // the configuration's cap, 0: none
 	idleTimer    *time.Timer
-	resume       chan struct{} // made when the pump suspends; closed to resume it
-	readers      int           // receives in progress (not yet live receivers)
+	resume       chan struct{}   // made when the pump suspends; closed to resume it
+	readers      int             // receives in progress (not yet live receivers)
+	outWatch     []chan struct{} // told after each chunk delivered (WatchOutput)
 	log          sessionLog
 }
 
@@ -240,6 +247,7 @@ func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 		x.noteOwned(x.buf.end, false)
 		x.buf.add(b, s.limit, s.dropMode)
 		catchUp := s.kickFeederLocked(x)
+		x.notifyOutputLocked()
 		s.mu.Unlock()
 		if catchUp {
 			s.feedBehind(x)
@@ -277,6 +285,7 @@ func (s *Session) deliver(b []byte, to []*attachment) []*attachment {
 		to[i] = nil
 	}
 	catchUp := s.kickFeederLocked(x)
+	x.notifyOutputLocked()
 	s.mu.Unlock()
 	for _, a := range failed {
 		s.drop(a)

@@ -17,7 +17,10 @@
 //	rename    requests.go
 //	stop      requests.go
 //	receive   receive.go (output not yet received, acknowledged by the client)
-//	wait      receive.go (until commands end; --collect removes their sessions)
+//	wait      receive.go (until commands end; --collect removes their sessions);
+//	          with --idle or --until, send.go (handleWaitOutput: until the
+//	          output pauses, or the screen matches)
+//	send      send.go (type keys into a session, attached or not)
 //	capture   capture.go (the screen from the session's emulator)
 //	reload    config.go (read the configuration file again; also SIGHUP)
 //	config    config.go (the configuration loaded: `config list`, -c checks,
@@ -341,7 +344,11 @@ func (s *Server) serve(nc *os.File) {
 	case socket.OpReceive:
 		s.handleReceive(c, &req)
 	case socket.OpWait:
-		s.handleWait(c, &req)
+		if req.Idle != "" || req.Until != "" {
+			s.handleWaitOutput(c, &req)
+		} else {
+			s.handleWait(c, &req)
+		}
 	case socket.OpCapture:
 		s.handleCapture(c, &req)
 	case socket.OpReload:
@@ -350,6 +357,8 @@ func (s *Server) serve(nc *os.File) {
 		s.handleConfig(c, &req)
 	case socket.OpRename:
 		s.handleRename(c, &req)
+	case socket.OpSend:
+		s.handleSend(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

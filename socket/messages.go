@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"regexp"
 	"strings"
 	"time"
 )
@@ -38,6 +39,24 @@ type Request struct {
 	// OpWait: also remove the sessions once their statuses are sent (a
 	// wait otherwise leaves a Closed session for receive or attach)
 	Collect bool `json:"collect,omitempty"`
+	// OpWait with one target, instead of its command's end: Idle (a Go
+	// duration, "500ms") waits until the session has printed nothing for
+	// that long, counted from the request; Until (a Go regexp, see
+	// ScreenPattern) until the session's screen text matches it. The
+	// reply has no exits; a session whose command ends before Until
+	// matched is an error.
+	Idle  string `json:"idle,omitempty"`
+	Until string `json:"until,omitempty"`
+
+	// OpSend (Target): typed into the session's program, in this order:
+	// Input as it is (with Paste, inside bracketed paste's markers when
+	// the program enabled the mode, ESC [ 201 ~ taken out of it), the keys
+	// named by Keys (vt.KeyBytes, cursor keys as the program's mode
+	// wants them), then a CR if Enter.
+	Input []byte   `json:"input,omitempty"`
+	Keys  []string `json:"keys,omitempty"`
+	Paste bool     `json:"paste,omitempty"`
+	Enter bool     `json:"enter,omitempty"`
 
 	// OpConfig: also show Configuration ("" = the default one) as TOML
 	// (ConfigInfo.Shown), as `linger config show` prints it
@@ -114,7 +133,18 @@ const (
 	OpReload  = "reload" // read the configuration file again (Request.ConfigPath)
 	OpConfig  = "config" // what configuration the server has loaded (Reply.Config)
 	OpRename  = "rename" // Target gets Name
+	OpSend    = "send"   // type Input, Keys, Enter into Target's program
 )
+
+// ScreenPattern compiles Request.Until: a Go regexp (RE2 syntax) in
+// multi-line mode (^ and $ match at each line's start and end), matched
+// against the screen's text, one line per row (see vt.Terminal.ScreenText).
+func ScreenPattern(until string) (*regexp.Regexp, error) {
+	if _, err := regexp.Compile(until); err != nil {
+		return nil, err // its error quotes the pattern as given
+	}
+	return regexp.Compile("(?m)" + until)
+}
 
 // Caller says where a request comes from, so the server can answer
 // relative to it (State Opened, Availability Available) and say who holds

@@ -219,7 +219,10 @@ import (
 //	19: receive replies carry offset (the stream's first byte), and a
 //	   receive request's resume.offset continues a broken receive from
 //	   there (see Resuming).
-const ProtocolVersion = 19
+//	20: op "send" (target, input, keys, paste, enter: type into a
+//	   session); wait's "idle" and "until" (wait for quiet output or for
+//	   the screen to match).
+const ProtocolVersion = 20
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

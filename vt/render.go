@@ -164,6 +164,33 @@ func (t *Terminal) Text(scrollback int, sgr bool) string {
 	return strings.TrimSuffix(string(buf), "\n")
 }
 
+// ScreenText returns the screen's rows as Text(0, false) does, for
+// matching a pattern against what the screen shows (`linger wait
+// --until`), except that the cursor's row keeps its blanks up to the
+// cursor (the space a prompt such as ">>> " ends with) and the blank rows
+// after both the cursor's row and the last row with text are left out.
+func (t *Terminal) ScreenText() string {
+	last := t.cur.y
+	for y, row := range t.scr.rows {
+		if y > last && textLen(row, false) > 0 {
+			last = y
+		}
+	}
+	var buf []byte
+	pen := Style{}
+	for y, row := range t.scr.rows[:min(last+1, len(t.scr.rows))] {
+		n := textLen(row, false)
+		if y == t.cur.y {
+			n = max(n, t.cur.x)
+		}
+		if y > 0 {
+			buf = append(buf, '\n')
+		}
+		buf = t.appendCells(buf, row, n, false, false, &pen)
+	}
+	return string(buf)
+}
+
 func appendCUP(buf []byte, x, y int) []byte {
 	buf = append(buf, "\x1b["...)
 	buf = strconv.AppendInt(buf, int64(y+1), 10)
