@@ -30,6 +30,7 @@ func commands() []*cli.Command {
 		completionCommand(),
 		configCommand(),
 		detachCommand(),
+		eventsCommand(),
 		dialStdioCommand(), // hidden: what a client on another host runs through ssh
 		helpCommand(),
 		killCommand(),
