@@ -5,7 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"linger/config"
 	"linger/mux"
@@ -67,38 +70,52 @@ type event struct {
 
 // subscriber is a following events request.
 type subscriber struct {
-	f      eventFilter
+	f      *eventFilter
 	ch     chan event    // the queue: limit events
 	lagged chan struct{} // closed when the queue overflowed (the hub forgot it)
 	last   int64         // seq of the last event queued
 	onLag  func()
 }
 
-// eventFilter is a request's --session and --type.
+// eventFilter is a request's --session and --type. A session named by
+// --session is followed through renames: once an event named it so,
+// its ID matches (ids; the hub's lock is held).
 type eventFilter struct {
 	targets []string
 	types   []string
+	ids     map[int]bool
 }
 
-func (f eventFilter) match(e *event) bool {
-	if len(f.types) > 0 {
-		ok := false
-		for _, t := range f.types {
-			if t == e.typ || strings.HasSuffix(t, ".*") && strings.HasPrefix(e.typ, t[:len(t)-1]) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
+func (f *eventFilter) match(e *event) bool {
+	return f.sessionMatch(e) && f.typeMatch(e)
+}
+
+func (f *eventFilter) typeMatch(e *event) bool {
+	if len(f.types) == 0 {
+		return true
+	}
+	for _, t := range f.types {
+		if t == e.typ || strings.HasSuffix(t, ".*") && strings.HasPrefix(e.typ, t[:len(t)-1]) {
+			return true
 		}
 	}
+	return false
+}
+
+func (f *eventFilter) sessionMatch(e *event) bool {
 	if len(f.targets) == 0 || e.session == 0 {
 		return true // the server's events concern every session
+	}
+	if f.ids[e.session] {
+		return true
 	}
 	id := strconv.Itoa(e.session)
 	for _, t := range f.targets {
 		if t == id || t == e.names || strings.Contains(e.names, "\x00") && strings.Contains(e.names+"\x00", "\x00"+t+"\x00") {
+			if f.ids == nil {
+				f.ids = map[int]bool{}
+			}
+			f.ids[e.session] = true
 			return true
 		}
 	}
@@ -198,7 +215,7 @@ func eventLine(seq int64, t time.Time, typ string, session int, name string, fie
 // since nil: all of them, or with follow none), a gap line first if some
 // it asked for were forgotten, and with follow a subscriber registered
 // in the same instant (no event twice, none missed).
-func (h *eventHub) subscribe(f eventFilter, since *int64, follow bool) (replay [][]byte, sub *subscriber) {
+func (h *eventHub) subscribe(f *eventFilter, since *int64, follow bool) (replay [][]byte, sub *subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	last := h.seq // what a lagged line says if nothing is queued
@@ -213,12 +230,17 @@ func (h *eventHub) subscribe(f eventFilter, since *int64, follow bool) (replay [
 				[]byte(`"missed":`+strconv.FormatInt(missed, 10))))
 		}
 		for i := range h.ring {
-			if e := &h.ring[i]; e.seq > from && f.match(e) {
+			if e := &h.ring[i]; f.sessionMatch(e) && e.seq > from && f.typeMatch(e) {
 				replay = append(replay, e.line)
 			}
 		}
 	}
 	if follow {
+		if since == nil {
+			for i := range h.ring { // learn the IDs of the sessions named
+				f.sessionMatch(&h.ring[i])
+			}
+		}
 		sub = &subscriber{f: f, ch: make(chan event, h.limit), lagged: make(chan struct{}), last: last}
 		h.subs[sub] = struct{}{}
 	}
@@ -255,9 +277,10 @@ func (s *Server) announceStopping(why string) {
 // events asked for, then with Follow the new ones as they come, until the
 // client goes away, the server stops (MsgEnd) or the client lags.
 func (s *Server) handleEvents(c *socket.Conn, req *socket.Request) {
-	f := eventFilter{targets: req.Targets, types: req.Types}
+	f := &eventFilter{targets: req.Targets, types: req.Types}
 	replay, sub := s.events.subscribe(f, req.Since, req.Follow)
 	if sub != nil {
+		smallSendBuffer(c)
 		defer s.events.unsubscribe(sub)
 		// A client that stopped reading: bound the write in progress.
 		sub.onLag = func() { c.LimitWrites(time.Now().Add(mux.SlowClientTimeout)) }
@@ -332,6 +355,23 @@ func (s *Server) handleEvents(c *socket.Conn, req *socket.Request) {
 		case <-gone:
 			return
 		}
+	}
+}
+
+// smallSendBuffer makes the kernel hold little of a local subscriber's
+// events (a unix socket's default holds 200KiB, some thousand events):
+// what bounds a reader that does not keep up is then its queue, so that
+// it learns it lagged soon. Events are small and few: a small buffer
+// costs nothing.
+func smallSendBuffer(c *socket.Conn) {
+	sc, ok := c.Stream().(syscall.Conn)
+	if !ok || !c.Unix() {
+		return
+	}
+	if rc, err := sc.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) {
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, 8<<10)
+		})
 	}
 }
 
