@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"os"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -346,7 +346,7 @@ func TestEventsFollowOverSSH(t *testing.T) {
 		}
 		return evEvent{}
 	}
-	next("server.started") // held, --since 0; keep's creation is filtered out
+	next("server.started")  // held, --since 0; keep's creation is filtered out
 	time.Sleep(time.Second) // on purpose: 10 heartbeat intervals of silence, which heartbeats must bridge
 	if r := run("new", "-d", "x", "--", "sleep", "100"); r.Code != 0 {
 		t.Fatalf("new x over ssh: %v", r)
