@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -367,5 +368,61 @@ func TestEventsFollowOverSSH(t *testing.T) {
 	next("server.stopping")
 	if err := c.Wait(); err != nil {
 		t.Errorf("events --follow after the server stopped: %v (stderr %q), want exit 0", err, stderr.String())
+	}
+}
+
+// Block buffering: a session whose unreceived output fills buffer_size
+// is suspended, and resumed when a receive reads it.
+func TestEventsSuspendedResumed(t *testing.T) {
+	e := newEnv(t)
+	e.WriteConfig("[server]\nexit_when_empty = false\n[configurations.default]\noutput_buffering = \"block\"\nbuffer_size = \"4KiB\"\n")
+	naKeepServer(t, e)
+	if r := e.Run("new", "-d", "big", "--", "sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x; echo; echo END; sleep 100"); r.Code != 0 {
+		t.Fatalf("new: %v", r)
+	}
+	var r result
+	if !pollQuiet(harnessWait, func() bool {
+		r = e.Run("events", "--type", "session.suspended", "--session", "big")
+		return r.Stdout != ""
+	}) {
+		t.Fatalf("no session.suspended: %v", e.Run("events"))
+	}
+	if got := evParse(t, r.Stdout); len(got) != 1 || got[0].Type != "session.suspended" || got[0].Session.Name != "big" {
+		t.Fatalf("session.suspended: %v", r)
+	}
+	if r := e.Run("receive", "big"); r.Code != 0 && r.Code != 1 {
+		t.Fatalf("receive: %v", r)
+	}
+	if !pollQuiet(harnessWait, func() bool {
+		return strings.Contains(e.Run("events", "--type", "session.resumed", "--session", "big").Stdout, `"session.resumed"`)
+	}) {
+		t.Errorf("no session.resumed after a receive: %v", e.Run("events"))
+	}
+}
+
+// A client killed while attached leaves the session Broken (detached:
+// lost, then broken); an idle timeout removes a session with its reason.
+func TestEventsBrokenAndIdleTimeout(t *testing.T) {
+	e := newEnv(t)
+	e.WriteConfig("[server]\nexit_when_empty = false\n")
+	naKeepServer(t, e)
+	if r := e.Run("new", "-d", "x", "--", "sh", "-c", "echo ready; sleep 100"); r.Code != 0 {
+		t.Fatalf("new: %v", r)
+	}
+	tm := e.Start(80, 24, "attach", "x")
+	tm.WaitText("ready")
+	tm.Kill(syscall.SIGKILL)
+	var got []evEvent
+	if !pollQuiet(harnessWait, func() bool {
+		got = evParse(t, e.Run("events", "--session", "x", "--type", "session.detached", "--type", "session.broken").Stdout)
+		return len(got) == 2
+	}) || got[0].Reason != "lost" || got[1].Type != "session.broken" {
+		t.Errorf("killed client: want detached (lost), broken; got\n%s", evDescribe(got))
+	}
+	if r := e.Run("detach", "x", "--idle-timeout", "1s"); r.Code != 0 {
+		t.Fatalf("detach --idle-timeout: %v", r)
+	}
+	if r := e.Run("wait", "--event", "session.removed", "--session", "x", "--timeout", "10s"); r.Code != 0 || !strings.Contains(r.Stdout, `"reason":"idle_timeout"`) {
+		t.Errorf("idle timeout: %v", r)
 	}
 }
