@@ -30,8 +30,8 @@ func commands() []*cli.Command {
 		completionCommand(),
 		configCommand(),
 		detachCommand(),
-		eventsCommand(),
 		dialStdioCommand(), // hidden: what a client on another host runs through ssh
+		eventsCommand(),
 		helpCommand(),
 		killCommand(),
 		listCommand(),
