@@ -7,8 +7,16 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"linger/mux"
 	"linger/socket"
 )
+
+// eventTypes are the event types there are, for completion.
+var eventTypes = []string{
+	mux.EventCreated, mux.EventAttached, mux.EventDetached, mux.EventBroken, mux.EventRenamed,
+	mux.EventExited, mux.EventRemoved, mux.EventSuspended, mux.EventResumed,
+	"server.started", "server.stopping", "session.*", "server.*",
+}
 
 func eventsCommand() *cli.Command {
 	return &cli.Command{

@@ -14,7 +14,7 @@ func waitCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "wait",
 		Usage:     "wait for sessions' commands to end",
-		ArgsUsage: "NAME|ID... | --event TYPE [--session NAME]",
+		ArgsUsage: "NAME|ID...",
 		Description: `Blocks until the commands of the named sessions have ended and exits with
 the status of the first one, in the order given, that failed: 0 if all
 succeeded, 128+N for a command killed by signal N, like a shell. A session
