@@ -38,7 +38,11 @@ not the end, as with PowerShell's Wait-Job: wait reconnects by itself, as
 attach does, saying so on stderr. If it cannot reconnect within
 --reconnect-timeout it exits 3, with a line saying the sessions still run,
 disconnected, on that host. With --force it keeps reconnecting until the
-commands end, then exits with their status (--timeout still applies).`,
+commands end, then exits with their status (--timeout still applies).
+
+--event TYPE waits for the next lifecycle event of that type (see 'linger
+help events'; repeatable: any of them), of the --session sessions if any,
+prints it as one JSON line and exits 0; --timeout applies (124).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 90s, 2h) and exit 124"},
 			&cli.BoolFlag{Name: "collect", Usage: "remove the sessions once ended, with any output not yet received"},
@@ -47,13 +51,15 @@ commands end, then exits with their status (--timeout still applies).`,
 			reconnectTimeoutFlag(),
 			&cli.StringFlag{Name: "idle", Usage: "return once the session has printed nothing for `DURATION` (one session)"},
 			&cli.StringFlag{Name: "until", Usage: "return once the session's screen matches `REGEX` (one session)"},
+			&cli.StringSliceFlag{Name: "event", Usage: "wait for the next lifecycle event of `TYPE` (see 'linger help events') and print it"},
+			&cli.StringSliceFlag{Name: "session", Usage: "with --event: only the events of session `NAME` (or ID)"},
 		},
 		Action: waitAction,
 	}
 }
 
 func waitAction(c *cli.Context) error {
-	if c.NArg() == 0 {
+	if c.NArg() == 0 && !c.IsSet("event") {
 		return usagef("wait needs one or more session NAMEs or IDs")
 	}
 	var timeout time.Duration
@@ -63,6 +69,12 @@ func waitAction(c *cli.Context) error {
 			return usagef("--timeout %q: expected a positive duration like 90s or 2h", s)
 		}
 		timeout = d
+	}
+	if c.IsSet("event") {
+		return waitEvent(c, timeout)
+	}
+	if c.IsSet("session") {
+		return usagef("--session goes with --event (wait for sessions' commands: linger wait NAME...)")
 	}
 	req := &socket.Request{Op: socket.OpWait, Caller: caller(c), Targets: c.Args().Slice(), Collect: c.Bool("collect")}
 	if err := waitOutputFlags(c, req); err != nil {

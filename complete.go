@@ -34,6 +34,8 @@ var flagValues = map[string][]string{
 	"output-buffering": {config.OutputBlock, config.OutputDrop},
 	"restore":          {config.RestoreLines, config.RestoreScreen, config.RestoreNone},
 	"detach-key":       {"ctrl-\\", "ctrl-a", "ctrl-b", "ctrl-]", "ctrl-^", "ctrl-_", "none"},
+	"type":             eventTypes, // events --type
+	"event":            eventTypes, // wait --event
 }
 
 // sendKeyNames are the key names `send --keys` completes (vt.KeyBytes
@@ -167,6 +169,8 @@ func completeFlagValue(f cli.Flag, cur string, w io.Writer, seen map[string]stri
 		printLines(w, configurationNames(seen))
 	case name == "server":
 		printLines(w, serverNames())
+	case name == "session": // events --session, wait --session
+		printLines(w, completeSessionNames(seen))
 	case name == "host":
 		if cfg := completionConfig(seen); cfg != nil {
 			printLines(w, cfg.HostNames())

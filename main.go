@@ -31,6 +31,7 @@ func commands() []*cli.Command {
 		configCommand(),
 		detachCommand(),
 		dialStdioCommand(), // hidden: what a client on another host runs through ssh
+		eventsCommand(),
 		helpCommand(),
 		killCommand(),
 		listCommand(),

@@ -4,7 +4,8 @@
 // sees: the attach loop at the user's terminal (attach.go) and its
 // reconnects when a relayed connection breaks (reconnect.go, whose loop
 // receive and wait share), received output and exit statuses
-// (receive.go), listings and captures (output.go), waits (wait.go), stopping and reloading the server and
+// (receive.go), listings and captures (output.go), waits (wait.go),
+// lifecycle events (events.go), stopping and reloading the server and
 // asking which configuration it has loaded (server.go). The server's side
 // of each conversation is in package server; what happens on attach is in
 // attach.go and server/attach.go.

@@ -58,7 +58,20 @@ type ServerConfig struct {
 	// server detaches the client (the session becomes Broken). Between
 	// MinHeartbeat and MaxHeartbeat. Default: 5s (DefaultHeartbeat).
 	Heartbeat time.Duration `toml:"heartbeat"`
+
+	// EventHistory is how many past lifecycle events the server keeps
+	// for `linger events` (without --follow, and --since), 1 to
+	// MaxEventHistory; each subscriber's queue holds as many before it is
+	// dropped as too slow (lagged). A reload applies it at once.
+	// Default: 1024 (DefaultEventHistory).
+	EventHistory int `toml:"event_history"`
 }
+
+// DefaultEventHistory and MaxEventHistory bound event_history.
+const (
+	DefaultEventHistory = 1024
+	MaxEventHistory     = 1 << 20
+)
 
 // ClientConfig is the [client] table.
 type ClientConfig struct {
@@ -191,6 +204,7 @@ func Default() *Config {
 			DetachKey:            KeyName(DefaultDetachKey),
 			ExitWhenEmpty:        true,
 			Heartbeat:            DefaultHeartbeat,
+			EventHistory:         DefaultEventHistory,
 		},
 		Client: ClientConfig{ReconnectTimeout: DefaultReconnectTimeout},
 		Configurations: map[string]*Configuration{

@@ -15,7 +15,7 @@ import (
 
 func TestDefaultConfig(t *testing.T) {
 	cfg := Default()
-	want := ServerConfig{DefaultConfiguration: "default", DetachKey: `ctrl-\`, ExitWhenEmpty: true, Heartbeat: DefaultHeartbeat}
+	want := ServerConfig{DefaultConfiguration: "default", DetachKey: `ctrl-\`, ExitWhenEmpty: true, Heartbeat: DefaultHeartbeat, EventHistory: DefaultEventHistory}
 	if cfg.Server != want {
 		t.Errorf("Server = %+v, want %+v", cfg.Server, want)
 	}
@@ -69,7 +69,7 @@ func TestLoadConfigValid(t *testing.T) {
 	if cfg.Path != "testdata/valid.toml" {
 		t.Errorf("Path = %q", cfg.Path)
 	}
-	wantServer := ServerConfig{DefaultConfiguration: "work", DetachKey: "^A", ExitWhenEmpty: false, Heartbeat: DefaultHeartbeat}
+	wantServer := ServerConfig{DefaultConfiguration: "work", DetachKey: "^A", ExitWhenEmpty: false, Heartbeat: DefaultHeartbeat, EventHistory: DefaultEventHistory}
 	if cfg.Server != wantServer {
 		t.Errorf("Server = %+v, want %+v", cfg.Server, wantServer)
 	}
@@ -255,7 +255,7 @@ func TestLoadConfigProblems(t *testing.T) {
 		f + `:3: server.default_configuration: no configuration named "nope" (expected: a b|default|list|multi|ok|work)`,
 		f + `:4: server.detach_key: invalid detach key "ctrl-1" (expected: ctrl-<letter>, ctrl-@|[|\|]|^|_, ^<letter> or none)`,
 		f + `:5: server.exit_when_empty: expected a boolean, got string`,
-		f + `:6: server: unknown key "colour" (expected: default_configuration|detach_key|exit_when_empty|heartbeat)`,
+		f + `:6: server: unknown key "colour" (expected: default_configuration|detach_key|event_history|exit_when_empty|heartbeat)`,
 		f + `:9: configurations.work: unknown key "comand" (expected: buffer_size|command|cwd|env|idle_timeout|log_file|log_format|max_idle_timeout|output_buffering|restore|scrollback_lines)`,
 		f + `:10: configurations.work.cwd: relative directory "src" (expected: an absolute path, ~ or ~/path, or "" for the client's directory)`,
 		f + `:11: configurations.work.env: environment variable name may not be empty`,

@@ -27,6 +27,7 @@ var serverSchema = tomlTable(
 	schemaField{"default_configuration", tomlString(nil)}, // must exist: see checkDefaultConfiguration
 	schemaField{"detach_key", tomlString(checkDetachKey)},
 	schemaField{"exit_when_empty", tomlBool()},
+	schemaField{"event_history", tomlInteger(1, MaxEventHistory)},
 	schemaField{"heartbeat", tomlConverted(kindString, `a duration like "5s" or "300ms"`, reflect.TypeFor[time.Duration](),
 		func(v any) (any, error) { return ParseHeartbeat(v.(string)) },
 		func(v any) string { return quoteString(formatDuration(v.(time.Duration))) })},

@@ -41,7 +41,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		s.mu.Lock()
 		old := s.owner
 		s.mu.Unlock()
-		if old != nil && old.ID != "" && old.ID == a.ID && s.detach(old.c, true) {
+		if old != nil && old.ID != "" && old.ID == a.ID && s.detachWhy(old.c, true, ReasonStolen) {
 			old.c.Detached(s.Name(), "stolen", &a.ClientInfo)
 		}
 		s.mu.Lock()
@@ -62,7 +62,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 		s.mu.Lock()
 		old := s.owner
 		s.mu.Unlock()
-		if old != nil && s.detach(old.c, true) { // what it did not acknowledge goes to us
+		if old != nil && s.detachWhy(old.c, true, ReasonStolen) { // what it did not acknowledge goes to us
 			old.c.Detached(s.Name(), "stolen", &a.ClientInfo)
 		}
 	}
@@ -123,6 +123,7 @@ func (s *Session) attach(o AttachOptions) (closed bool, err error) {
 	s.lastFrom = a.From
 	s.broken = false
 	s.stopIdleLocked()
+	s.reg.emitClient(s, EventAttached, a, "")
 	s.mu.Unlock()
 
 	cols, rows := o.Cols, o.Rows

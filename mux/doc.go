@@ -10,6 +10,9 @@
 // emulator reads it from there, off the clients' path (screen.go); an
 // attach draws from that emulator (attach.go).
 //
+// What happens to sessions (created, attached, exited, removed...) is
+// reported to the server through Registry.Events (events.go).
+//
 // Exit is two events, in either order: the reaper reports the process's
 // status (Session.processExited) and the pump sees the end of the output
 // (Session.outputEnded); Session.finish runs when both have happened.

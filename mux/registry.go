@@ -51,6 +51,11 @@ type Registry struct {
 	// OnEmpty is called (once, without locks held) when the last session is
 	// gone and every process has finished, if exit_when_empty is set.
 	OnEmpty func()
+
+	// Events, if set (before the first session), is told every lifecycle
+	// event (events.go). It is called with session locks held: it must
+	// not block.
+	Events func(Event)
 }
 
 // NewRegistry makes an empty registry for a server listening on socket.
@@ -145,6 +150,12 @@ func (r *Registry) New(o NewOptions) (*Session, error) {
 	r.byName[name] = s
 	i, _ := slices.BinarySearchFunc(r.ordered, id, bySessionID) // concurrent news may finish out of order
 	r.ordered = slices.Insert(r.ordered, i, s)
+	s.mu.Lock() // its events in order: created before any client's
+	r.emit(s, EventCreated, CreatedEvent{Pid: s.Pid(), Command: s.Command, Cwd: s.Cwd, Configuration: s.Configuration})
+	if s.owner != nil {
+		r.emitClient(s, EventAttached, s.owner, "")
+	}
+	s.mu.Unlock()
 	r.mu.Unlock()
 	if o.Attach == nil {
 		s.mu.Lock()
@@ -384,6 +395,7 @@ func (r *Registry) Rename(target, to string) (*Session, error) {
 	delete(r.byName, old)
 	r.byName[to] = s
 	s.name.Store(&to)
+	r.emit(s, EventRenamed, RenamedEvent{Old: old, New: to})
 	r.mu.Unlock()
 	r.logf("session %s (%d) renamed %s", old, s.ID, to)
 	return s, nil
@@ -495,12 +507,12 @@ func (r *Registry) Detach(s *Session, c Client, lost bool) bool {
 	if lost {
 		return s.detach(c, true)
 	}
-	return len(s.detachClean(c)) > 0
+	return len(s.detachClean(c, ReasonDetached)) > 0
 }
 
 // DetachAll detaches every client of s and tells them; it returns how many.
 func (r *Registry) DetachAll(s *Session) int {
-	clients := s.detachClean(nil)
+	clients := s.detachClean(nil, ReasonDetached)
 	for _, a := range clients {
 		a.c.Detached(s.Name(), "detached", nil)
 	}
@@ -509,28 +521,33 @@ func (r *Registry) DetachAll(s *Session) int {
 
 // Kill removes a session and ends its process group: SIGHUP, then SIGKILL
 // after KillGrace. Clients still attached learn it when the program ends.
-func (r *Registry) Kill(s *Session) {
+func (r *Registry) Kill(s *Session) { r.kill(s, RemovedKill) }
+
+// kill is Kill, for a reason (RemovedKill, RemovedIdleTimeout).
+func (r *Registry) kill(s *Session, reason string) {
 	s.mu.Lock()
 	s.killed = true
 	s.stopIdleLocked()
 	s.mu.Unlock()
 	s.wake()
-	r.remove(s)
+	r.remove(s, reason)
 	s.proc.Terminate(KillGrace)
 	r.logf("session %s (%d) killed", s.Name(), s.ID)
 }
 
 // Collect removes a Closed session whose status has been delivered.
 func (r *Registry) Collect(s *Session) {
-	r.remove(s)
+	r.remove(s, RemovedCollected)
 }
 
-// remove takes s out of the registry (idempotent).
-func (r *Registry) remove(s *Session) {
+// remove takes s out of the registry (idempotent: the first call's reason
+// is the event's).
+func (r *Registry) remove(s *Session, reason string) {
 	r.mu.Lock()
 	if i, ok := slices.BinarySearchFunc(r.ordered, s.ID, bySessionID); ok && r.ordered[i] == s {
 		r.ordered = slices.Delete(r.ordered, i, i+1)
 		delete(r.byName, s.Name())
+		r.emit(s, EventRemoved, RemovedEvent{Reason: reason})
 	}
 	s.mu.Lock() // lock order: r.mu, then s.mu (as mostRecentLocked)
 	s.removed = true
@@ -584,7 +601,7 @@ func (r *Registry) Shutdown() int {
 	}
 	r.mu.Unlock()
 	for _, s := range list {
-		for _, a := range s.detachClean(nil) {
+		for _, a := range s.detachClean(nil, ReasonServerExited) {
 			a.c.Detached(s.Name(), "server-exited", nil)
 		}
 		s.mu.Lock()

@@ -194,6 +194,9 @@ func (s *Session) waitRoom() (attached bool) {
 	s.mu.Lock()
 	for !s.dropMode && s.x != nil && s.x.buf.unreceived() >= s.limit && !s.hasReadersLocked() &&
 		s.exitStatus == nil && !s.killed {
+		if !s.suspended {
+			s.reg.emit(s, EventSuspended, nil)
+		}
 		s.suspended = true
 		if s.x.resume == nil {
 			s.x.resume = make(chan struct{})
@@ -202,6 +205,9 @@ func (s *Session) waitRoom() (attached bool) {
 		s.mu.Unlock()
 		<-resume
 		s.mu.Lock()
+	}
+	if s.suspended {
+		s.reg.emit(s, EventResumed, nil)
 	}
 	s.suspended = false
 	attached = s.hasClientsLocked()
@@ -344,7 +350,7 @@ func (s *Session) writeLog(b []byte) {
 
 // drop detaches a client whose connection failed or timed out.
 func (s *Session) drop(a *attachment) {
-	if s.detach(a.c, true) {
+	if s.detachWhy(a.c, true, ReasonTooSlow) {
 		a.c.Detached(s.Name(), "too-slow", nil)
 	}
 }
@@ -354,6 +360,16 @@ func (s *Session) drop(a *attachment) {
 // only what it acknowledged counts as received); a clean detach means it
 // read everything sent before its MsgDetached.
 func (s *Session) detach(c Client, lost bool) bool {
+	why := ReasonDetached
+	if lost {
+		why = ReasonLost
+	}
+	return s.detachWhy(c, lost, why)
+}
+
+// detachWhy is detach, saying why in the session.detached event
+// (ReasonLost alone makes the session Broken in the events too).
+func (s *Session) detachWhy(c Client, lost bool, why string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var a *attachment
@@ -370,6 +386,7 @@ func (s *Session) detach(c Client, lost bool) bool {
 	if a != nil && !s.hasClientsLocked() {
 		s.lastFrom = a.From // the last client to leave
 	}
+	s.reg.emitClient(s, EventDetached, a, why) // a receiver is no client: a is still nil
 	if s.x != nil {
 		s.x.receivers, a = removeClient(s.x.receivers, c, a)
 	}
@@ -385,6 +402,9 @@ func (s *Session) detach(c Client, lost bool) bool {
 	if found && !s.hasClientsLocked() {
 		s.lastDetach = time.Now().UnixNano()
 		s.broken = lost
+		if lost && why == ReasonLost {
+			s.reg.emit(s, EventBroken, nil)
+		}
 		s.startIdleLocked()
 		s.proc.Unpark() // the pump leaves the poller for the idle watcher (see pump)
 	}
@@ -423,7 +443,7 @@ type Drainer interface {
 
 // detachClean detaches client c (or, with c nil, every client) cleanly,
 // draining Drainers first; it returns the attachments it detached.
-func (s *Session) detachClean(c Client) []*attachment {
+func (s *Session) detachClean(c Client, why string) []*attachment {
 	s.mu.Lock()
 	var drainers []Drainer
 	for _, a := range s.clientsLocked() {
@@ -445,12 +465,12 @@ func (s *Session) detachClean(c Client) []*attachment {
 		}
 	}
 	if c == nil {
-		return s.detachAll()
+		return s.detachAll(why)
 	}
 	s.mu.Lock()
 	a := s.findLocked(c)
 	s.mu.Unlock()
-	if a == nil || !s.detach(c, false) {
+	if a == nil || !s.detachWhy(c, false, why) {
 		return nil
 	}
 	return []*attachment{a}
@@ -536,7 +556,7 @@ func (s *Session) hasClientsLocked() bool {
 }
 
 // detachAll removes every attached client and returns them.
-func (s *Session) detachAll() []*attachment {
+func (s *Session) detachAll(why string) []*attachment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var all []*attachment
@@ -552,6 +572,7 @@ func (s *Session) detachAll() []*attachment {
 		if s.x != nil {
 			s.cleanDetachLocked(a)
 		}
+		s.reg.emitClient(s, EventDetached, a, why)
 	}
 	s.readerGoneLocked()
 	if len(all) > 0 {
@@ -602,7 +623,7 @@ func (s *Session) idleExpired() {
 	s.mu.Unlock()
 	if expired {
 		s.reg.logf("session %s (%d) idle for %s (idle_timeout): removing it", s.Name(), s.ID, config.FormatIdleTimeout(d))
-		s.reg.Kill(s)
+		s.reg.kill(s, RemovedIdleTimeout)
 	}
 }
 
@@ -721,6 +742,10 @@ func (s *Session) finish() {
 		s.lastFrom = s.clientsLocked()[0].From
 		s.lastDetach = time.Now().UnixNano()
 	}
+	s.reg.emit(s, EventExited, exitedEvent(st))
+	for _, a := range s.clientsLocked() {
+		s.reg.emitClient(s, EventDetached, a, ReasonExited)
+	}
 	s.owner, s.watchers = nil, nil
 	if attached {
 		s.stopIdleLocked()
@@ -739,7 +764,7 @@ func (s *Session) finish() {
 		a.c.Exited(s.Name(), st, killed)
 	}
 	if killed {
-		s.reg.remove(s)
+		s.reg.remove(s, RemovedKill)
 	} else {
 		s.reg.logf("session %s (%d) closed: %s", s.Name(), s.ID, st)
 	}
@@ -800,7 +825,7 @@ func (s *Session) Leave(c Client, confirmed bool) (collected bool) {
 	}
 	s.mu.Unlock()
 	if collect {
-		s.reg.remove(s)
+		s.reg.remove(s, RemovedCollected)
 		return true
 	}
 	if left > 0 {

@@ -78,6 +78,7 @@ func (s *Server) reload(path, why string) (*loaded, error) {
 	}
 	s.loaded.Store(l)
 	s.reg.SetConfig(l.cfg)
+	s.events.setLimit(l.cfg.Server.EventHistory)
 	n := len(s.reg.Sessions())
 	keep := "sessions keep the configurations they"
 	if n == 1 {

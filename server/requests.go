@@ -217,6 +217,7 @@ func (s *Server) handleRename(c *socket.Conn, req *socket.Request) {
 // The connection stays open until Run returns (or the process exits), so
 // the client can tell when the server is gone.
 func (s *Server) handleStop(c *socket.Conn, req *socket.Request) {
+	s.announceStopping("linger server stop")
 	n := s.reg.Shutdown()
 	c.WriteJSON(socket.MsgReply, socket.Reply{Count: n})
 	s.stopMu.Lock()

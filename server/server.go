@@ -25,6 +25,7 @@
 //	reload    config.go (read the configuration file again; also SIGHUP)
 //	config    config.go (the configuration loaded: `config list`, -c checks,
 //	          `config show` from another host)
+//	events    events.go (lifecycle events: the ring, subscribers, Emit)
 //
 // The other files: server.go (listening, handshake, dispatch), tty.go
 // (direct mode's writer to the client's terminal), memory.go (giving
@@ -100,6 +101,9 @@ type Server struct {
 
 	limMu   sync.Mutex
 	limited map[string]*limitEntry
+
+	events       *eventHub // lifecycle events (events.go)
+	stoppingOnce sync.Once
 }
 
 // MainOptions are `linger server`'s.
@@ -165,7 +169,10 @@ func Run(o Options) error {
 		o.loaded = &loaded{cfg: o.Config, path: o.Config.Path, at: time.Now()}
 	}
 	s.loaded.Store(o.loaded)
+	s.events = newEventHub(o.Config.Server.EventHistory)
+	s.events.Emit(EventServerStarted, 0, "", map[string]any{"pid": os.Getpid(), "version": o.Program})
 	s.reg = mux.NewRegistry(o.Config, o.Socket, s.log.Printf)
+	s.reg.Events = s.muxEvent
 	s.reg.OnEmpty = func() { s.stop("last session ended (exit_when_empty)") }
 	prof := startProfiler(s.log.Printf) // LINGER_PPROF (profile.go)
 
@@ -178,6 +185,7 @@ func Run(o Options) error {
 				s.reload("", "SIGHUP")
 				continue
 			}
+			s.announceStopping("signal " + sig.String())
 			s.log.Printf("%v: ending %d sessions", sig, s.reg.Shutdown())
 			s.stop("signal " + sig.String())
 		}
@@ -254,6 +262,7 @@ func configName(c *config.Config) string {
 
 // stop closes the listener (removing the socket) so Run returns.
 func (s *Server) stop(why string) {
+	s.announceStopping(why)
 	s.stopOnce.Do(func() {
 		s.log.Printf("server exiting: %s", why)
 		close(s.done)
@@ -359,6 +368,8 @@ func (s *Server) serve(nc *os.File) {
 		s.handleRename(c, &req)
 	case socket.OpSend:
 		s.handleSend(c, &req)
+	case socket.OpEvents:
+		s.handleEvents(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

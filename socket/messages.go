@@ -111,6 +111,13 @@ type Request struct {
 	// OpNew, OpDetach: a duration ("2h", "none"); "" = the configuration's
 	IdleTimeout string `json:"idle_timeout,omitempty"`
 
+	// OpEvents: Targets (sessions, by name or ID), Types (event types,
+	// "session.*" a prefix) filter; Since (a seq) replays the held events
+	// after it (null: every held one, or with Follow none); Follow keeps
+	// sending new ones.
+	Types []string `json:"types,omitempty"`
+	Since *int64   `json:"since,omitempty"`
+
 	// OpReload: the configuration file to read from now on (the client's
 	// -c or $LINGER_CONFIG, absolute); "" = the one the server has loaded
 	ConfigPath string `json:"config_path,omitempty"`
@@ -134,6 +141,7 @@ const (
 	OpConfig  = "config" // what configuration the server has loaded (Reply.Config)
 	OpRename  = "rename" // Target gets Name
 	OpSend    = "send"   // type Input, Keys, Enter into Target's program
+	OpEvents  = "events" // lifecycle events, as JSON lines (see Events in protocol.go)
 )
 
 // ScreenPattern compiles Request.Until: a Go regexp (RE2 syntax) in

@@ -155,6 +155,14 @@
 // not). The server counts everything before it as received and sends
 // from there (from where receiving stands, if another reader received
 // past it meanwhile): no byte twice, none lost.
+// Events: an events request (Targets, Types, Since, Follow) gets, after
+// its reply, MsgOutput frames each holding one or more whole JSON lines
+// (one event each, "\n"-terminated; see server/events.go for the
+// fields), then MsgEnd when it does not follow, or when the server
+// stops. A following subscriber that falls event_history events behind
+// gets a last "lagged" line and the server closes the connection. The
+// client sends nothing after its request (heartbeats aside): no
+// acknowledgements.
 // Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
 // with a 5-byte header, so there is no per-byte work.
 //
@@ -222,7 +230,9 @@ import (
 //	20: op "send" (target, input, keys, paste, enter: type into a
 //	   session); wait's "idle" and "until" (wait for quiet output or for
 //	   the screen to match).
-const ProtocolVersion = 20
+//	21: op "events" (request types, since; the lines as MsgOutput, see
+//	   Events).
+const ProtocolVersion = 21
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
