@@ -32,11 +32,13 @@ func commands() []*cli.Command {
 		detachCommand(),
 		dialStdioCommand(), // hidden: what a client on another host runs through ssh
 		helpCommand(),
+		initCommand(),
 		killCommand(),
 		listCommand(),
 		newCommand(),
 		receiveCommand(),
 		renameCommand(),
+		runCommand(),
 		serverCommand(),
 		versionCommand(),
 		waitCommand(),

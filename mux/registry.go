@@ -305,7 +305,21 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 			lg.text = &vt.Text{}
 		}
 	}
-	proc, err := shell.Start(shell.Options{Argv: st.argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
+	argv := st.argv
+	if sh, login := shellIntegration(st.argv); sh != "" {
+		a, env, rs, err := injectIntegration(filepath.Dir(r.socket), sh, st.argv, login, id)
+		if err != nil {
+			r.logf("session %s (%d): no shell integration: %v", name, id, err)
+		} else {
+			e := newEnv(st.env)
+			for _, kv := range env {
+				k, v, _ := strings.Cut(kv, "=")
+				e.set(k, v)
+			}
+			argv, st.env, s.rs = a, e.list(), rs
+		}
+	}
+	proc, err := shell.Start(shell.Options{Argv: argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
 	if err != nil {
 		if s.x != nil && s.x.log.file != nil {
 			s.x.log.file.Close()

@@ -154,6 +154,15 @@
 // not). The server counts everything before it as received and sends
 // from there (from where receiving stands, if another reader received
 // past it meanwhile): no byte twice, none lost.
+// A run request (linger run) is answered once the command has started in
+// the session's shell (or with an error: ErrBusy when the session stayed
+// busy for run_wait, ErrNoShell when it is no shell with the
+// integration): the reply carries the run's ID, then the command's output
+// follows as MsgOutput frames (the pty's bytes, linger's marks taken out),
+// then one MsgExited whose shell_code is the command's status ($?: 128+N
+// for signal N) and status says it as for a session. There are no
+// acknowledgements. A client that closes the connection stops waiting;
+// the command goes on in the shell.
 // Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
 // with a 5-byte header, so there is no per-byte work.
 //
@@ -218,7 +227,10 @@ import (
 //	19: receive replies carry offset (the stream's first byte), and a
 //	   receive request's resume.offset continues a broken receive from
 //	   there (see Resuming).
-const ProtocolVersion = 19
+//	20: OpRun (request command or line, run_wait; reply run; then
+//	   MsgOutput frames and MsgExited with the run's status); reply codes
+//	   "busy" (the session stayed busy) and "no-integration".
+const ProtocolVersion = 20
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20

@@ -1,0 +1,72 @@
+// Package shellinit holds linger's shell integration: the scripts that make
+// a shell tell the server where its prompts and commands begin and end,
+// and run the commands `linger run` hands it.
+//
+// The server starts a bash session's shell with --init-file pointing at
+// Startup("bash") (written in the server's runtime directory), which reads
+// what bash would have read (the login files for a login shell, else
+// ~/.bashrc), then the integration, Integration("bash"), which `linger init
+// bash` also prints for shells started other ways.
+//
+// The integration emits two kinds of marks, as OSC escape sequences:
+//
+//   - OSC 133 (A prompt start, B command start, C output start, D;STATUS
+//     command end), which terminals and tmux understand: they pass through
+//     to every client like any output.
+//   - linger's private marks, ESC ] 6973 ; NONCE ; KIND [; ARG...] BEL,
+//     which the server consumes (mux, marks.go) and no client ever sees.
+//     NONCE is the session's secret, given to the shell in $LINGER_NONCE
+//     (which the integration takes out of the environment), so output that
+//     merely looks like a mark (a cat of a log) is only output. KIND is P
+//     (the shell is at its prompt), S;RUN (run RUN starts: its output
+//     follows) or E;RUN;STATUS (run RUN ended with STATUS, from the
+//     prompt hook, so return, Ctrl-C and syntax errors end it too).
+//
+// A run: the server writes a file only the user can read that calls
+// __linger_begin RUN LINE (which takes the typed LINE out of the history,
+// whatever HISTCONTROL says, and emits S) and then holds the command, and
+// types LINE, a fixed " . 'FILE'", at the prompt.
+package shellinit
+
+import (
+	_ "embed"
+)
+
+//go:embed bash/startup.bash
+var bashStartup string
+
+//go:embed bash/integration.bash
+var bashIntegration string
+
+// MarkPrefix starts every private mark: ESC ] 6973 ;.
+const MarkPrefix = "\x1b]6973;"
+
+// NonceEnv is the environment variable that gives a shell its session's
+// nonce.
+const NonceEnv = "LINGER_NONCE"
+
+// Shells are the shells linger has an integration for.
+var Shells = []string{"bash"}
+
+// Integration is the integration script for shell ("" if none).
+func Integration(shell string) string {
+	switch shell {
+	case "bash":
+		return bashIntegration
+	}
+	return ""
+}
+
+// Startup is the file a shell started by the server reads first: what
+// the shell would have read, then the integration.
+func Startup(shell string) string {
+	switch shell {
+	case "bash":
+		return bashStartup + bashIntegration
+	}
+	return ""
+}
+
+// LoginEnv is set to 1 for a bash started by the server in place of a
+// login shell (bash -l): Startup then reads the login files.
+const LoginEnv = "__LINGER_BASH_LOGIN"
