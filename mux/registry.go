@@ -306,18 +306,23 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 		}
 	}
 	argv := st.argv
-	if sh, login := shellIntegration(st.argv); sh != "" {
-		a, env, rs, err := injectIntegration(filepath.Dir(r.socket), sh, st.argv, login, id)
-		if err != nil {
-			r.logf("session %s (%d): no shell integration: %v", name, id, err)
-		} else {
-			e := newEnv(st.env)
-			for _, kv := range env {
-				k, v, _ := strings.Cut(kv, "=")
-				e.set(k, v)
+	if rs, env, err := newRunState(filepath.Dir(r.socket), id); err != nil {
+		r.logf("session %s (%d): no shell integration: %v", name, id, err)
+	} else {
+		if sh, login := shellIntegration(st.argv); sh != "" {
+			a, more, err := injectIntegration(filepath.Dir(r.socket), sh, st.argv, login)
+			if err != nil {
+				r.logf("session %s (%d): no shell integration: %v", name, id, err)
+			} else {
+				argv, env, rs.injected = a, append(env, more...), true
 			}
-			argv, st.env, s.rs = a, e.list(), rs
 		}
+		e := newEnv(st.env)
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			e.set(k, v)
+		}
+		st.env, s.rs = e.list(), rs
 	}
 	proc, err := shell.Start(shell.Options{Argv: argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
 	if err != nil {

@@ -29,8 +29,9 @@ var ErrNoIntegration = errors.New("no shell integration")
 
 // runState is a session's shell integration.
 type runState struct {
-	nonce string // the secret the marks carry
-	file  string // where a run's command is written (0600)
+	nonce    string // the secret the marks carry
+	injected bool   // the server started the shell with the integration
+	file     string // where a run's command is written (0600)
 
 	// the pump's only
 	tail      []byte // the start of a mark cut at the end of the last chunk
@@ -127,23 +128,30 @@ func shellIntegration(argv []string) (sh string, login bool) {
 	return "bash", login
 }
 
-// injectIntegration writes the startup file of shell sh in dir and returns
-// the argv that starts the shell with it, and the environment to add.
-func injectIntegration(dir, sh string, argv []string, login bool, id int) (newArgv, env []string, rs *runState, err error) {
-	path := filepath.Join(dir, "init."+sh)
-	if err := writePrivate(path, []byte(shellinit.Startup(sh))); err != nil {
-		return nil, nil, nil, err
-	}
+// newRunState makes the run state of session id: its nonce, given to
+// its program in the environment returned, and its run file in dir. Every
+// session has one: a shell started any way may load the integration
+// (linger init), and its marks then count.
+func newRunState(dir string, id int) (*runState, []string, error) {
 	nb := make([]byte, 16)
 	if _, err := rand.Read(nb); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	rs = &runState{nonce: hex.EncodeToString(nb), file: filepath.Join(dir, "run-"+strconv.Itoa(id))}
-	env = []string{shellinit.NonceEnv + "=" + rs.nonce}
+	rs := &runState{nonce: hex.EncodeToString(nb), file: filepath.Join(dir, "run-"+strconv.Itoa(id))}
+	return rs, []string{shellinit.NonceEnv + "=" + rs.nonce}, nil
+}
+
+// injectIntegration writes the startup file of shell sh in dir and returns
+// the argv that starts the shell with it, and the environment to add.
+func injectIntegration(dir, sh string, argv []string, login bool) (newArgv, env []string, err error) {
+	path := filepath.Join(dir, "init."+sh)
+	if err := writePrivate(path, []byte(shellinit.Startup(sh))); err != nil {
+		return nil, nil, err
+	}
 	if login {
 		env = append(env, shellinit.LoginEnv+"=1")
 	}
-	return []string{argv[0], "--init-file", path, "-i"}, env, rs, nil
+	return []string{argv[0], "--init-file", path, "-i"}, env, nil
 }
 
 // writePrivate writes a file only the user can read, whole or not at all.
@@ -175,7 +183,7 @@ func (s *Session) filterMarks(b []byte) []byte {
 		b = append(rs.tail, b...)
 		rs.tail = nil
 	}
-	if bytes.IndexByte(b, 0x1b) < 0 {
+	if bytes.Index(b, []byte(shellinit.MarkPrefix)) < 0 && partialPrefix(b, shellinit.MarkPrefix) == 0 {
 		if rs.capturing != nil {
 			rs.capturing.add(b)
 		}
@@ -312,6 +320,9 @@ func (e *BusyError) Unwrap() error { return ErrBusy }
 // foreground). mu is held.
 func (s *Session) busyLocked() string {
 	rs := s.rs
+	if !rs.integrated {
+		return "its shell has not shown its first prompt yet"
+	}
 	if rs.cur != nil {
 		return fmt.Sprintf("running %q (run %d) for %s", rs.cur.Command, rs.cur.ID, since(rs.cur.Started))
 	}
@@ -364,7 +375,7 @@ func procInfo(pid int) (cmd string, started time.Time) {
 func (s *Session) StartRun(script, what string, wait time.Duration, gone <-chan struct{}) (*Run, error) {
 	rs := s.rs
 	s.mu.Lock()
-	if rs == nil || !rs.integrated {
+	if rs == nil || !rs.integrated && !rs.injected {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: session %s does not run a shell with linger's integration", ErrNoIntegration, s.Name())
 	}
