@@ -262,3 +262,21 @@ func TestRunThroughSSHD(t *testing.T) {
 		t.Errorf("run over ssh: %v, want / and exit 7", r)
 	}
 }
+
+func TestRunBashLoginReadsProfile(t *testing.T) {
+	e := newEnv(t)
+	if err := os.WriteFile(filepath.Join(e.Home, ".bash_profile"), []byte("export FROM_PROFILE=yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.Home, ".bashrc"), []byte("FROM_RC=yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.RunEnv([]string{"SHELL=/bin/bash"}, "new", "-d", "lg"); r.Code != 0 {
+		t.Fatal(r)
+	}
+	rnWant(t, e, 0, "yes \n", "run", "--wait", "10s", "lg", "-c", `echo "$FROM_PROFILE $FROM_RC"`)
+	if r := e.Run("new", "-d", "rc", "--", "bash"); r.Code != 0 {
+		t.Fatal(r)
+	}
+	rnWant(t, e, 0, " yes\n", "run", "--wait", "10s", "rc", "-c", `echo "$FROM_PROFILE $FROM_RC"`)
+}
