@@ -16,10 +16,16 @@ import (
 
 // rnBash starts a detached bash session called name (with the
 // integration the server injects) and waits until a run works in it.
-func rnBash(t *testing.T, e *env, name string) {
+func rnBash(t *testing.T, e *env, name string) { rnShell(t, e, name, "bash") }
+
+// rnShell is rnBash for shell sh.
+func rnShell(t *testing.T, e *env, name, sh string) {
 	t.Helper()
-	if r := e.Run("new", "-d", name, "--", "bash"); r.Code != 0 {
-		t.Fatalf("new -d %s -- bash: %v", name, r)
+	if _, err := exec.LookPath(sh); err != nil {
+		t.Skipf("%s not installed", sh)
+	}
+	if r := e.Run("new", "-d", name, "--", sh); r.Code != 0 {
+		t.Fatalf("new -d %s -- %s: %v", name, sh, r)
 	}
 	if r := e.Run("run", "--wait", "10s", name, "--", "true"); r.Code != 0 || r.Stdout != "" || r.Stderr != "" {
 		t.Fatalf("first run in %s: %v", name, r)
@@ -36,9 +42,12 @@ func rnWant(t *testing.T, e *env, code int, stdout string, args ...string) resul
 	return r
 }
 
-func TestRunBashSharedStateAndStatus(t *testing.T) {
+func TestRunBashSharedStateAndStatus(t *testing.T) { rnStateAndStatus(t, "bash") }
+func TestRunZshSharedStateAndStatus(t *testing.T)  { rnStateAndStatus(t, "zsh") }
+
+func rnStateAndStatus(t *testing.T, sh string) {
 	e := newEnv(t)
-	rnBash(t, e, "dev")
+	rnShell(t, e, "dev", sh)
 	dir := filepath.Join(e.Home, "app dir")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -54,7 +63,7 @@ func TestRunBashSharedStateAndStatus(t *testing.T) {
 	rnWant(t, e, 1, "", "run", "dev", "--", "false")
 	rnWant(t, e, 42, "", "run", "dev", "-c", "(exit 42)")
 	rnWant(t, e, 3, "", "run", "dev", "-c", "return 3")
-	if r := e.Run("run", "dev", "-c", "if then fi"); r.Code == 0 || !strings.Contains(r.Stdout, "syntax error") {
+	if r := e.Run("run", "dev", "-c", "echo a; fi"); r.Code == 0 || !strings.Contains(r.Stdout, "error") {
 		t.Errorf("a syntax error: %v, want a non-zero status and bash's message", r)
 	}
 	// the shell is fine afterwards, and still where it was
@@ -95,9 +104,12 @@ func rnSessionPid(t *testing.T, e *env, name string) int {
 	return s.Pid
 }
 
-func TestRunBashOutputExact(t *testing.T) {
+func TestRunBashOutputExact(t *testing.T) { rnOutputExact(t, "bash") }
+func TestRunZshOutputExact(t *testing.T)  { rnOutputExact(t, "zsh") }
+
+func rnOutputExact(t *testing.T, sh string) {
 	e := newEnv(t)
-	rnBash(t, e, "dev")
+	rnShell(t, e, "dev", sh)
 	// 1 MB and more, complete and in order
 	want, err := exec.Command("seq", "1", "160000").Output()
 	if err != nil {
@@ -279,4 +291,46 @@ func TestRunBashLoginReadsProfile(t *testing.T) {
 		t.Fatal(r)
 	}
 	rnWant(t, e, 0, " yes\n", "run", "--wait", "10s", "rc", "-c", `echo "$FROM_PROFILE $FROM_RC"`)
+}
+
+func TestRunZshHistoryClean(t *testing.T) {
+	e := newEnv(t)
+	hist := filepath.Join(e.Home, "private_history")
+	rc := "HISTFILE=" + hist + "\nHISTSIZE=100\nSAVEHIST=100\nsetopt SHARE_HISTORY\nunsetopt HIST_IGNORE_SPACE EXTENDED_HISTORY\nPS1='$ '\nprecmd() { __last=$? }\n"
+	if err := os.WriteFile(filepath.Join(e.Home, ".zshrc"), []byte(rc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rnShell(t, e, "dev", "zsh")
+	tm := e.Start(80, 24, "attach", "dev")
+	tm.WaitText("$ ")
+	tm.Type("echo typed\r")
+	naWaitLine(tm, "typed")
+	poll(t, "the typed line's prompt", harnessWait, func() bool {
+		return e.Run("run", "--wait", "0", "dev", "--", "true").Code == 0
+	})
+	for i := range 10 {
+		rnWant(t, e, 0, fmt.Sprintf("run %d\n", i), "run", "dev", "-c", fmt.Sprintf("echo run %d", i))
+	}
+	// the user's precmd still sees each command's $?
+	rnWant(t, e, 5, "", "run", "dev", "-c", "(exit 5)")
+	rnWant(t, e, 0, "5\n", "run", "dev", "-c", "echo $__last")
+	// in memory: what the person typed (the running line lingers, as
+	// zsh keeps any line its zshaddhistory hook refuses until the next)
+	r := e.Run("run", "dev", "-c", "fc -ln 1 | grep -v run-")
+	if r.Code != 0 || r.Stdout != "echo typed\n" {
+		t.Errorf("history in memory: %v", r)
+	}
+	b, err := os.ReadFile(hist)
+	if err != nil || string(b) != "echo typed\n" {
+		t.Errorf("history file: %q (%v), want only \"echo typed\"", b, err)
+	}
+	tm.Type("echo again\r")
+	naWaitLine(tm, "again")
+	if !pollQuiet(harnessWait, func() bool {
+		b, _ := os.ReadFile(hist)
+		return strings.HasPrefix(string(b), "echo typed\n") && strings.HasSuffix(string(b), ";echo again\n") && !strings.Contains(string(b), "run")
+	}) {
+		b, _ := os.ReadFile(hist)
+		t.Errorf("history file after echo again: %q", b)
+	}
 }

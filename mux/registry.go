@@ -309,15 +309,15 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 	if rs, env, err := newRunState(filepath.Dir(r.socket), id); err != nil {
 		r.logf("session %s (%d): no shell integration: %v", name, id, err)
 	} else {
+		e := newEnv(st.env)
 		if sh, login := shellIntegration(st.argv); sh != "" {
-			a, more, err := injectIntegration(filepath.Dir(r.socket), sh, st.argv, login)
+			a, more, err := injectIntegration(filepath.Dir(r.socket), sh, st.argv, login, e)
 			if err != nil {
 				r.logf("session %s (%d): no shell integration: %v", name, id, err)
 			} else {
 				argv, env, rs.injected = a, append(env, more...), true
 			}
 		}
-		e := newEnv(st.env)
 		for _, kv := range env {
 			k, v, _ := strings.Cut(kv, "=")
 			e.set(k, v)

@@ -109,11 +109,15 @@ func (r *Run) signal() {
 }
 
 // shellIntegration says which integration, if any, the server injects
-// into a session running argv: bash (argv[0]'s base name), with no
-// arguments but -l, --login or -i. It returns the shell's name and the
-// argv to start instead, and whether it is a login shell.
+// into a session running argv: by argv[0]'s base name, bash with no
+// arguments but -l, --login or -i, or zsh with the same (and -l), and
+// whether it is a login shell.
 func shellIntegration(argv []string) (sh string, login bool) {
-	if len(argv) == 0 || filepath.Base(argv[0]) != "bash" {
+	if len(argv) == 0 {
+		return "", false
+	}
+	sh = filepath.Base(argv[0])
+	if sh != "bash" && sh != "zsh" {
 		return "", false
 	}
 	for _, a := range argv[1:] {
@@ -125,7 +129,7 @@ func shellIntegration(argv []string) (sh string, login bool) {
 			return "", false
 		}
 	}
-	return "bash", login
+	return sh, login
 }
 
 // newRunState makes the run state of session id: its nonce, given to
@@ -142,16 +146,31 @@ func newRunState(dir string, id int) (*runState, []string, error) {
 }
 
 // injectIntegration writes the startup file of shell sh in dir and returns
-// the argv that starts the shell with it, and the environment to add.
-func injectIntegration(dir, sh string, argv []string, login bool) (newArgv, env []string, err error) {
+// the argv that starts the shell with it, and the environment to add
+// (userEnv is the session's environment so far).
+func injectIntegration(dir, sh string, argv []string, login bool, userEnv *env) (newArgv, add []string, err error) {
+	switch sh {
+	case "zsh":
+		zdir := filepath.Join(dir, "zsh")
+		if err := os.Mkdir(zdir, 0o700); err != nil && !os.IsExist(err) {
+			return nil, nil, err
+		}
+		if err := writePrivate(filepath.Join(zdir, ".zshenv"), []byte(shellinit.Startup(sh))); err != nil {
+			return nil, nil, err
+		}
+		if z, ok := userEnv.vals["ZDOTDIR"]; ok {
+			add = append(add, shellinit.ZdotdirEnv+"="+z)
+		}
+		return argv, append(add, "ZDOTDIR="+zdir), nil
+	}
 	path := filepath.Join(dir, "init."+sh)
 	if err := writePrivate(path, []byte(shellinit.Startup(sh))); err != nil {
 		return nil, nil, err
 	}
 	if login {
-		env = append(env, shellinit.LoginEnv+"=1")
+		add = append(add, shellinit.LoginEnv+"=1")
 	}
-	return []string{argv[0], "--init-file", path, "-i"}, env, nil
+	return []string{argv[0], "--init-file", path, "-i"}, add, nil
 }
 
 // writePrivate writes a file only the user can read, whole or not at all.

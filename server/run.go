@@ -58,7 +58,7 @@ func (s *Server) handleRun(c *socket.Conn, req *socket.Request) {
 		rep := errorReply(err)
 		if errors.Is(err, mux.ErrNoIntegration) {
 			rep.Code = socket.ErrNoShell
-			rep.Error = fmt.Sprintf("session %s is not a shell with linger's integration (bash started by linger, or 'eval \"$(linger init bash)\"' in it): use 'linger send %s TEXT' to type into it", sess.Name(), sess.Name())
+			rep.Error = fmt.Sprintf("session %s is not a shell with linger's integration (bash or zsh started by linger, or 'eval \"$(linger init bash)\"' in it): use 'linger send %s TEXT' to type into it", sess.Name(), sess.Name())
 		}
 		s.reply(c, rep)
 		return

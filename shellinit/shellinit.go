@@ -6,7 +6,10 @@
 // Startup("bash") (written in the server's runtime directory), which reads
 // what bash would have read (the login files for a login shell, else
 // ~/.bashrc), then the integration, Integration("bash"), which `linger init
-// bash` also prints for shells started other ways.
+// bash` also prints for shells started other ways. A zsh gets $ZDOTDIR
+// set to a directory whose .zshenv is Startup("zsh"): it puts the user's
+// ZDOTDIR back, reads the user's .zshenv and loads the integration; zsh
+// reads the user's other files itself.
 //
 // The integration emits two kinds of marks, as OSC escape sequences:
 //
@@ -23,9 +26,10 @@
 //     prompt hook, so return, Ctrl-C and syntax errors end it too).
 //
 // A run: the server writes a file only the user can read that calls
-// __linger_begin RUN LINE (which takes the typed LINE out of the history,
-// whatever HISTCONTROL says, and emits S) and then holds the command, and
-// types LINE, a fixed " . 'FILE'", at the prompt.
+// __linger_begin RUN LINE (which emits S; bash's also takes the typed LINE
+// out of the history, whatever HISTCONTROL says; zsh's zshaddhistory hook
+// keeps it out) and then holds the command, and types LINE, a fixed
+// " . 'FILE'", at the prompt.
 package shellinit
 
 import (
@@ -38,6 +42,12 @@ var bashStartup string
 //go:embed bash/integration.bash
 var bashIntegration string
 
+//go:embed zsh/zshenv.zsh
+var zshStartup string
+
+//go:embed zsh/integration.zsh
+var zshIntegration string
+
 // MarkPrefix starts every private mark: ESC ] 6973 ;.
 const MarkPrefix = "\x1b]6973;"
 
@@ -46,26 +56,36 @@ const MarkPrefix = "\x1b]6973;"
 const NonceEnv = "LINGER_NONCE"
 
 // Shells are the shells linger has an integration for.
-var Shells = []string{"bash"}
+var Shells = []string{"bash", "zsh"}
 
 // Integration is the integration script for shell ("" if none).
 func Integration(shell string) string {
 	switch shell {
 	case "bash":
 		return bashIntegration
+	case "zsh":
+		return zshIntegration
 	}
 	return ""
 }
 
 // Startup is the file a shell started by the server reads first: what
-// the shell would have read, then the integration.
+// the shell would have read, then the integration. For zsh it is the
+// .zshenv of the directory the server gives it as $ZDOTDIR (the user's
+// ZDOTDIR, if any, in ZdotdirEnv): it puts the user's back, so that zsh
+// then reads the user's other startup files itself.
 func Startup(shell string) string {
 	switch shell {
 	case "bash":
 		return bashStartup + bashIntegration
+	case "zsh":
+		return zshStartup + zshIntegration
 	}
 	return ""
 }
+
+// ZdotdirEnv carries the user's $ZDOTDIR to linger's .zshenv.
+const ZdotdirEnv = "__LINGER_ZDOTDIR"
 
 // LoginEnv is set to 1 for a bash started by the server in place of a
 // login shell (bash -l): Startup then reads the login files.
