@@ -334,3 +334,35 @@ func TestRunZshHistoryClean(t *testing.T) {
 		t.Errorf("history file after echo again: %q", b)
 	}
 }
+
+func TestRunBashInterruptAndExit(t *testing.T) {
+	e := newEnv(t)
+	if err := os.WriteFile(filepath.Join(e.Home, ".bashrc"), []byte("PS1='$ '\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rnBash(t, e, "dev")
+	tm := e.Start(80, 24, "attach", "dev")
+	tm.WaitText("$ ")
+	done := make(chan result, 1)
+	go func() { done <- e.Run("run", "dev", "-c", "echo started; sleep 100; echo not reached") }()
+	naWaitLine(tm, "started")
+	poll(t, "sleep 100 to run", harnessWait, func() bool {
+		out, _ := exec.Command("pgrep", "-x", "-s", strconv.Itoa(rnSessionPid(t, e, "dev")), "sleep").Output()
+		return len(out) > 0
+	})
+	tm.Type("\x03") // Ctrl-C, as the person would
+	select {
+	case r := <-done:
+		if r.Code != 130 || !strings.HasPrefix(r.Stdout, "started\n") {
+			t.Errorf("Ctrl-C during sleep 100: %v, want exit 130", r)
+		}
+	case <-time.After(harnessWait):
+		t.Fatal("the interrupted run never ended")
+	}
+	rnWant(t, e, 0, "still here\n", "run", "--wait", "5s", "dev", "--", "echo", "still here")
+	// exit ends the session and the run, with its status
+	rnWant(t, e, 7, "", "run", "dev", "--", "exit", "7")
+	if code := tm.WaitExit(); code != 7 {
+		t.Errorf("the attached client exited %d, want 7", code)
+	}
+}
