@@ -14,11 +14,12 @@ func initCommand() *cli.Command {
 		Name:      "init",
 		Usage:     "print the shell integration, for shells linger did not start",
 		ArgsUsage: "SHELL",
-		Description: `Prints linger's shell integration for SHELL (bash or zsh), to be
-evaluated in the shell: eval "$(linger init bash)". A bash or zsh that
-linger starts as a session's command already has it (bash through
---init-file, zsh through ZDOTDIR, reading your usual startup files too): init is for shells started other ways (in ~/.bashrc
-or ~/.zshrc, it does nothing where linger already loaded it). The integration emits
+		Description: `Prints linger's shell integration for SHELL (bash, zsh or fish), to be
+evaluated in the shell: eval "$(linger init bash)" (fish: linger init fish
+| source). A bash, zsh or fish that linger starts as a session's command
+already has it (bash through --init-file, zsh through ZDOTDIR, fish through
+XDG_DATA_DIRS, reading your usual startup files too): init is for shells started other ways (in your
+startup file, it does nothing where linger already loaded it). The integration emits
 OSC 133 prompt marks, which terminals understand, and linger's private
 marks, which let 'linger run' run commands in the shell; those work only in
 a shell whose environment has the session's $LINGER_NONCE, that is the

@@ -32,9 +32,10 @@ person's own command in the foreground, or a partly typed line at the
 prompt) run waits, in the order runs asked, for up to --wait (default 4m),
 then exits 75 saying what keeps the session busy. --wait 0 fails at once.
 
-It needs a shell with linger's integration: bash and zsh sessions started
-by linger have it; for a shell started another way, run
-'eval "$(linger init bash)"' (or zsh) in it. Other sessions (a TUI, a REPL) are refused: use 'linger send'.`,
+It needs a shell with linger's integration: bash, zsh and fish sessions
+started by linger have it; for a shell started another way, run
+'eval "$(linger init bash)"' (zsh alike; fish: 'linger init fish | source')
+in it. Other sessions (a TUI, a REPL) are refused: use 'linger send'.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "c", Usage: "run `LINE`, a command line in the shell's syntax"},
 			&cli.StringFlag{Name: "wait", Value: "4m", Usage: "wait up to `DURATION` for a busy session, then exit 75 (0: fail at once)"},

@@ -366,3 +366,35 @@ func TestRunBashInterruptAndExit(t *testing.T) {
 		t.Errorf("the attached client exited %d, want 7", code)
 	}
 }
+
+func TestRunFishStateStatusHistory(t *testing.T) {
+	e := newEnv(t)
+	data := filepath.Join(e.Home, "data")
+	e.Env = overlayEnv(e.Env, []string{"XDG_DATA_HOME=" + data})
+	rnShell(t, e, "dev", "fish")
+	rnWant(t, e, 0, "", "run", "dev", "--", "cd", "/")
+	rnWant(t, e, 0, "", "run", "dev", "-c", "function greet; echo hello $argv; end; set -gx MODE test")
+	rnWant(t, e, 0, "/\ntest\nhello you\n", "run", "dev", "-c", "pwd; sh -c 'echo $MODE'; greet you")
+	rnWant(t, e, 0, "a\nb\\c'd\n", "run", "dev", "--", "printf", `a\nb\\c'd\n`)
+	rnWant(t, e, 1, "", "run", "dev", "--", "false")
+	rnWant(t, e, 42, "", "run", "dev", "--", "sh", "-c", "exit 42")
+	if r := e.Run("run", "dev", "-c", "echo a; end"); r.Code == 0 || !strings.Contains(r.Stdout, "outside of a block") {
+		t.Errorf("a syntax error: %v, want a non-zero status and fish's message", r)
+	}
+	rnWant(t, e, 0, "/\n", "run", "dev", "--", "pwd")
+
+	tm := e.Start(80, 24, "attach", "dev")
+	tm.Type("echo typed\r")
+	naWaitLine(tm, "typed")
+	poll(t, "the typed line's prompt", harnessWait, func() bool {
+		return e.Run("run", "--wait", "0", "dev", "--", "true").Code == 0
+	})
+	for i := range 10 {
+		rnWant(t, e, 0, fmt.Sprintf("run %d\n", i), "run", "dev", "-c", fmt.Sprintf("echo run %d", i))
+	}
+	rnWant(t, e, 0, "echo typed\n", "run", "dev", "-c", "history save; history | cat")
+	b, err := os.ReadFile(filepath.Join(data, "fish", "fish_history"))
+	if err != nil || !strings.Contains(string(b), "echo typed") || strings.Contains(string(b), "run") || strings.Contains(string(b), "source") {
+		t.Errorf("fish_history: %q (%v), want echo typed and nothing of the runs", b, err)
+	}
+}

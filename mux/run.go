@@ -30,6 +30,7 @@ var ErrNoIntegration = errors.New("no shell integration")
 // runState is a session's shell integration.
 type runState struct {
 	nonce    string // the secret the marks carry
+	shell    string // the shell the prompt mark names: bash, zsh or fish
 	injected bool   // the server started the shell with the integration
 	file     string // where a run's command is written (0600)
 
@@ -41,6 +42,7 @@ type runState struct {
 	integrated bool          // a prompt mark came: the integration runs
 	typed      bool          // a client typed since the last prompt mark
 	cur        *Run          // the run in progress
+	typedRun   bool          // the line that sources cur's file was typed
 	queue      []*Run        // the runs waiting, in the order they asked
 	wake       chan struct{} // closed (and made again) when any of this changes
 	nextID     int
@@ -110,14 +112,14 @@ func (r *Run) signal() {
 
 // shellIntegration says which integration, if any, the server injects
 // into a session running argv: by argv[0]'s base name, bash with no
-// arguments but -l, --login or -i, or zsh with the same (and -l), and
+// arguments but -l, --login or -i, or zsh or fish with the same, and
 // whether it is a login shell.
 func shellIntegration(argv []string) (sh string, login bool) {
 	if len(argv) == 0 {
 		return "", false
 	}
 	sh = filepath.Base(argv[0])
-	if sh != "bash" && sh != "zsh" {
+	if sh != "bash" && sh != "zsh" && sh != "fish" {
 		return "", false
 	}
 	for _, a := range argv[1:] {
@@ -150,6 +152,21 @@ func newRunState(dir string, id int) (*runState, []string, error) {
 // (userEnv is the session's environment so far).
 func injectIntegration(dir, sh string, argv []string, login bool, userEnv *env) (newArgv, add []string, err error) {
 	switch sh {
+	case "fish":
+		vdir := filepath.Join(dir, "fish-data", "fish", "vendor_conf.d")
+		if err := os.MkdirAll(vdir, 0o700); err != nil {
+			return nil, nil, err
+		}
+		if err := writePrivate(filepath.Join(vdir, "linger.fish"), []byte(shellinit.Startup(sh))); err != nil {
+			return nil, nil, err
+		}
+		dirs, ok := userEnv.vals["XDG_DATA_DIRS"]
+		if ok {
+			add = append(add, shellinit.XDGDataDirsEnv+"="+dirs)
+		} else {
+			dirs = "/usr/local/share:/usr/share"
+		}
+		return argv, append(add, "XDG_DATA_DIRS="+filepath.Join(dir, "fish-data")+":"+dirs), nil
 	case "zsh":
 		zdir := filepath.Join(dir, "zsh")
 		if err := os.Mkdir(zdir, 0o700); err != nil && !os.IsExist(err) {
@@ -268,6 +285,14 @@ func (s *Session) mark(fields string) bool {
 	switch f[1] {
 	case "P":
 		rs.integrated, rs.typed = true, false
+		if len(f) == 3 {
+			rs.shell = f[2]
+		}
+		if rs.cur != nil && rs.capturing == nil && rs.typedRun {
+			// back at the prompt, and the run never started: the shell
+			// could not read its file
+			s.endRunLocked(2)
+		}
 	case "S":
 		if len(f) == 3 && rs.cur != nil && strconv.Itoa(rs.cur.ID) == f[2] && rs.capturing == nil {
 			rs.capturing = rs.cur
@@ -292,8 +317,9 @@ func (s *Session) endRunLocked(status int) {
 		return
 	}
 	rs.cur.end(status)
-	rs.cur, rs.capturing = nil, nil
+	rs.cur, rs.capturing, rs.typedRun = nil, nil, false
 	os.Remove(rs.file)
+	os.Remove(rs.file + ".fish")
 	s.runChangedLocked()
 }
 
@@ -385,13 +411,14 @@ func procInfo(pid int) (cmd string, started time.Time) {
 	return cmd, started
 }
 
-// StartRun runs script (a command line in the shell's syntax; what names
-// it in messages) in the session's shell, once the session is idle and
+// StartRun runs argv (words, quoted for the shell), or else line (a
+// command line in the shell's syntax), in the session's shell (what names
+// it in messages), once the session is idle and
 // the runs that asked before have started: it waits up to wait, then
 // fails with a *BusyError; a closed gone gives up. The command is written
 // to the session's run file and the shell is made to source it by a
 // short fixed line typed at its prompt (see package shellinit).
-func (s *Session) StartRun(script, what string, wait time.Duration, gone <-chan struct{}) (*Run, error) {
+func (s *Session) StartRun(argv []string, line, what string, wait time.Duration, gone <-chan struct{}) (*Run, error) {
 	rs := s.rs
 	s.mu.Lock()
 	if rs == nil || !rs.integrated && !rs.injected {
@@ -448,14 +475,43 @@ func (s *Session) StartRun(script, what string, wait time.Duration, gone <-chan 
 	}
 	rs.queue = rs.queue[1:]
 	rs.cur, r.Started = r, time.Now()
+	fish := rs.shell == "fish"
 	s.runChangedLocked()
 	s.mu.Unlock()
 
-	line := ". " + shellQuote(rs.file)
-	body := "__linger_begin " + strconv.Itoa(r.ID) + " " + shellQuote(line) + "\n{\n" + script + "\n} </dev/null\n"
-	err := writePrivate(rs.file, []byte(body))
+	script := line
+	quote := shellQuote
+	if fish {
+		quote = fishQuote
+	}
+	if len(argv) > 0 {
+		q := make([]string, len(argv))
+		for i, a := range argv {
+			q[i] = quote(a)
+		}
+		script = strings.Join(q, " ")
+	}
+	var typed string
+	var err error
+	if fish {
+		// fish parses a whole file before running it: the command has a
+		// file of its own, so that a syntax error in it still comes after
+		// the start mark
+		typed = "source " + quote(rs.file)
+		body := "__linger_begin " + strconv.Itoa(r.ID) + " " + quote(typed) + "\nsource " + quote(rs.file+".fish") + "\n"
+		if err = writePrivate(rs.file+".fish", []byte("begin\n"+script+"\nend </dev/null\n")); err == nil {
+			err = writePrivate(rs.file, []byte(body))
+		}
+	} else {
+		typed = ". " + quote(rs.file)
+		body := "__linger_begin " + strconv.Itoa(r.ID) + " " + quote(typed) + "\n{\n" + script + "\n} </dev/null\n"
+		err = writePrivate(rs.file, []byte(body))
+	}
 	if err == nil {
-		_, err = s.proc.Write([]byte(" " + line + "\r"))
+		s.mu.Lock()
+		rs.typedRun = true
+		s.mu.Unlock()
+		_, err = s.proc.Write([]byte(" " + typed + "\r"))
 	}
 	if err != nil {
 		s.mu.Lock()
@@ -480,11 +536,7 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// ShellQuote quotes each word of argv for a POSIX shell and joins them.
-func ShellQuote(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = shellQuote(a)
-	}
-	return strings.Join(q, " ")
+// fishQuote quotes s for fish (in its single quotes, \ and ' are escaped).
+func fishQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
 }

@@ -21,13 +21,13 @@ const defaultRunWait = 4 * time.Minute
 // socket/protocol.go).
 func (s *Server) handleRun(c *socket.Conn, req *socket.Request) {
 	defer c.Close()
-	script, what := req.Line, req.Line
-	if script == "" {
+	what := req.Line
+	if what == "" {
 		if len(req.Command) == 0 {
 			s.replyErr(c, mux.Invalidf("run needs a command (-- COMMAND [ARG...] or -c 'COMMAND LINE')"))
 			return
 		}
-		script, what = mux.ShellQuote(req.Command), strings.Join(req.Command, " ")
+		what = strings.Join(req.Command, " ")
 	}
 	wait := defaultRunWait
 	if req.RunWait != "" {
@@ -53,12 +53,12 @@ func (s *Server) handleRun(c *socket.Conn, req *socket.Request) {
 			}
 		}
 	}()
-	run, err := sess.StartRun(script, what, wait, gone)
+	run, err := sess.StartRun(req.Command, req.Line, what, wait, gone)
 	if err != nil {
 		rep := errorReply(err)
 		if errors.Is(err, mux.ErrNoIntegration) {
 			rep.Code = socket.ErrNoShell
-			rep.Error = fmt.Sprintf("session %s is not a shell with linger's integration (bash or zsh started by linger, or 'eval \"$(linger init bash)\"' in it): use 'linger send %s TEXT' to type into it", sess.Name(), sess.Name())
+			rep.Error = fmt.Sprintf("session %s is not a shell with linger's integration (bash, zsh or fish started by linger, or 'eval \"$(linger init bash)\"' in it): use 'linger send %s TEXT' to type into it", sess.Name(), sess.Name())
 		}
 		s.reply(c, rep)
 		return

@@ -9,7 +9,10 @@
 // bash` also prints for shells started other ways. A zsh gets $ZDOTDIR
 // set to a directory whose .zshenv is Startup("zsh"): it puts the user's
 // ZDOTDIR back, reads the user's .zshenv and loads the integration; zsh
-// reads the user's other files itself.
+// reads the user's other files itself. A fish gets linger's directory
+// first in $XDG_DATA_DIRS, whose fish/vendor_conf.d/linger.fish is
+// Startup("fish"): it puts the user's XDG_DATA_DIRS back and loads the
+// integration.
 //
 // The integration emits two kinds of marks, as OSC escape sequences:
 //
@@ -20,16 +23,17 @@
 //     which the server consumes (mux, marks.go) and no client ever sees.
 //     NONCE is the session's secret, given to the shell in $LINGER_NONCE
 //     (which the integration takes out of the environment), so output that
-//     merely looks like a mark (a cat of a log) is only output. KIND is P
-//     (the shell is at its prompt), S;RUN (run RUN starts: its output
+//     merely looks like a mark (a cat of a log) is only output. KIND is P;SHELL
+//     (the shell, bash, zsh or fish, is at its prompt), S;RUN (run RUN starts: its output
 //     follows) or E;RUN;STATUS (run RUN ended with STATUS, from the
 //     prompt hook, so return, Ctrl-C and syntax errors end it too).
 //
 // A run: the server writes a file only the user can read that calls
 // __linger_begin RUN LINE (which emits S; bash's also takes the typed LINE
 // out of the history, whatever HISTCONTROL says; zsh's zshaddhistory hook
-// keeps it out) and then holds the command, and types LINE, a fixed
-// " . 'FILE'", at the prompt.
+// keeps it out; fish keeps lines starting with a space out) and then holds
+// the command, and types LINE, a fixed " . 'FILE'" (fish: " source
+// 'FILE'"), at the prompt.
 package shellinit
 
 import (
@@ -41,6 +45,12 @@ var bashStartup string
 
 //go:embed bash/integration.bash
 var bashIntegration string
+
+//go:embed fish/vendor.fish
+var fishStartup string
+
+//go:embed fish/integration.fish
+var fishIntegration string
 
 //go:embed zsh/zshenv.zsh
 var zshStartup string
@@ -56,7 +66,7 @@ const MarkPrefix = "\x1b]6973;"
 const NonceEnv = "LINGER_NONCE"
 
 // Shells are the shells linger has an integration for.
-var Shells = []string{"bash", "zsh"}
+var Shells = []string{"bash", "zsh", "fish"}
 
 // Integration is the integration script for shell ("" if none).
 func Integration(shell string) string {
@@ -65,6 +75,8 @@ func Integration(shell string) string {
 		return bashIntegration
 	case "zsh":
 		return zshIntegration
+	case "fish":
+		return fishIntegration
 	}
 	return ""
 }
@@ -80,9 +92,15 @@ func Startup(shell string) string {
 		return bashStartup + bashIntegration
 	case "zsh":
 		return zshStartup + zshIntegration
+	case "fish":
+		return fishStartup + fishIntegration
 	}
 	return ""
 }
+
+// XDGDataDirsEnv carries the user's $XDG_DATA_DIRS to linger's fish
+// vendor_conf.d file.
+const XDGDataDirsEnv = "__LINGER_XDG_DATA_DIRS"
 
 // ZdotdirEnv carries the user's $ZDOTDIR to linger's .zshenv.
 const ZdotdirEnv = "__LINGER_ZDOTDIR"

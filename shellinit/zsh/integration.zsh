@@ -36,7 +36,7 @@ __linger_precmd() {
 	fi
 	builtin printf '\e]133;D;%s\a\e]133;A\a' "$st"
 	[[ $PS1 == *'133;B'* ]] || PS1+=$'%{\e]133;B\a%}'
-	[[ -z $__linger_nonce ]] || builtin printf '\e]6973;%s;P\a' "$__linger_nonce"
+	[[ -z $__linger_nonce ]] || builtin printf '\e]6973;%s;P;zsh\a' "$__linger_nonce"
 	return $st
 }
 
