@@ -43,6 +43,7 @@ type runState struct {
 	typed      bool          // a client typed since the last prompt mark
 	cur        *Run          // the run in progress
 	typedRun   bool          // the line that sources cur's file was typed
+	prompted   bool          // a prompt mark came since the last run started
 	queue      []*Run        // the runs waiting, in the order they asked
 	wake       chan struct{} // closed (and made again) when any of this changes
 	nextID     int
@@ -284,7 +285,7 @@ func (s *Session) mark(fields string) bool {
 	defer s.mu.Unlock()
 	switch f[1] {
 	case "P":
-		rs.integrated, rs.typed = true, false
+		rs.integrated, rs.typed, rs.prompted = true, false, true
 		if len(f) == 3 {
 			rs.shell = f[2]
 		}
@@ -370,6 +371,9 @@ func (s *Session) busyLocked() string {
 	}
 	if rs.cur != nil {
 		return fmt.Sprintf("running %q (run %d) for %s", rs.cur.Command, rs.cur.ID, since(rs.cur.Started))
+	}
+	if !rs.prompted {
+		return "its shell has not shown its prompt since the last run"
 	}
 	if fg := s.proc.Foreground(); fg > 0 && fg != s.proc.Pid() {
 		cmd, started := procInfo(fg)
@@ -474,7 +478,7 @@ func (s *Session) StartRun(argv []string, line, what string, wait time.Duration,
 		s.mu.Lock()
 	}
 	rs.queue = rs.queue[1:]
-	rs.cur, r.Started = r, time.Now()
+	rs.cur, r.Started, rs.prompted = r, time.Now(), false
 	fish := rs.shell == "fish"
 	s.runChangedLocked()
 	s.mu.Unlock()
