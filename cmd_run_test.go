@@ -198,11 +198,14 @@ func TestRunBashBusy(t *testing.T) {
 
 	// the person's own command in the foreground
 	tm.Type("sleep 3\r")
+	tm.WaitText("$ sleep 3") // the keys reached the shell
 	var r result
-	poll(t, "the session to be busy with sleep 3", harnessWait, func() bool {
+	if !pollQuiet(harnessWait, func() bool {
 		r = e.Run("run", "--wait", "0", "dev", "--", "echo", "ran")
 		return strings.Contains(r.Stderr, `running "sleep 3"`)
-	})
+	}) {
+		o := tm.Output(); t.Fatalf("the session never was busy with sleep 3: %v\n%q", r, o[:min(len(o), 1500)])
+	}
 	start := time.Now()
 	r = e.Run("run", "--wait", "0", "dev", "--", "echo", "ran")
 	if took := time.Since(start); r.Code != 75 || took > time.Second ||

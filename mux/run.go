@@ -40,7 +40,8 @@ type runState struct {
 
 	// under Session.mu
 	integrated bool          // a prompt mark came: the integration runs
-	typed      bool          // a client typed since the last prompt mark
+	typed      bool          // a client typed a line the shell has not accepted yet
+	lastInput  time.Time     // when a client last typed
 	cur        *Run          // the run in progress
 	typedRun   bool          // the line that sources cur's file was typed
 	prompted   bool          // a prompt mark came since the last run started
@@ -285,7 +286,10 @@ func (s *Session) mark(fields string) bool {
 	defer s.mu.Unlock()
 	switch f[1] {
 	case "P":
-		rs.integrated, rs.typed, rs.prompted = true, false, true
+		rs.integrated, rs.prompted = true, true
+		if time.Since(rs.lastInput) > typedRace {
+			rs.typed = false // whatever was typed is gone (Ctrl-C, an empty line)
+		}
 		if len(f) == 3 {
 			rs.shell = f[2]
 		}
@@ -294,6 +298,8 @@ func (s *Session) mark(fields string) bool {
 			// could not read its file
 			s.endRunLocked(2)
 		}
+	case "C":
+		rs.typed, rs.prompted = false, false
 	case "S":
 		if len(f) == 3 && rs.cur != nil && strconv.Itoa(rs.cur.ID) == f[2] && rs.capturing == nil {
 			rs.capturing = rs.cur
@@ -332,13 +338,20 @@ func (s *Session) runChangedLocked() {
 	}
 }
 
-// noteTyped records that a client typed into the session: a partly typed
-// line may sit at the prompt until the next one. Terminal reports and
-// special keys (starting with ESC) do not count.
+// typedRace is how long before a prompt mark typed keys may have come
+// after the shell printed it: such keys stay typed (at the new prompt).
+const typedRace = 300 * time.Millisecond
+
+// noteTypedLocked records that a client typed into the session: a partly
+// typed line may sit at the prompt until the shell accepts a line (its C
+// mark), or until a prompt mark that comes well after the keys. Enter,
+// Ctrl-C, terminal reports and special keys (starting with ESC) do not
+// count.
 func (s *Session) noteTypedLocked(p []byte) {
-	if s.rs != nil && len(p) > 0 && p[0] != 0x1b {
-		s.rs.typed = true
+	if s.rs == nil || len(p) == 0 || p[0] == 0x1b || string(p) == "\r" || string(p) == "\x03" {
+		return
 	}
+	s.rs.typed, s.rs.lastInput = true, time.Now()
 }
 
 // Integrated reports whether the session's shell runs linger's
@@ -372,15 +385,15 @@ func (s *Session) busyLocked() string {
 	if rs.cur != nil {
 		return fmt.Sprintf("running %q (run %d) for %s", rs.cur.Command, rs.cur.ID, since(rs.cur.Started))
 	}
-	if !rs.prompted {
-		return "its shell has not shown its prompt since the last run"
-	}
 	if fg := s.proc.Foreground(); fg > 0 && fg != s.proc.Pid() {
 		cmd, started := procInfo(fg)
 		return fmt.Sprintf("running %q (pid %d) for %s", cmd, fg, since(started))
 	}
 	if rs.typed {
 		return "a partly typed line is at the prompt"
+	}
+	if !rs.prompted {
+		return "its shell is not at its prompt"
 	}
 	return ""
 }

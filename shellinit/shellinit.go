@@ -24,7 +24,8 @@
 //     NONCE is the session's secret, given to the shell in $LINGER_NONCE
 //     (which the integration takes out of the environment), so output that
 //     merely looks like a mark (a cat of a log) is only output. KIND is P;SHELL
-//     (the shell, bash, zsh or fish, is at its prompt), S;RUN (run RUN starts: its output
+//     (the shell, bash, zsh or fish, is at its prompt), C (it accepted a
+//     command line: what was typed is consumed), S;RUN (run RUN starts: its output
 //     follows) or E;RUN;STATUS (run RUN ended with STATUS, from the
 //     prompt hook, so return, Ctrl-C and syntax errors end it too).
 //

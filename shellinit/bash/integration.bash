@@ -29,6 +29,7 @@ __linger_hook() {
 	builtin printf '\e]133;D;%s\a\e]133;A\a' "$st"
 	[[ $PS1 == *'133;B'* ]] || PS1+='\[\e]133;B\a\]'
 	[[ $PS0 == *'133;C'* ]] || PS0+='\e]133;C\a'
+	[[ -z $__linger_nonce || $PS0 == *'6973;'* ]] || PS0+=$'\e]6973;'$__linger_nonce$';C\a'
 	[[ -z $__linger_nonce ]] || builtin printf '\e]6973;%s;P;bash\a' "$__linger_nonce"
 	return $st
 }

@@ -30,5 +30,6 @@ if status is-interactive; and not set -q __linger_loaded
 
     function __linger_preexec --on-event fish_preexec
         builtin printf '\e]133;C\a'
+        test -n "$__linger_nonce"; and builtin printf '\e]6973;%s;C\a' "$__linger_nonce"
     end
 end

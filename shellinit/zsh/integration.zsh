@@ -42,6 +42,7 @@ __linger_precmd() {
 
 __linger_preexec() {
 	builtin printf '\e]133;C\a'
+	[[ -z $__linger_nonce ]] || builtin printf '\e]6973;%s;C\a' "$__linger_nonce"
 }
 
 typeset -ga precmd_functions preexec_functions zshaddhistory_functions
