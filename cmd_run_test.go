@@ -204,7 +204,8 @@ func TestRunBashBusy(t *testing.T) {
 		r = e.Run("run", "--wait", "0", "dev", "--", "echo", "ran")
 		return strings.Contains(r.Stderr, `running "sleep 3"`)
 	}) {
-		o := tm.Output(); t.Fatalf("the session never was busy with sleep 3: %v\n%q", r, o[:min(len(o), 1500)])
+		o := tm.Output()
+		t.Fatalf("the session never was busy with sleep 3: %v\n%q", r, o[:min(len(o), 1500)])
 	}
 	start := time.Now()
 	r = e.Run("run", "--wait", "0", "dev", "--", "echo", "ran")
