@@ -33,11 +33,13 @@ func commands() []*cli.Command {
 		dialStdioCommand(), // hidden: what a client on another host runs through ssh
 		eventsCommand(),
 		helpCommand(),
+		initCommand(),
 		killCommand(),
 		listCommand(),
 		newCommand(),
 		receiveCommand(),
 		renameCommand(),
+		runCommand(),
 		sendCommand(),
 		serverCommand(),
 		versionCommand(),

@@ -316,7 +316,26 @@ func (r *Registry) start(id int, name string, conf *config.Configuration, o NewO
 			lg.text = &vt.Text{}
 		}
 	}
-	proc, err := shell.Start(shell.Options{Argv: st.argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
+	argv := st.argv
+	if rs, env, err := newRunState(filepath.Dir(r.socket), id); err != nil {
+		r.logf("session %s (%d): no shell integration: %v", name, id, err)
+	} else {
+		e := newEnv(st.env)
+		if sh, login := shellIntegration(st.argv); sh != "" {
+			a, more, err := injectIntegration(filepath.Dir(r.socket), sh, st.argv, login, e)
+			if err != nil {
+				r.logf("session %s (%d): no shell integration: %v", name, id, err)
+			} else {
+				argv, env, rs.injected = a, append(env, more...), true
+			}
+		}
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			e.set(k, v)
+		}
+		st.env, s.rs = e.list(), rs
+	}
+	proc, err := shell.Start(shell.Options{Argv: argv, Env: st.env, Dir: st.cwd, Cols: st.cols, Rows: st.rows}, s.processExited)
 	if err != nil {
 		if s.x != nil && s.x.log.file != nil {
 			s.x.log.file.Close()

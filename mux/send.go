@@ -73,6 +73,9 @@ func (s *Session) Send(k Keystrokes) error {
 	}
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
+	s.mu.Lock()
+	s.noteTypedLocked(in) // a line sent without Enter sits at the prompt: runs wait
+	s.mu.Unlock()
 	if _, err := s.proc.Write(in); err != nil {
 		return fmt.Errorf("session %s: typing: %w", s.Name(), err)
 	}

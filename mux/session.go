@@ -74,6 +74,10 @@ type Session struct {
 	suspended  bool          // block mode: the pump waits for room
 	lost       *lostClient   // the owner lost last, which may resume (see attach)
 
+	// rs is the shell integration, nil without it (run.go): set at the
+	// start, never changed.
+	rs *runState
+
 	// x holds what only some sessions need, made on first use, so that an
 	// idle session with an empty buffer costs what it did before buffering.
 	x *sessionExtra
@@ -174,8 +178,14 @@ func (s *Session) pump() {
 		if err != nil {
 			break
 		}
-		to = s.deliver(b, to[:0])
-		s.writeLog(b)
+		out := b
+		if s.rs != nil {
+			out = s.filterMarks(b)
+		}
+		if len(out) > 0 {
+			to = s.deliver(out, to[:0])
+			s.writeLog(out)
+		}
 		shell.Release(b)
 	}
 	s.outputEnded()
@@ -722,6 +732,9 @@ func (s *Session) finish() {
 	}
 	s.finished = true
 	st := *s.exitStatus
+	if s.rs != nil {
+		s.endRunLocked(st.ShellCode()) // exit in a run ends it with the shell's status
+	}
 	killed := s.killed
 	var clients []*attachment
 	if s.owner != nil {
@@ -868,6 +881,9 @@ func (s *Session) Input(c Client, p []byte) error {
 	defer a.inMu.Unlock()
 	s.mu.Lock()
 	ok = s.owner == a && !s.finished // still: a resume may have let it go
+	if ok {
+		s.noteTypedLocked(p)
+	}
 	s.mu.Unlock()
 	if !ok {
 		return nil

@@ -15,6 +15,8 @@
 //	detach    requests.go
 //	kill      requests.go
 //	rename    requests.go
+//	run       run.go (a command in a session's shell: its output and
+//	          status; the session's side is mux/run.go)
 //	stop      requests.go
 //	receive   receive.go (output not yet received, acknowledged by the client)
 //	wait      receive.go (until commands end; --collect removes their sessions);
@@ -370,6 +372,8 @@ func (s *Server) serve(nc *os.File) {
 		s.handleSend(c, &req)
 	case socket.OpEvents:
 		s.handleEvents(c, &req)
+	case socket.OpRun:
+		s.handleRun(c, &req)
 	default:
 		s.replyErr(c, fmt.Errorf("unknown request %q (client and server versions differ? run 'linger server stop')", req.Op))
 	}

@@ -516,7 +516,7 @@ func (p *Process) Signal(sig syscall.Signal) error {
 	if !p.exited.Load() || !pidInUse(p.pid) {
 		err = killGroup(p.pid, sig)
 	}
-	if fg := p.foreground(); fg > 1 && fg != p.pid {
+	if fg := p.Foreground(); fg > 1 && fg != p.pid {
 		if e := killGroup(fg, sig); err == nil {
 			err = e
 		}
@@ -524,8 +524,8 @@ func (p *Process) Signal(sig syscall.Signal) error {
 	return err
 }
 
-// foreground is the pty's foreground process group, or 0 if unknown.
-func (p *Process) foreground() int {
+// Foreground is the pty's foreground process group, or 0 if unknown.
+func (p *Process) Foreground() int {
 	pg := 0
 	_ = p.withFD(func(fd int) error {
 		if v, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil {

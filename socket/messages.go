@@ -117,6 +117,12 @@ type Request struct {
 	// sending new ones.
 	Types []string `json:"types,omitempty"`
 	Since *int64   `json:"since,omitempty"`
+	// OpRun (Target): the command to run in the session's shell, as
+	// words (Command) or as a command line in the shell's syntax (Line);
+	// RunWait: how long to wait for the session to be idle (a Go
+	// duration; "" = 4m, "0s": not at all)
+	Line    string `json:"line,omitempty"`
+	RunWait string `json:"run_wait,omitempty"`
 
 	// OpReload: the configuration file to read from now on (the client's
 	// -c or $LINGER_CONFIG, absolute); "" = the one the server has loaded
@@ -142,6 +148,7 @@ const (
 	OpRename  = "rename" // Target gets Name
 	OpSend    = "send"   // type Input, Keys, Enter into Target's program
 	OpEvents  = "events" // lifecycle events, as JSON lines (see Events in protocol.go)
+	OpRun     = "run"    // run a command in the session's shell (Request.Command or Line)
 )
 
 // ScreenPattern compiles Request.Until: a Go regexp (RE2 syntax) in
@@ -222,6 +229,7 @@ type Reply struct {
 	Direct    bool         `json:"direct,omitempty"`     // OpAttach, OpNew+attach: the server uses the passed terminal
 	Dropped   int64        `json:"dropped,omitempty"`    // OpReceive: bytes dropped before this output
 	Exits     []Exited     `json:"exits,omitempty"`      // OpWait: one per session, in the order asked
+	Run       int          `json:"run,omitempty"`        // OpRun: the run's ID in its session
 
 	// OpAttach, OpNew+attach, OpReceive: the session offset of this
 	// stream's first byte (the client's terminal, or stdout, then has the
@@ -312,6 +320,7 @@ const (
 	ErrUsage     = "usage"     // the request was wrong: a bad name, value or combination (the client exits 2)
 	ErrVersion   = "version"
 	ErrMoved     = "attached-elsewhere" // a resume, but another client attached while this one was away
+	ErrNoShell   = "no-integration"     // OpRun: the session is no shell with linger's integration
 )
 
 // SessionInfo describes one session. It is also the documented format of

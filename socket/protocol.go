@@ -163,6 +163,16 @@
 // gets a last "lagged" line and the server closes the connection. The
 // client sends nothing after its request (heartbeats aside): no
 // acknowledgements.
+//
+// A run request (linger run) is answered once the command has started in
+// the session's shell (or with an error: ErrBusy when the session stayed
+// busy for run_wait, ErrNoShell when it is no shell with the
+// integration): the reply carries the run's ID, then the command's output
+// follows as MsgOutput frames (the pty's bytes, linger's marks taken out),
+// then one MsgExited whose shell_code is the command's status ($?: 128+N
+// for signal N) and status says it as for a session. There are no
+// acknowledgements. A client that closes the connection stops waiting;
+// the command goes on in the shell.
 // Control messages are JSON; the data path (MsgOutput, MsgInput) is raw bytes
 // with a 5-byte header, so there is no per-byte work.
 //
@@ -232,7 +242,10 @@ import (
 //	   the screen to match).
 //	21: op "events" (request types, since; the lines as MsgOutput, see
 //	   Events).
-const ProtocolVersion = 21
+//	22: OpRun (request command or line, run_wait; reply run; then
+//	   MsgOutput frames and MsgExited with the run's status); reply codes
+//	   "busy" (the session stayed busy) and "no-integration".
+const ProtocolVersion = 22
 
 // MaxFrame is the largest payload either side accepts.
 const MaxFrame = 1 << 20
