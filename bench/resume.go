@@ -347,14 +347,7 @@ func (h *harness) sshResume(s *sshd, lt *tool, r *resumeRes) error {
 // off), rounds alternating. The server announces its heartbeat when a
 // connection starts: the first client attaches before the reload to 1h.
 func (h *harness) sshHeartbeat(s *sshd, lt *tool, r *resumeRes) error {
-	if err := h.ensureMixed(int64(h.o.mb) * mb); err != nil {
-		return err
-	}
-	size, err := h.lineEnd(int64(h.o.mb) * mb)
-	if err != nil {
-		return err
-	}
-	warm, err := h.lineEnd(min(size, 4*mb))
+	size, warm, err := h.sshWorkload()
 	if err != nil {
 		return err
 	}

@@ -328,18 +328,24 @@ func (h *harness) testSSH() error {
 
 func hostURL(i int) string { return "ssh://" + alias(i) }
 
+// sshWorkload makes the throughput workload (-mb MB of mixed lines) and
+// returns its size and that of the untimed warm-up, both at a line's end.
+func (h *harness) sshWorkload() (size, warm int64, err error) {
+	if err := h.ensureMixed(int64(h.o.mb) * mb); err != nil {
+		return 0, 0, err
+	}
+	if size, err = h.lineEnd(int64(h.o.mb) * mb); err != nil {
+		return 0, 0, err
+	}
+	warm, err = h.lineEnd(min(size, 4*mb))
+	return size, warm, err
+}
+
 // sshThroughput: a session's shell prints the workload while its client
 // is attached through -H, beside the same command typed into `ssh ALIAS
 // /bin/sh` (the bytes pass through ssh alone), rounds alternating.
 func (h *harness) sshThroughput(s *sshd, lt *tool, r *sshRes) error {
-	if err := h.ensureMixed(int64(h.o.mb) * mb); err != nil {
-		return err
-	}
-	size, err := h.lineEnd(int64(h.o.mb) * mb)
-	if err != nil {
-		return err
-	}
-	warm, err := h.lineEnd(min(size, 4*mb))
+	size, warm, err := h.sshWorkload()
 	if err != nil {
 		return err
 	}
